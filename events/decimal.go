@@ -1,0 +1,91 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// Decimal is an exact decimal number in its canonical string form, such as
+// "12.5" or "-3". Amounts of credits, prices and ratios travel as Decimals so
+// that no consumer ever sees a float. The zero value "" means "absent".
+//
+// A Decimal is immutable; convert it with [Decimal.Apd] to compute with it.
+type Decimal string
+
+// DecimalOf returns the canonical form of d. It panics if d is nil.
+func DecimalOf(d *apd.Decimal) Decimal {
+	return Decimal(d.Text('f'))
+}
+
+// DecimalInt returns the Decimal for the integer n.
+func DecimalInt(n int64) Decimal {
+	var d apd.Decimal
+	d.SetInt64(n)
+	return DecimalOf(&d)
+}
+
+// ParseDecimal parses s as a finite decimal number and returns its canonical
+// form. Exponent notation, NaN and infinities are rejected with
+// [ErrBadDecimal].
+func ParseDecimal(s string) (Decimal, error) {
+	d, err := parseFinite(s)
+	if err != nil {
+		return "", err
+	}
+	return DecimalOf(d), nil
+}
+
+// Apd returns the value of x as an apd.Decimal. The empty Decimal is zero.
+func (x Decimal) Apd() (*apd.Decimal, error) {
+	if x == "" {
+		return new(apd.Decimal), nil
+	}
+	return parseFinite(string(x))
+}
+
+// MustApd is like [Decimal.Apd] but panics on a malformed value. Use it only
+// for values built by this program.
+func (x Decimal) MustApd() *apd.Decimal {
+	d, err := x.Apd()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// UnmarshalText accepts a finite decimal string, or the empty string for an
+// absent value.
+func (x *Decimal) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*x = ""
+		return nil
+	}
+	d, err := ParseDecimal(string(b))
+	if err != nil {
+		return err
+	}
+	*x = d
+	return nil
+}
+
+// maxDecimalLen bounds the length of a decimal string accepted by the parser.
+const maxDecimalLen = 64
+
+func parseFinite(s string) (*apd.Decimal, error) {
+	if s == "" || len(s) > maxDecimalLen || strings.ContainsAny(s, "eEinfINFaA_ ") {
+		return nil, fmt.Errorf("%w: %q", ErrBadDecimal, s)
+	}
+	d, _, err := apd.NewFromString(s)
+	if err != nil || d.Form != apd.Finite {
+		return nil, fmt.Errorf("%w: %q", ErrBadDecimal, s)
+	}
+	if d.IsZero() {
+		d.Negative = false // "-0" is zero
+		if d.Exponent > 0 {
+			d.Exponent = 0
+		}
+	}
+	return d, nil
+}

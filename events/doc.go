@@ -1,0 +1,35 @@
+// Package events defines the immutable event envelope that every scarcity
+// service emits, the event taxonomy with its typed payloads, the CloudEvents
+// 1.0 JSON codec, the publisher and subscriber contracts that transports
+// implement, and an in-memory log.
+//
+// # Envelope
+//
+// An [Event] carries an id (unique and sortable; transports use it to
+// deduplicate re-publishes), a [Type], a [Source], a subject (the agent or
+// aggregate the event is about), the time from the emitting service's injected
+// clock, a per-source gap-free sequence (so a consumer can detect loss), the
+// correlation id of the run, the id of the event that caused it, an optional
+// W3C traceparent, the schema version, and a typed [Payload].
+//
+// Events are values: once built they are never modified. Payload maps and
+// slices belong to the event; code that receives an event must not modify
+// them.
+//
+// # Stamping
+//
+// Services stamp their events through a [Sequencer], one per source. A
+// [Batch] numbers the events of one state change; the sequencer advances only
+// when [Batch.Publish] has been accepted by the publisher, so a rejected
+// publish leaves no gap in the sequence.
+//
+// # Amounts
+//
+// Credits, prices and other exact quantities travel as [Decimal] strings,
+// never as floats.
+//
+// # Concurrency
+//
+// [Log] is safe for concurrent use. A [Sequencer] and its batches are not:
+// each belongs to the single writer of one service.
+package events

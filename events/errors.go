@@ -1,0 +1,18 @@
+package events
+
+import "errors"
+
+// Sentinel errors returned by this package. Test for them with errors.Is.
+var (
+	// ErrMalformed reports an encoded event that is not valid JSON, is not a
+	// CloudEvents 1.0 structured event, or whose data does not match its type.
+	ErrMalformed = errors.New("events: malformed event")
+	// ErrInvalid reports an event that lacks a required envelope attribute.
+	ErrInvalid = errors.New("events: invalid event")
+	// ErrClosed reports an operation on a closed log or subscription.
+	ErrClosed = errors.New("events: closed")
+	// ErrFull reports a publish that would take a log past its maximum size.
+	ErrFull = errors.New("events: log full")
+	// ErrBadDecimal reports a string that is not a finite decimal number.
+	ErrBadDecimal = errors.New("events: bad decimal")
+)

@@ -1,0 +1,62 @@
+package events
+
+import (
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the version of the payload schemas this package encodes.
+const SchemaVersion = 1
+
+// Event is one immutable fact emitted by a service.
+type Event struct {
+	// ID is unique and sorts by time; transports deduplicate on it.
+	ID string
+	// Type names what happened; it always equals Data.EventType().
+	Type Type
+	// Source is the kind of service that emitted the event.
+	Source Source
+	// Subject is the agent or aggregate the event is about.
+	Subject string
+	// Time comes from the emitting service's injected clock, in UTC.
+	Time time.Time
+	// Sequence is gap-free per source and correlation, starting at 1.
+	Sequence uint64
+	// Correlation is the scenario or run the event belongs to.
+	Correlation string
+	// Causation is the ID of the event that caused this one, if any.
+	Causation string
+	// TraceParent is an optional W3C trace context.
+	TraceParent string
+	// Schema is the payload schema version.
+	Schema int
+	// Data is the typed payload.
+	Data Payload
+}
+
+// Validate reports whether e has every required envelope attribute. Errors
+// wrap [ErrInvalid].
+func (e Event) Validate() error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: empty id", ErrInvalid)
+	case e.Type == "":
+		return fmt.Errorf("%w: %s: empty type", ErrInvalid, e.ID)
+	case e.Source == "":
+		return fmt.Errorf("%w: %s: empty source", ErrInvalid, e.ID)
+	case e.Time.IsZero():
+		return fmt.Errorf("%w: %s: zero time", ErrInvalid, e.ID)
+	case e.Sequence == 0:
+		return fmt.Errorf("%w: %s: zero sequence", ErrInvalid, e.ID)
+	case e.Data == nil:
+		return fmt.Errorf("%w: %s: no data", ErrInvalid, e.ID)
+	case e.Data.EventType() != e.Type:
+		return fmt.Errorf("%w: %s: type %q carries %q data", ErrInvalid, e.ID, e.Type, e.Data.EventType())
+	}
+	return nil
+}
+
+// String returns a short human-readable form of e, for logs and test output.
+func (e Event) String() string {
+	return fmt.Sprintf("%s#%d %s %s", e.Source, e.Sequence, e.Type, e.Subject)
+}

@@ -1,0 +1,229 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Limits of the in-memory log.
+const (
+	// DefaultMaxEvents is the default maximum number of events a Log holds.
+	DefaultMaxEvents = 1 << 22
+	// SubscriptionBuffer is the number of deliveries a subscription's channel
+	// buffers. A slower consumer does not slow publishers: it reads from the
+	// log at its own pace and never misses an event.
+	SubscriptionBuffer = 256
+)
+
+// LogOptions configures a Log. The zero value means the defaults.
+type LogOptions struct {
+	// MaxEvents is the most events the log holds; a publish that would
+	// exceed it fails with ErrFull and appends nothing. Zero means
+	// DefaultMaxEvents.
+	MaxEvents int
+}
+
+// Log is an in-memory, append-only event stream. It implements Publisher
+// and Subscriber; a publish is accepted atomically (all of its events or
+// none), deduplicated by event id, and visible to subscribers at once.
+type Log struct {
+	mu      sync.Mutex
+	events  []Event
+	ids     map[string]struct{}
+	max     int
+	changed chan struct{} // closed and replaced on every append
+	closed  bool
+}
+
+var (
+	_ Publisher  = (*Log)(nil)
+	_ Subscriber = (*Log)(nil)
+)
+
+// NewLog returns an empty log.
+func NewLog(opts LogOptions) *Log {
+	max := opts.MaxEvents
+	if max <= 0 {
+		max = DefaultMaxEvents
+	}
+	return &Log{ids: make(map[string]struct{}), max: max, changed: make(chan struct{})}
+}
+
+// Publish appends the events that the log does not hold yet, in order. It
+// validates every event first and appends nothing if one is invalid.
+func (l *Log) Publish(ctx context.Context, evs ...Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	fresh := l.unseen(evs)
+	if len(l.events)+len(fresh) > l.max {
+		return fmt.Errorf("%w: %d events held, max %d", ErrFull, len(l.events), l.max)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	for _, e := range fresh {
+		l.ids[e.ID] = struct{}{}
+	}
+	l.events = append(l.events, fresh...)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return nil
+}
+
+// unseen returns the events of evs whose ids are neither in the log nor
+// earlier in evs.
+func (l *Log) unseen(evs []Event) []Event {
+	fresh := make([]Event, 0, len(evs))
+	batch := make(map[string]struct{}, len(evs))
+	for _, e := range evs {
+		_, held := l.ids[e.ID]
+		_, dup := batch[e.ID]
+		if held || dup {
+			continue
+		}
+		batch[e.ID] = struct{}{}
+		fresh = append(fresh, e)
+	}
+	return fresh
+}
+
+// Len returns the number of events in the log, which is also the stream
+// sequence of the last one.
+func (l *Log) Len() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return uint64(len(l.events))
+}
+
+// Events returns a copy of the events from stream sequence from (1-based;
+// 0 means 1) to the end.
+func (l *Log) Events(from uint64) []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	start := min(max(from, 1)-1, uint64(len(l.events)))
+	out := make([]Event, len(l.events)-int(start))
+	copy(out, l.events[start:])
+	return out
+}
+
+// Close ends every subscription and refuses later publishes. Closing twice
+// is not an error.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		close(l.changed)
+	}
+	return nil
+}
+
+// Subscribe delivers the log's events from stream sequence from, then new
+// events as they are published, until ctx is cancelled, the subscription is
+// closed or the log is closed.
+func (l *Log) Subscribe(ctx context.Context, from uint64) (Subscription, error) {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &logSubscription{c: make(chan Delivery, SubscriptionBuffer), cancel: cancel, done: make(chan struct{})}
+	go s.run(ctx, l, max(from, 1))
+	return s, nil
+}
+
+// next returns the events after cursor (0-based) up to a chunk, and a channel
+// closed when the log changes.
+func (l *Log) next(cursor uint64) ([]Event, <-chan struct{}, bool) {
+	const chunk = 512
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	end := min(uint64(len(l.events)), cursor+chunk)
+	if cursor >= end {
+		return nil, l.changed, l.closed
+	}
+	return l.events[cursor:end:end], l.changed, l.closed
+}
+
+type logSubscription struct {
+	c      chan Delivery
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error
+}
+
+func (s *logSubscription) run(ctx context.Context, l *Log, seq uint64) {
+	defer close(s.done)
+	defer close(s.c)
+	for {
+		evs, changed, closed := l.next(seq - 1)
+		for _, e := range evs {
+			select {
+			case s.c <- Delivery{Seq: seq, Event: e}:
+				seq++
+			case <-ctx.Done():
+				s.fail(ctx)
+				return
+			}
+		}
+		if len(evs) > 0 {
+			continue
+		}
+		if closed {
+			s.setErr(ErrClosed)
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			s.fail(ctx)
+			return
+		}
+	}
+}
+
+func (s *logSubscription) fail(ctx context.Context) {
+	s.setErr(context.Cause(ctx))
+}
+
+func (s *logSubscription) setErr(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+func (s *logSubscription) C() <-chan Delivery { return s.c }
+
+// Err returns why the subscription ended: ErrClosed after Close or after the
+// log closed, the context's error after cancellation, nil while it runs.
+func (s *logSubscription) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Close ends the subscription and waits for its goroutine. Closing twice is
+// not an error.
+func (s *logSubscription) Close() error {
+	s.setErr(ErrClosed)
+	s.cancel()
+	<-s.done
+	return nil
+}

@@ -1,0 +1,86 @@
+package events
+
+// BidPlaced records a bid accepted into the book. TotalCost is the most the
+// agent will pay for the whole bundle; the credits are held until the bid
+// clears, is rejected or is cancelled.
+type BidPlaced struct {
+	OrderID    string     `json:"order_id"`
+	AgentID    string     `json:"agent_id"`
+	Quantities Quantities `json:"quantities"`
+	Window     Window     `json:"window"`
+	TotalCost  Decimal    `json:"total_cost"`
+	HoldID     string     `json:"hold_id"`
+}
+
+// BidRejected records a bid refused at placement or at clearing.
+type BidRejected struct {
+	OrderID string       `json:"order_id"`
+	AgentID string       `json:"agent_id"`
+	Reason  RejectReason `json:"reason"`
+	Detail  string       `json:"detail,omitempty"`
+}
+
+// OrderCancelled records an order withdrawn by its agent before clearing.
+type OrderCancelled struct {
+	OrderID string `json:"order_id"`
+	AgentID string `json:"agent_id"`
+}
+
+// MarketCleared summarises one clearing round. Volume is the quantity
+// allocated per resource; Prices is the clearing price per resource (credits
+// per unit per second); Surplus is the winners' value less their payments.
+type MarketCleared struct {
+	Round       uint64             `json:"round"`
+	Mechanism   string             `json:"mechanism"`
+	Bids        int                `json:"bids"`
+	Winners     int                `json:"winners"`
+	Volume      Quantities         `json:"volume"`
+	Prices      map[string]Decimal `json:"clearing_prices"`
+	Utilisation map[string]Decimal `json:"utilisation"`
+	Revenue     Decimal            `json:"revenue"`
+	Surplus     Decimal            `json:"surplus"`
+}
+
+// ResourcesAllocated records a bundle won at clearing. Amount is what the
+// agent pays; PaymentID is the id of the ledger transfer (a hold capture)
+// that pays it.
+type ResourcesAllocated struct {
+	OrderID    string     `json:"order_id"`
+	AgentID    string     `json:"agent_id"`
+	BundleID   string     `json:"bundle_id"`
+	Round      uint64     `json:"round"`
+	Quantities Quantities `json:"quantities"`
+	Window     Window     `json:"window"`
+	Amount     Decimal    `json:"amount"`
+	Bid        Decimal    `json:"bid"`
+	PaymentID  string     `json:"payment_id"`
+}
+
+// PriceUpdate records a change of a resource's price, in credits per unit
+// per second, with the utilisation (0 to 1) that moved it.
+type PriceUpdate struct {
+	Resource    string  `json:"resource"`
+	Round       uint64  `json:"round"`
+	Old         Decimal `json:"old"`
+	New         Decimal `json:"new"`
+	Utilisation Decimal `json:"utilisation"`
+	Reason      string  `json:"reason"`
+}
+
+// EventType implements Payload.
+func (BidPlaced) EventType() Type { return TypeBidPlaced }
+
+// EventType implements Payload.
+func (BidRejected) EventType() Type { return TypeBidRejected }
+
+// EventType implements Payload.
+func (OrderCancelled) EventType() Type { return TypeOrderCancelled }
+
+// EventType implements Payload.
+func (MarketCleared) EventType() Type { return TypeMarketCleared }
+
+// EventType implements Payload.
+func (ResourcesAllocated) EventType() Type { return TypeResourcesAllocated }
+
+// EventType implements Payload.
+func (PriceUpdate) EventType() Type { return TypePriceUpdate }

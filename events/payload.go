@@ -1,0 +1,74 @@
+package events
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Payload is the typed data of an event. Each payload type belongs to exactly
+// one [Type].
+type Payload interface {
+	EventType() Type
+}
+
+// Quantities maps resource names to integer quantities in each resource's
+// unit. It encodes as a JSON object with sorted keys.
+type Quantities map[string]int64
+
+// Raw is the payload of an event whose type this package does not know, such
+// as a user-defined agent event. It keeps the data as received.
+type Raw struct {
+	Type Type
+	JSON json.RawMessage
+}
+
+// EventType implements Payload.
+func (r Raw) EventType() Type { return r.Type }
+
+// MarshalJSON returns the data as received.
+func (r Raw) MarshalJSON() ([]byte, error) {
+	if len(r.JSON) == 0 {
+		return []byte("null"), nil
+	}
+	return r.JSON, nil
+}
+
+// Window is the time window of a bundle on the wire. A zero Start means "as
+// soon as the market clears it".
+type Window struct {
+	Start           time.Time `json:"start,omitzero"`
+	DurationSeconds int64     `json:"duration_seconds"`
+}
+
+// payloadDecoders decodes the data of each known type into its payload value.
+var payloadDecoders = map[Type]func([]byte) (Payload, error){
+	TypeBidPlaced:          decodeAs[BidPlaced],
+	TypeBidRejected:        decodeAs[BidRejected],
+	TypeOrderCancelled:     decodeAs[OrderCancelled],
+	TypeMarketCleared:      decodeAs[MarketCleared],
+	TypeResourcesAllocated: decodeAs[ResourcesAllocated],
+	TypePriceUpdate:        decodeAs[PriceUpdate],
+	TypeAccountOpened:      decodeAs[AccountOpened],
+	TypeCreditsTransferred: decodeAs[CreditsTransferred],
+	TypeCreditsMinted:      decodeAs[CreditsMinted],
+	TypeCreditsBurned:      decodeAs[CreditsBurned],
+	TypeHoldPlaced:         decodeAs[HoldPlaced],
+	TypeHoldCaptured:       decodeAs[HoldCaptured],
+	TypeHoldReleased:       decodeAs[HoldReleased],
+	TypeBalanceQueried:     decodeAs[BalanceQueried],
+	TypeBundleScheduled:    decodeAs[BundleScheduled],
+	TypeBundleActivated:    decodeAs[BundleActivated],
+	TypeBundleExpired:      decodeAs[BundleExpired],
+	TypeBundleReleased:     decodeAs[BundleReleased],
+	TypeUsageRecorded:      decodeAs[UsageRecorded],
+	TypeServiceDenied:      decodeAs[ServiceDenied],
+	TypeAgentTerminated:    decodeAs[AgentTerminated],
+	TypeAgentAwake:         decodeAs[AgentAwake],
+	TypeAgentDormant:       decodeAs[AgentDormant],
+}
+
+func decodeAs[T Payload](data []byte) (Payload, error) {
+	var p T
+	err := json.Unmarshal(data, &p)
+	return p, err
+}

@@ -1,0 +1,80 @@
+package events
+
+// Source names the kind of service that emitted an event.
+type Source string
+
+// The sources of the taxonomy.
+const (
+	SourceMarket    Source = "market"
+	SourceLedger    Source = "ledger"
+	SourceScheduler Source = "scheduler"
+	SourceAgent     Source = "agent"
+	SourceJudge     Source = "judge"
+)
+
+// Type names what happened. The names are the benchmark's: a scenario's
+// "type" field resolves against them.
+type Type string
+
+// Market events.
+const (
+	TypeBidPlaced          Type = "bid_placed"
+	TypeAskPlaced          Type = "ask_placed"
+	TypeBidRejected        Type = "bid_rejected"
+	TypeOrderCancelled     Type = "order_cancelled"
+	TypeOrderExpired       Type = "order_expired"
+	TypeMarketCleared      Type = "market_cleared"
+	TypeResourcesAllocated Type = "resources_allocated"
+	TypePriceUpdate        Type = "price_update"
+)
+
+// Ledger events.
+const (
+	TypeAccountOpened      Type = "account_opened"
+	TypeCreditsTransferred Type = "credits_transferred"
+	TypeCreditsMinted      Type = "credits_minted"
+	TypeCreditsBurned      Type = "credits_burned"
+	TypeHoldPlaced         Type = "hold_placed"
+	TypeHoldCaptured       Type = "hold_captured"
+	TypeHoldReleased       Type = "hold_released"
+	TypeBalanceQueried     Type = "balance_queried"
+)
+
+// Scheduler events.
+const (
+	TypeBundleScheduled   Type = "bundle_scheduled"
+	TypeBundleActivated   Type = "bundle_activated"
+	TypeBundleExpired     Type = "bundle_expired"
+	TypeBundleReleased    Type = "bundle_released"
+	TypeUsageRecorded     Type = "usage_recorded"
+	TypeServiceDenied     Type = "service_denied"
+	TypeAgentTerminated   Type = "agent_terminated"
+	TypeSpendLimitReached Type = "spend_limit_reached"
+	TypeAgentAwake        Type = "agent_awake"
+	TypeAgentDormant      Type = "agent_dormant"
+)
+
+// Agent and judge events. Agents publish these themselves.
+const (
+	TypeReasoningTrace    Type = "reasoning_trace"
+	TypeToolCallInitiated Type = "tool_call_initiated"
+	TypeToolCallCompleted Type = "tool_call_completed"
+	TypeServiceInvoked    Type = "service_invoked"
+	TypeReflection        Type = "reflection"
+	TypeHumanRewardIssued Type = "human_reward_issued"
+	TypeJudgeEvaluation   Type = "judge_evaluation"
+)
+
+// RejectReason is the machine-readable reason of a bid_rejected event.
+type RejectReason string
+
+// The reasons a bid is rejected.
+const (
+	ReasonInsufficientBalance RejectReason = "insufficient_balance"
+	ReasonInvalidBundle       RejectReason = "invalid_bundle"
+	ReasonExceedsCapacity     RejectReason = "exceeds_capacity"
+	ReasonBelowReserve        RejectReason = "below_reserve"
+	ReasonSpendLimit          RejectReason = "spend_limit"
+	ReasonOutbid              RejectReason = "outbid"
+	ReasonExpired             RejectReason = "expired"
+)
