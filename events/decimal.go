@@ -34,7 +34,13 @@ func ParseDecimal(s string) (Decimal, error) {
 	if err != nil {
 		return "", err
 	}
-	return DecimalOf(d), nil
+	// The canonical form may be longer than s (".5" is "0.5"); refuse one
+	// the parser would not accept back.
+	x := DecimalOf(d)
+	if len(x) > maxDecimalLen {
+		return "", fmt.Errorf("%w: %q", ErrBadDecimal, s)
+	}
+	return x, nil
 }
 
 // Apd returns the value of x as an apd.Decimal. The empty Decimal is zero.

@@ -1,0 +1,116 @@
+package auction_test
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/bundle"
+)
+
+// benchSizes are the numbers of bids per round the benchmarks clear.
+var benchSizes = []int{100, 1000}
+
+// benchRound returns a round of n bids for cpu and memory, all starting when
+// cleared and lasting a minute, whose demand is about twice the capacity:
+// roughly half of them win.
+func benchRound(tb testing.TB, n int) auction.Round {
+	tb.Helper()
+	cat, err := bundle.NewCatalog(
+		bundle.Resource{Name: "cpu", Capacity: int64(n) * 5, Enforcement: bundle.OSLevel},
+		bundle.Resource{Name: "memory", Capacity: int64(n) * 50, Enforcement: bundle.OSLevel},
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	bids := make([]auction.Bid, n)
+	for i := range bids {
+		bids[i] = auction.Bid{
+			ID: fmt.Sprintf("b%05d", i), Agent: fmt.Sprintf("a%d", i%17), Seq: uint64(i),
+			Bundle: bundle.Bundle{
+				Quantities: bundle.Quantities{"cpu": 1 + rng.Int64N(19), "memory": 1 + rng.Int64N(199)},
+				Window:     bundle.Window{Duration: time.Minute},
+			},
+			Limit: apd.New(100_000+rng.Int64N(900_000), -4), // 10 to 100 credits
+		}
+	}
+	return auction.Round{
+		Number: 1, At: t0, Bids: bids, Calendar: bundle.NewCalendar(cat),
+		Reserve: bundle.Prices{"cpu": apd.New(1, -3), "memory": apd.New(1, -4)}, Scale: 6,
+	}
+}
+
+// BenchmarkGreedyClear measures one Greedy round: screening, sorting,
+// booking each bid on a calendar, pricing and settling.
+func BenchmarkGreedyClear(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("bids=%d", n), func(b *testing.B) {
+			r := benchRound(b, n)
+			empty := r.Calendar
+			check := r
+			check.Calendar = empty.Clone()
+			res := clear(b, check)
+			if len(res.Allocations) == 0 || len(res.Rejections) == 0 {
+				b.Fatalf("%d winners, %d losers: no contention", len(res.Allocations), len(res.Rejections))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Calendar = empty.Clone()
+				if _, err := (auction.Greedy{}).Clear(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGreedyClearBaseline is the same unit of work without the
+// calendar, prices or exact payments: sort the same bids by limit and admit
+// each against per-resource free capacity counters.
+func BenchmarkGreedyClearBaseline(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("bids=%d", n), func(b *testing.B) {
+			r := benchRound(b, n)
+			capacity := r.Calendar.Catalog().Capacity()
+			b.ReportAllocs()
+			for b.Loop() {
+				if won := admitByCounters(r.Bids, capacity); won == 0 || won == n {
+					b.Fatalf("%d of %d bids won: no contention", won, n)
+				}
+			}
+		})
+	}
+}
+
+// admitByCounters sorts bids by limit and admits those that fit free
+// capacity counters; it returns the number admitted.
+func admitByCounters(bids []auction.Bid, capacity bundle.Quantities) int {
+	order := slices.Clone(bids)
+	slices.SortFunc(order, func(x, y auction.Bid) int {
+		if c := y.Limit.Cmp(x.Limit); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Seq, y.Seq); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	free := capacity.Clone()
+	won := 0
+	for _, bid := range order {
+		if bid.Bundle.Quantities.Fits(free) {
+			for name, q := range bid.Bundle.Quantities {
+				free[name] -= q
+			}
+			won++
+		}
+	}
+	return won
+}

@@ -1,0 +1,135 @@
+package auction
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+const (
+	// MaxScale is the largest Round.Scale and reserve rule scale: prices and
+	// payments have at most 18 decimal places.
+	MaxScale = 18
+	// MaxDigits bounds limits and prices: at most 34 significant digits, and
+	// less than 10^34. Within these bounds every computation of the package
+	// is exact.
+	MaxDigits = 34
+	// UtilisationPlaces is the number of decimal places of
+	// Result.Utilisation.
+	UtilisationPlaces = 4
+)
+
+// exact is the context of all arithmetic that must not round: with no
+// precision limit sums and products are exact, and the Inexact and Rounded
+// traps turn any rounding into an error. A Context is safe for concurrent
+// use as long as nobody modifies it.
+var exact = &apd.Context{
+	MaxExponent: apd.MaxExponent,
+	MinExponent: apd.MinExponent,
+	Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
+}
+
+// checkBounded reports whether d is a finite positive decimal within
+// MaxDigits significant digits and below 10^MaxDigits.
+func checkBounded(d *apd.Decimal) error {
+	switch {
+	case d == nil:
+		return fmt.Errorf("missing")
+	case d.Form != apd.Finite:
+		return fmt.Errorf("%s is not finite", d)
+	case d.Sign() <= 0:
+		return fmt.Errorf("%s is not positive", d.Text('f'))
+	}
+	var r apd.Decimal
+	r.Reduce(d)
+	if r.NumDigits() > MaxDigits || adjusted(&r) >= MaxDigits {
+		return fmt.Errorf("%s has more than %d digits", d.Text('f'), MaxDigits)
+	}
+	return nil
+}
+
+// onScale reports whether the finite d has no non-zero digit beyond scale
+// decimal places.
+func onScale(d *apd.Decimal, scale int32) bool {
+	if d.Exponent >= -scale {
+		return true
+	}
+	var r apd.Decimal
+	r.Reduce(d)
+	return r.IsZero() || r.Exponent >= -scale
+}
+
+// tick returns the smallest positive price at scale, 10^-scale.
+func tick(scale int32) *apd.Decimal { return apd.New(1, -scale) }
+
+// adjusted returns the exponent of d's most significant digit.
+func adjusted(d *apd.Decimal) int64 {
+	return int64(d.Exponent) + d.NumDigits() - 1
+}
+
+// quoFloor returns num/den rounded toward zero to scale decimal places,
+// exactly, for num >= 0 and den > 0. The quotient is first truncated to
+// enough significant digits to reach the last place (at least 34), then
+// quantized toward zero: two truncations compose into the exact floor.
+func quoFloor(num, den *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	q := new(apd.Decimal)
+	precision := max(34, adjusted(num)-adjusted(den)+2+int64(scale))
+	ctx := apd.BaseContext.WithPrecision(uint32(precision))
+	ctx.Rounding = apd.RoundDown
+	if _, err := ctx.Quo(q, num, den); err != nil {
+		return nil, fmt.Errorf("auction: %s / %s: %w", num.Text('f'), den.Text('f'), err)
+	}
+	if _, err := ctx.Quantize(q, q, -scale); err != nil {
+		return nil, fmt.Errorf("auction: %s / %s: %w", num.Text('f'), den.Text('f'), err)
+	}
+	return q, nil
+}
+
+// quoHalfEven returns num/den rounded half to even to scale decimal places,
+// exactly, for num >= 0 and den > 0: it takes the floor, then compares the
+// exact remainder with half a tick.
+func quoHalfEven(num, den *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	f, err := quoFloor(num, den, scale)
+	if err != nil {
+		return nil, err
+	}
+	// rem = num - f×den >= 0; round up when 2×rem > tick×den, or on a tie
+	// when f's last digit is odd.
+	var rem, twice, half apd.Decimal
+	if err := chain(
+		op(exact.Mul, &rem, f, den),
+		op(exact.Sub, &rem, num, &rem),
+		op(exact.Add, &twice, &rem, &rem),
+		op(exact.Mul, &half, tick(scale), den),
+	); err != nil {
+		return nil, err
+	}
+	c := twice.Cmp(&half)
+	if c > 0 || (c == 0 && f.Coeff.Bit(0) == 1) {
+		if _, err := exact.Add(f, f, tick(scale)); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// binary is an apd.Context operation such as exact.Mul.
+type binary func(d, x, y *apd.Decimal) (apd.Condition, error)
+
+// op binds a binary operation to its operands.
+func op(f binary, d, x, y *apd.Decimal) func() error {
+	return func() error {
+		_, err := f(d, x, y)
+		return err
+	}
+}
+
+// chain runs steps in order and returns the first error.
+func chain(steps ...func() error) error {
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return fmt.Errorf("auction: exact arithmetic: %w", err)
+		}
+	}
+	return nil
+}

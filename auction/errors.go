@@ -1,0 +1,22 @@
+package auction
+
+import "errors"
+
+// Sentinel errors returned by this package. Test for them with errors.Is.
+var (
+	// ErrInvalidRound reports a malformed round: no calendar, a clearing
+	// instant of zero, a reserve price missing, not positive or not on the
+	// round's scale, a scale out of range, or a bid id that is empty,
+	// duplicated, or already booked on the calendar.
+	ErrInvalidRound = errors.New("auction: invalid round")
+	// ErrInvalidRule reports reserve rule options that do not parse or are
+	// out of range.
+	ErrInvalidRule = errors.New("auction: invalid rule")
+	// ErrInvalidArgument reports an argument of a reserve rule out of range:
+	// a price that is not positive or not on the scale, a utilisation outside
+	// [0, 1], or a scale out of range.
+	ErrInvalidArgument = errors.New("auction: invalid argument")
+	// ErrInvalidResult reports a clearing result that breaks the contract
+	// every Mechanism honours; see Verify.
+	ErrInvalidResult = errors.New("auction: invalid result")
+)

@@ -1,0 +1,34 @@
+package benchkit
+
+import (
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// CheckConservation replays the ledger's events (source "ledger") on a model
+// of posted balances and pending holds and returns nil or an error joining a
+// *Violation named "credits_conserved" for every event that breaks
+// conservation: an account used before it was opened, an amount that is not
+// a positive decimal, a reported balance or pending amount the replay does
+// not give, balances that do not sum to zero, an account without
+// allow_negative below zero or holding more than it has, a hold closed twice
+// or by a capture or release that does not add up to it, a transfer id used
+// twice.
+func CheckConservation(evs []events.Event) error { return join(inOrder(conservation(evs))) }
+
+func conservation(evs []events.Event) []finding {
+	r := newRecorder(CreditsConserved)
+	ledgers := make(map[string]*ledgerModel)
+	for i, e := range evs {
+		if e.Source != events.SourceLedger {
+			continue
+		}
+		l, ok := ledgers[e.Correlation]
+		if !ok {
+			l = newLedgerModel()
+			ledgers[e.Correlation] = l
+		}
+		r.at(i, e)
+		l.apply(r, payload(e.Data))
+	}
+	return r.found
+}

@@ -1,0 +1,310 @@
+package benchkit
+
+import (
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// ledgerModel is the replayed state of one run's ledger.
+type ledgerModel struct {
+	ctx       *apd.Context
+	accounts  map[string]*account
+	holds     map[string]*hold
+	transfers map[string]bool
+	sum       apd.Decimal // of every account's posted balance
+}
+
+type account struct {
+	id            string
+	opened        bool // false for an account used without account_opened
+	allowNegative bool
+	balance       apd.Decimal // posted
+	pending       apd.Decimal // held
+}
+
+type hold struct {
+	account string
+	amount  apd.Decimal
+	closed  string // "captured" or "released" once closed
+}
+
+func newLedgerModel() *ledgerModel {
+	return &ledgerModel{
+		ctx:       newExactContext(),
+		accounts:  make(map[string]*account),
+		holds:     make(map[string]*hold),
+		transfers: make(map[string]bool),
+	}
+}
+
+// apply replays one ledger event: it applies what the event does, compares
+// the balances it reports with the model's (adopting the reported ones where
+// they differ), then checks the accounts it touched and the sum.
+func (l *ledgerModel) apply(r *recorder, p events.Payload) {
+	var before apd.Decimal
+	before.Set(&l.sum)
+	var touched []*account
+	switch p := p.(type) {
+	case events.AccountOpened:
+		l.open(r, p)
+	case events.CreditsMinted:
+		touched = l.move(r, p.Movement)
+	case events.CreditsTransferred:
+		touched = l.move(r, p.Movement)
+	case events.CreditsBurned:
+		touched = l.move(r, p.Movement)
+	case events.HoldPlaced:
+		touched = l.place(r, p)
+	case events.HoldCaptured:
+		touched = l.capture(r, p)
+	case events.HoldReleased:
+		touched = l.release(r, p)
+	case events.BalanceQueried:
+		touched = l.query(r, p)
+	}
+	for i, a := range touched {
+		if !containsAccount(touched[:i], a) {
+			l.checkFloor(r, a)
+		}
+	}
+	if l.sum.Sign() != 0 && l.sum.Cmp(&before) != 0 {
+		r.flag("posted balances sum to %s, not zero", l.sum.Text('f'))
+	}
+}
+
+func containsAccount(as []*account, a *account) bool {
+	for _, b := range as {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *ledgerModel) open(r *recorder, p events.AccountOpened) {
+	a, ok := l.accounts[p.AccountID]
+	switch {
+	case p.AccountID == "":
+		r.flag("account_id is missing")
+	case !ok:
+		l.accounts[p.AccountID] = &account{id: p.AccountID, opened: true, allowNegative: p.AllowNegative}
+	case a.opened:
+		r.flag("account %q opened twice", p.AccountID)
+	default: // used before, already reported; from now on it is open
+		a.opened, a.allowNegative = true, p.AllowNegative
+	}
+}
+
+// use returns the account id names, flagging it if it was never opened; an
+// account used without being opened is modelled from zero.
+func (l *ledgerModel) use(r *recorder, field, id string) *account {
+	a, ok := l.accounts[id]
+	if !ok {
+		a = &account{id: id}
+		l.accounts[id] = a
+	}
+	if !a.opened {
+		r.flag("%s account %q was never opened", field, id)
+	}
+	return a
+}
+
+// transferID records the id of a transfer, flagging a missing or repeated one.
+func (l *ledgerModel) transferID(r *recorder, id string) {
+	switch {
+	case id == "":
+		r.flag("transfer_id is missing")
+	case l.transfers[id]:
+		r.flag("transfer %q moved credits twice", id)
+	default:
+		l.transfers[id] = true
+	}
+}
+
+func (l *ledgerModel) move(r *recorder, m events.Movement) []*account {
+	from := l.use(r, "from", m.From)
+	to := l.use(r, "to", m.To)
+	l.transferID(r, m.TransferID)
+	if amount, ok := r.positive("amount", m.Amount); ok {
+		l.post(r, from, to, amount)
+	}
+	l.expectBalance(r, "from_balance", m.FromBalance, from)
+	l.expectBalance(r, "to_balance", m.ToBalance, to)
+	return []*account{from, to}
+}
+
+func (l *ledgerModel) place(r *recorder, p events.HoldPlaced) []*account {
+	a := l.use(r, "account_id", p.AccountID)
+	amount, ok := r.positive("amount", p.Amount)
+	if l.newHold(r, p.HoldID) && ok && l.add(r, &a.pending, amount) {
+		h := &hold{account: a.id}
+		h.amount.Set(amount)
+		l.holds[p.HoldID] = h
+	}
+	l.expectBalance(r, "balance", p.Balance, a)
+	l.expectPending(r, p.Pending, a)
+	return []*account{a}
+}
+
+func (l *ledgerModel) capture(r *recorder, p events.HoldCaptured) []*account {
+	from := l.use(r, "account_id", p.AccountID)
+	to := l.use(r, "to", p.To)
+	l.transferID(r, p.TransferID)
+	amount, okAmount := r.positive("amount", p.Amount)
+	released, okReleased := r.nonNegative("released", p.Released)
+	touched := []*account{from, to}
+	if h, ok := l.closeHold(r, p.HoldID, from.id, "captured"); ok {
+		touched = append(touched, l.accounts[h.account])
+		if okAmount && okReleased {
+			l.checkCapture(r, p.HoldID, h, amount, released)
+		}
+	}
+	if okAmount {
+		l.post(r, from, to, amount)
+	}
+	l.expectBalance(r, "from_balance", p.FromBalance, from)
+	l.expectBalance(r, "to_balance", p.ToBalance, to)
+	l.expectPending(r, p.Pending, from)
+	return touched
+}
+
+// checkCapture flags a capture whose amount and release do not add up to
+// the hold.
+func (l *ledgerModel) checkCapture(r *recorder, id string, h *hold, amount, released *apd.Decimal) {
+	var total apd.Decimal
+	if l.add(r, &total, amount) && l.add(r, &total, released) && total.Cmp(&h.amount) != 0 {
+		r.flag("hold %q held %s but captures %s and releases %s", id, h.amount.Text('f'), amount.Text('f'), released.Text('f'))
+	}
+}
+
+func (l *ledgerModel) release(r *recorder, p events.HoldReleased) []*account {
+	a := l.use(r, "account_id", p.AccountID)
+	amount, okAmount := r.positive("amount", p.Amount)
+	touched := []*account{a}
+	if h, ok := l.closeHold(r, p.HoldID, a.id, "released"); ok {
+		touched = append(touched, l.accounts[h.account])
+		if okAmount && amount.Cmp(&h.amount) != 0 {
+			r.flag("hold %q held %s but releases %s", p.HoldID, h.amount.Text('f'), amount.Text('f'))
+		}
+	}
+	l.expectPending(r, p.Pending, a)
+	return touched
+}
+
+func (l *ledgerModel) query(r *recorder, p events.BalanceQueried) []*account {
+	a := l.use(r, "account_id", p.AccountID)
+	l.expectBalance(r, "balance", p.Balance, a)
+	l.expectPending(r, p.Pending, a)
+	var available apd.Decimal
+	if _, err := l.ctx.Sub(&available, &a.balance, &a.pending); err != nil {
+		r.flag("available balance of %q is not exact: %v", a.id, err)
+		return []*account{a}
+	}
+	if got, ok := r.decimal("available", p.Available); ok && got.Cmp(&available) != 0 {
+		r.flag("available of %q is %s, the replay gives %s", a.id, p.Available, available.Text('f'))
+	}
+	return []*account{a}
+}
+
+// newHold reports whether id is a new hold id, flagging it if not.
+func (l *ledgerModel) newHold(r *recorder, id string) bool {
+	switch {
+	case id == "":
+		r.flag("hold_id is missing")
+		return false
+	case l.holds[id] != nil:
+		r.flag("hold %q placed twice", id)
+		return false
+	}
+	return true
+}
+
+// closeHold closes the open hold id, returning its credits to available,
+// and flags a hold that was never placed, is already closed, or is not on
+// accountID.
+func (l *ledgerModel) closeHold(r *recorder, id, accountID, how string) (*hold, bool) {
+	h, ok := l.holds[id]
+	switch {
+	case !ok:
+		r.flag("hold %q %s but never placed", id, how)
+		return nil, false
+	case h.closed != "":
+		r.flag("hold %q %s but already %s", id, how, h.closed)
+		return nil, false
+	case h.account != accountID:
+		r.flag("hold %q is on account %q, not %q", id, h.account, accountID)
+	}
+	h.closed = how
+	var held apd.Decimal
+	held.Neg(&h.amount)
+	l.add(r, &l.accounts[h.account].pending, &held)
+	return h, true
+}
+
+// post moves amount of posted credits from one account to another.
+func (l *ledgerModel) post(r *recorder, from, to *account, amount *apd.Decimal) {
+	var out apd.Decimal
+	out.Neg(amount)
+	l.addBalance(r, from, &out)
+	l.addBalance(r, to, amount)
+}
+
+func (l *ledgerModel) addBalance(r *recorder, a *account, delta *apd.Decimal) {
+	if l.add(r, &a.balance, delta) {
+		l.add(r, &l.sum, delta)
+	}
+}
+
+// add adds delta to dst, flagging a result that is not exact and leaving dst
+// unchanged then.
+func (l *ledgerModel) add(r *recorder, dst, delta *apd.Decimal) bool {
+	var sum apd.Decimal
+	if _, err := l.ctx.Add(&sum, dst, delta); err != nil {
+		r.flag("%s + %s is not exact in %d digits: %v", dst.Text('f'), delta.Text('f'), exactPrecision, err)
+		return false
+	}
+	dst.Set(&sum)
+	return true
+}
+
+// expectBalance flags a reported posted balance of a that differs from the
+// model's, and adopts the reported one.
+func (l *ledgerModel) expectBalance(r *recorder, field string, reported events.Decimal, a *account) {
+	got, ok := r.decimal(field, reported)
+	if !ok || got.Cmp(&a.balance) == 0 {
+		return
+	}
+	r.flag("%s of %q is %s, the replay gives %s", field, a.id, reported, a.balance.Text('f'))
+	var delta apd.Decimal
+	if _, err := l.ctx.Sub(&delta, got, &a.balance); err != nil {
+		r.flag("%s of %q is not exact: %v", field, a.id, err)
+		return
+	}
+	l.addBalance(r, a, &delta)
+}
+
+// expectPending flags a reported pending amount of a that differs from the
+// model's, and adopts the reported one.
+func (l *ledgerModel) expectPending(r *recorder, reported events.Decimal, a *account) {
+	got, ok := r.decimal("pending", reported)
+	if !ok || got.Cmp(&a.pending) == 0 {
+		return
+	}
+	r.flag("pending of %q is %s, the replay gives %s", a.id, reported, a.pending.Text('f'))
+	a.pending.Set(got)
+}
+
+// checkFloor flags an account that is below zero without allow_negative, or
+// that holds more than it has.
+func (l *ledgerModel) checkFloor(r *recorder, a *account) {
+	switch {
+	case a.pending.Sign() < 0:
+		r.flag("pending of %q is %s, below zero", a.id, a.pending.Text('f'))
+	case a.allowNegative:
+	case a.balance.Sign() < 0:
+		r.flag("balance of %q is %s, below zero", a.id, a.balance.Text('f'))
+	case a.pending.Cmp(&a.balance) > 0:
+		r.flag("%q holds %s, more than its balance %s", a.id, a.pending.Text('f'), a.balance.Text('f'))
+	}
+}

@@ -1,0 +1,38 @@
+package benchkit
+
+import (
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// CheckSequences returns nil or an error joining a *Violation named
+// "sequences_gap_free" for every event whose sequence does not follow the
+// previous one of its source and correlation: the first must be 1, then
+// each the one before plus one. A gap means lost events; a repeat or a step
+// back means an event published twice or out of order.
+func CheckSequences(evs []events.Event) error { return join(inOrder(sequences(evs))) }
+
+type streamKey struct {
+	source      events.Source
+	correlation string
+}
+
+func sequences(evs []events.Event) []finding {
+	r := newRecorder(SequencesGapFree)
+	last := make(map[streamKey]uint64)
+	for i, e := range evs {
+		k := streamKey{e.Source, e.Correlation}
+		prev := last[k]
+		r.at(i, e)
+		switch {
+		case e.Sequence == prev+1:
+		case e.Sequence > prev+1 && prev == 0:
+			r.flag("first %s event has sequence %d, not 1", e.Source, e.Sequence)
+		case e.Sequence > prev+1:
+			r.flag("%s sequence %d follows %d: %d events missing", e.Source, e.Sequence, prev, e.Sequence-prev-1)
+		default:
+			r.flag("%s sequence %d does not follow %d: repeated or out of order", e.Source, e.Sequence, prev)
+		}
+		last[k] = max(prev, e.Sequence)
+	}
+	return r.found
+}

@@ -1,0 +1,145 @@
+package scarcity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/ledger"
+)
+
+// Bid is an agent's all-or-nothing offer for a bundle: it pays at most
+// Limit credits for the whole bundle. A zero Bundle.Window.Start means "as
+// soon as the next round clears".
+type Bid struct {
+	ID     string
+	Agent  string
+	Bundle bundle.Bundle
+	Limit  *apd.Decimal
+}
+
+// Bid places b in the book for the next clearing round and holds its limit
+// in the agent's account. A bid that is invalid or not covered by the
+// agent's available credits is rejected: a bid_rejected event is published
+// and the error is a *RejectedError. Placing the same bid again while it is
+// in the book is not an error and has no second effect.
+func (m *Market) Bid(ctx context.Context, b Bid) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.agentBalance(b.Agent); err != nil {
+		return err
+	}
+	if o, ok := m.book.get(b.ID); ok {
+		if sameBid(o.bid, b) {
+			return nil
+		}
+		return fmt.Errorf("%w: %q", ErrDuplicateOrder, b.ID)
+	}
+	if m.book.used(b.ID) {
+		return fmt.Errorf("%w: %q was placed before", ErrDuplicateOrder, b.ID)
+	}
+	if m.book.full() {
+		return fmt.Errorf("%w: %d bids", ErrBookFull, m.cfg.MaxBids)
+	}
+	if reason, err := m.checkBid(b); err != nil {
+		return m.reject(ctx, b, reason, err)
+	}
+	holdID := "bid/" + b.ID
+	if err := m.ledger.Hold(ctx, holdID, b.Agent, b.Limit); err != nil {
+		return m.rejectHold(ctx, b, err)
+	}
+	if err := m.publish(ctx, b.Agent, events.BidPlaced{
+		OrderID: b.ID, AgentID: b.Agent,
+		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
+		TotalCost: events.DecimalOf(b.Limit), HoldID: holdID,
+	}); err != nil {
+		return errors.Join(err, m.ledger.Release(ctx, holdID, "not placed"))
+	}
+	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID)
+	return nil
+}
+
+// checkBid validates b against the catalog and the clock.
+func (m *Market) checkBid(b Bid) (events.RejectReason, error) {
+	if b.ID == "" {
+		return events.ReasonInvalidBundle, fmt.Errorf("%w: empty order id", ErrBidRejected)
+	}
+	if err := b.Bundle.Validate(m.catalog); err != nil {
+		if errors.Is(err, bundle.ErrExceedsCapacity) {
+			return events.ReasonExceedsCapacity, err
+		}
+		return events.ReasonInvalidBundle, err
+	}
+	if !b.Bundle.Window.Start.IsZero() && b.Bundle.Window.Start.Before(m.cfg.Clock.Now()) {
+		return events.ReasonExpired, fmt.Errorf("window starts at %v, before now", b.Bundle.Window.Start)
+	}
+	if b.Limit == nil {
+		return events.ReasonInvalidBundle, fmt.Errorf("no limit")
+	}
+	if err := m.ledger.ValidateAmount(b.Limit); err != nil {
+		return events.ReasonInvalidBundle, err
+	}
+	return "", nil
+}
+
+// rejectHold rejects b because its hold failed.
+func (m *Market) rejectHold(ctx context.Context, b Bid, err error) error {
+	switch {
+	case errors.Is(err, ledger.ErrInsufficientCredit):
+		return m.reject(ctx, b, events.ReasonInsufficientBalance, err)
+	case errors.Is(err, ledger.ErrInvalidID), errors.Is(err, ledger.ErrExistsWithDifferentFields):
+		return m.reject(ctx, b, events.ReasonInvalidBundle, err)
+	}
+	return err
+}
+
+// reject publishes bid_rejected for b and returns its *RejectedError.
+func (m *Market) reject(ctx context.Context, b Bid, reason events.RejectReason, cause error) error {
+	rej := &RejectedError{OrderID: b.ID, Reason: reason, Err: cause}
+	if err := m.publish(ctx, b.Agent, events.BidRejected{
+		OrderID: b.ID, AgentID: b.Agent, Reason: reason, Detail: cause.Error(),
+	}); err != nil {
+		return errors.Join(rej, err)
+	}
+	return rej
+}
+
+// Cancel withdraws agent's order id from the book and releases its hold.
+func (m *Market) Cancel(ctx context.Context, agent, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.book.get(id)
+	if !ok || o.bid.Agent != agent {
+		return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
+	}
+	if err := m.ledger.Release(ctx, o.holdID, "cancelled"); err != nil {
+		return err
+	}
+	m.book.remove(id)
+	return m.publish(ctx, agent, events.OrderCancelled{OrderID: id, AgentID: agent})
+}
+
+func sameBid(a auction.Bid, b Bid) bool {
+	return b.Limit != nil && a.Agent == b.Agent && a.Limit.Cmp(b.Limit) == 0 && sameBundle(a.Bundle, b.Bundle)
+}
+
+func sameBundle(a, b bundle.Bundle) bool {
+	if !a.Window.Start.Equal(b.Window.Start) || a.Window.Duration != b.Window.Duration || len(a.Quantities) != len(b.Quantities) {
+		return false
+	}
+	for name, q := range a.Quantities {
+		if b.Quantities[name] != q {
+			return false
+		}
+	}
+	return true
+}
+
+func cloneBundle(b bundle.Bundle) bundle.Bundle {
+	b.Quantities = b.Quantities.Clone()
+	return b
+}

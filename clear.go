@@ -1,0 +1,219 @@
+package scarcity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// ErrMechanism reports a clearing result that breaks the Mechanism
+// contract: a bid allocated or rejected twice or not at all, a payment that
+// is not a valid amount or exceeds the bid. Nothing of such a round is
+// applied.
+var ErrMechanism = errors.New("scarcity: mechanism broke its contract")
+
+// utilisationPlaces is the number of decimal places of reported utilisation.
+const utilisationPlaces = 4
+
+// Clear runs one clearing round now, whatever the clearing schedule: the
+// mechanism clears the book against the capacity left, each winner's hold
+// is captured and its bundle scheduled, each loser's hold is released, and
+// prices and reserves move. The book is empty afterwards: a bid takes part
+// in exactly one round.
+func (m *Market) Clear(ctx context.Context) (auction.Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.clear(ctx)
+}
+
+func (m *Market) clear(ctx context.Context) (auction.Result, error) {
+	if err := m.sched.Advance(ctx); err != nil {
+		return auction.Result{}, err
+	}
+	now := m.cfg.Clock.Now()
+	bids := m.book.bids()
+	round := auction.Round{
+		Number: m.round + 1, At: now, Bids: bids,
+		Calendar: m.sched.Snapshot(), Reserve: clonePrices(m.reserve), Scale: m.cfg.Scale,
+	}
+	res, err := m.cfg.Mechanism.Clear(round)
+	if err != nil {
+		return res, fmt.Errorf("scarcity: round %d: %w", round.Number, err)
+	}
+	if err := m.checkResult(bids, res); err != nil {
+		return res, err
+	}
+	m.round = round.Number
+	for _, a := range res.Allocations {
+		if err := m.settle(ctx, a); err != nil {
+			return res, err
+		}
+	}
+	for _, r := range res.Rejections {
+		if err := m.release(ctx, r.Bid, r.Reason, r.Detail); err != nil {
+			return res, err
+		}
+	}
+	return res, m.closeRound(ctx, len(bids), res)
+}
+
+// checkResult verifies that res accounts for every bid exactly once and that
+// every payment is a valid amount no greater than its bid.
+func (m *Market) checkResult(bids []auction.Bid, res auction.Result) error {
+	seen := make(map[string]bool, len(bids))
+	for _, b := range bids {
+		seen[b.ID] = false
+	}
+	mark := func(id string) error {
+		done, ok := seen[id]
+		if !ok || done {
+			return fmt.Errorf("%w: bid %q unknown or settled twice", ErrMechanism, id)
+		}
+		seen[id] = true
+		return nil
+	}
+	for _, a := range res.Allocations {
+		if err := mark(a.Bid.ID); err != nil {
+			return err
+		}
+		o, _ := m.book.get(a.Bid.ID)
+		if a.Payment == nil || m.ledger.ValidateAmount(a.Payment) != nil || a.Payment.Cmp(o.bid.Limit) > 0 {
+			return fmt.Errorf("%w: bid %q pays %v for a limit of %s", ErrMechanism, a.Bid.ID, a.Payment, o.bid.Limit)
+		}
+	}
+	for _, r := range res.Rejections {
+		if err := mark(r.Bid.ID); err != nil {
+			return err
+		}
+	}
+	for id, done := range seen {
+		if !done {
+			return fmt.Errorf("%w: bid %q neither allocated nor rejected", ErrMechanism, id)
+		}
+	}
+	return nil
+}
+
+// settle schedules an allocated bundle and captures its payment. A bundle
+// the scheduler cannot admit is rejected instead.
+func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
+	o, _ := m.book.get(a.Bid.ID)
+	bundleID := "bundle/" + o.bid.ID
+	if err := m.sched.Schedule(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle); err != nil {
+		if errors.Is(err, bundle.ErrExceedsCapacity) {
+			return m.release(ctx, o.bid, events.ReasonExceedsCapacity, err.Error())
+		}
+		return err
+	}
+	payID := "pay/" + o.bid.ID
+	if err := m.ledger.Capture(ctx, o.holdID, payID, OperatorAccount, a.Payment, "allocation"); err != nil {
+		_, _, rerr := m.sched.Release(ctx, bundleID)
+		return errors.Join(err, rerr)
+	}
+	m.book.remove(o.bid.ID)
+	if m.cfg.Settlement == SettleBurn {
+		if err := m.ledger.Burn(ctx, "burn/"+o.bid.ID, OperatorAccount, a.Payment, "allocation"); err != nil {
+			return err
+		}
+	}
+	return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+		OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
+		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
+		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit), PaymentID: payID,
+	})
+}
+
+// release releases a losing bid's hold and publishes its rejection.
+func (m *Market) release(ctx context.Context, bid auction.Bid, reason events.RejectReason, detail string) error {
+	o, _ := m.book.get(bid.ID)
+	if err := m.ledger.Release(ctx, o.holdID, string(reason)); err != nil {
+		return err
+	}
+	m.book.remove(bid.ID)
+	return m.publish(ctx, o.bid.Agent, events.BidRejected{
+		OrderID: o.bid.ID, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
+	})
+}
+
+// closeRound publishes the round's price updates and summary, and moves the
+// reserve prices for the next round.
+func (m *Market) closeRound(ctx context.Context, bids int, res auction.Result) error {
+	util := m.utilisation()
+	batch := m.seq.Batch(m.cfg.Clock.Now())
+	for _, name := range m.catalog.Names() {
+		p, ok := res.Prices[name]
+		if !ok || p == nil || p.Cmp(m.prices[name]) == 0 {
+			continue
+		}
+		batch.Add(name, events.PriceUpdate{
+			Resource: name, Round: m.round, Old: events.DecimalOf(m.prices[name]), New: events.DecimalOf(p),
+			Utilisation: events.DecimalOf(util[name]), Reason: "clearing",
+		})
+	}
+	batch.Add("", m.summary(bids, res, util))
+	if err := batch.Publish(ctx, m.cfg.Publisher); err != nil {
+		return err
+	}
+	for name, p := range res.Prices {
+		if _, ok := m.prices[name]; ok && p != nil {
+			m.prices[name] = new(apd.Decimal).Set(p)
+		}
+	}
+	return m.moveReserve(util)
+}
+
+func (m *Market) summary(bids int, res auction.Result, util map[string]*apd.Decimal) events.MarketCleared {
+	mc := events.MarketCleared{
+		Round: m.round, Mechanism: m.cfg.Mechanism.Name(), Bids: bids, Winners: len(res.Allocations),
+		Volume: events.Quantities(res.Volume.Clone()), Prices: make(map[string]events.Decimal),
+		Utilisation: make(map[string]events.Decimal), Revenue: decimalOrEmpty(res.Revenue),
+		Surplus: decimalOrEmpty(res.Surplus),
+	}
+	for _, name := range m.catalog.Names() {
+		if p := res.Prices[name]; p != nil {
+			mc.Prices[name] = events.DecimalOf(p)
+		}
+		mc.Utilisation[name] = events.DecimalOf(util[name])
+	}
+	return mc
+}
+
+// utilisation returns, per resource, the booked share of capacity now,
+// rounded down to utilisationPlaces.
+func (m *Market) utilisation() map[string]*apd.Decimal {
+	used := m.sched.Snapshot().UsedAt(m.cfg.Clock.Now())
+	ctx := apd.BaseContext.WithPrecision(34)
+	ctx.Rounding = apd.RoundDown
+	out := make(map[string]*apd.Decimal)
+	for _, r := range m.catalog.Resources() {
+		u := new(apd.Decimal)
+		_, _ = ctx.Quo(u, apd.New(used[r.Name], 0), apd.New(r.Capacity, 0))
+		_, _ = ctx.Quantize(u, u, -utilisationPlaces)
+		out[r.Name] = u
+	}
+	return out
+}
+
+// moveReserve applies the reserve rule to every resource.
+func (m *Market) moveReserve(util map[string]*apd.Decimal) error {
+	for _, name := range m.catalog.Names() {
+		next, err := m.cfg.ReserveRule.Next(m.reserve[name], util[name], m.cfg.Scale)
+		if err != nil {
+			return fmt.Errorf("scarcity: reserve for %q: %w", name, err)
+		}
+		m.reserve[name] = next
+	}
+	return nil
+}
+
+func decimalOrEmpty(d *apd.Decimal) events.Decimal {
+	if d == nil {
+		return ""
+	}
+	return events.DecimalOf(d)
+}

@@ -1,0 +1,153 @@
+package scarcity
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/sched"
+)
+
+// Defaults and limits of a Market's Config.
+const (
+	DefaultClearEvery = time.Minute
+	DefaultReserve    = "0.001"
+	DefaultScale      = 6
+	DefaultMaxBids    = 100_000
+	// OperatorAccount is the ledger account that receives payments.
+	OperatorAccount = "operator"
+)
+
+// Settlement says where the payment for an allocation goes.
+type Settlement int
+
+const (
+	// SettleToOperator pays the market operator's account.
+	SettleToOperator Settlement = iota
+	// SettleBurn burns the payment: it is captured to the operator's
+	// account and burned from there at once, so the credits leave
+	// circulation.
+	SettleBurn
+)
+
+// Config configures a Market. The zero value of every field but Resources
+// means its default.
+type Config struct {
+	// Resources are what the market sells; at least one.
+	Resources []bundle.Resource
+	// Reserve is the opening reserve price per resource, in credits per
+	// unit per second, as a decimal string; a missing resource opens at
+	// DefaultReserve.
+	Reserve map[string]string
+	// ClearEvery is the time between clearing rounds; zero means
+	// DefaultClearEvery.
+	ClearEvery time.Duration
+	// Mechanism clears each round; nil means auction.Greedy.
+	Mechanism auction.Mechanism
+	// ReserveRule moves reserve prices between rounds; nil means the
+	// default auction.UtilisationRule.
+	ReserveRule auction.ReserveRule
+	// Settlement says who receives payments.
+	Settlement Settlement
+	// Scale is the number of decimal places of credits and prices; zero
+	// means DefaultScale.
+	Scale int32
+	// MaxBids bounds the book; a bid beyond it fails with ErrBookFull. Zero
+	// means DefaultMaxBids.
+	MaxBids int
+	// Clock drives clearing and the schedule; nil means the real clock.
+	Clock clock.Clock
+	// Publisher receives every event; nil means events.Discard.
+	Publisher events.Publisher
+	// Correlation is stamped on every event: the run or scenario id.
+	Correlation string
+	// Executor stops agents that are terminated; nil records terminations
+	// as events only.
+	Executor sched.Executor
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.ClearEvery == 0 {
+		c.ClearEvery = DefaultClearEvery
+	}
+	if c.Mechanism == nil {
+		c.Mechanism = auction.Greedy{}
+	}
+	if c.ReserveRule == nil {
+		c.ReserveRule = auction.UtilisationRule{}
+	}
+	if c.Scale == 0 {
+		c.Scale = DefaultScale
+	}
+	if c.MaxBids == 0 {
+		c.MaxBids = DefaultMaxBids
+	}
+	if c.Clock == nil {
+		c.Clock = clock.New()
+	}
+	if c.Publisher == nil {
+		c.Publisher = events.Discard
+	}
+	return c
+}
+
+// validate checks c, which has its defaults set, and returns its catalog
+// and opening reserve prices.
+func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
+	if c.ClearEvery < 0 || c.ClearEvery%time.Second != 0 {
+		return nil, nil, fmt.Errorf("%w: ClearEvery %v is not a positive whole number of seconds", ErrInvalidConfig, c.ClearEvery)
+	}
+	if c.MaxBids < 0 || c.Scale < 0 || c.Scale > 18 {
+		return nil, nil, fmt.Errorf("%w: MaxBids %d, Scale %d", ErrInvalidConfig, c.MaxBids, c.Scale)
+	}
+	if c.Settlement != SettleToOperator && c.Settlement != SettleBurn {
+		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidConfig, c.Settlement)
+	}
+	if len(c.Resources) == 0 {
+		return nil, nil, fmt.Errorf("%w: no resources", ErrInvalidConfig)
+	}
+	cat, err := bundle.NewCatalog(c.Resources...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	reserve, err := c.reservePrices(cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, reserve, nil
+}
+
+func (c Config) reservePrices(cat *bundle.Catalog) (bundle.Prices, error) {
+	for name := range c.Reserve {
+		if _, ok := cat.Lookup(name); !ok {
+			return nil, fmt.Errorf("%w: reserve for unknown resource %q", ErrInvalidConfig, name)
+		}
+	}
+	prices := make(bundle.Prices, len(c.Reserve))
+	for _, name := range cat.Names() {
+		s, ok := c.Reserve[name]
+		if !ok {
+			s = DefaultReserve
+		}
+		p, err := events.Decimal(s).Apd()
+		if err != nil || p.Sign() <= 0 || -p.Exponent > c.Scale {
+			return nil, fmt.Errorf("%w: reserve %q for %q must be a positive decimal with at most %d places", ErrInvalidConfig, s, name, c.Scale)
+		}
+		prices[name] = p
+	}
+	return prices, nil
+}
+
+// clonePrices returns a deep copy of p.
+func clonePrices(p bundle.Prices) bundle.Prices {
+	out := make(bundle.Prices, len(p))
+	for name, d := range p {
+		out[name] = new(apd.Decimal).Set(d)
+	}
+	return out
+}

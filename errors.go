@@ -1,0 +1,47 @@
+package scarcity
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Sentinel errors returned by the Market. Test for them with errors.Is.
+var (
+	// ErrInvalidConfig reports a Config that fails validation.
+	ErrInvalidConfig = errors.New("scarcity: invalid config")
+	// ErrBidRejected reports a bid refused at placement; the error is a
+	// *RejectedError carrying the reason code.
+	ErrBidRejected = errors.New("scarcity: bid rejected")
+	// ErrUnknownAgent reports an agent without an account.
+	ErrUnknownAgent = errors.New("scarcity: unknown agent")
+	// ErrUnknownOrder reports an order id not in the book, or not the
+	// agent's.
+	ErrUnknownOrder = errors.New("scarcity: unknown order")
+	// ErrDuplicateOrder reports an order id already used with other fields.
+	ErrDuplicateOrder = errors.New("scarcity: duplicate order")
+	// ErrBookFull reports a bid beyond the book's maximum size.
+	ErrBookFull = errors.New("scarcity: book full")
+	// ErrInvalidCredits reports initial credits that are negative or not
+	// exact at the ledger's scale.
+	ErrInvalidCredits = errors.New("scarcity: invalid credits")
+)
+
+// RejectedError is the error of a bid refused at placement. A bid_rejected
+// event with the same reason was published.
+type RejectedError struct {
+	OrderID string
+	Reason  events.RejectReason
+	Err     error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("scarcity: bid %s rejected (%s): %v", e.OrderID, e.Reason, e.Err)
+}
+
+// Is reports whether target is ErrBidRejected.
+func (e *RejectedError) Is(target error) bool { return target == ErrBidRejected }
+
+// Unwrap returns the cause.
+func (e *RejectedError) Unwrap() error { return e.Err }

@@ -1,0 +1,74 @@
+// Package ledger implements a double-entry credit ledger with exact decimal
+// amounts: accounts, transfers, two-phase holds, idempotent operations, mint
+// and burn, and replay from the ledger's own events.
+//
+// # Accounts
+//
+// Every ledger has two system accounts, opened by [New]: the mint account
+// ([MintAccount]), which issues credits and is the only account allowed to go
+// negative, and the burn account ([BurnAccount]), which receives burned
+// credits. Agent, operator and escrow accounts never go below zero: neither
+// their posted balance nor their available balance (posted minus pending,
+// the credits held for later capture). System accounts only take part in
+// [Ledger.Mint] (mint → account) and [Ledger.Burn] (account → burn).
+//
+// # Invariants
+//
+//   - Credits are conserved: the sum of all posted balances, the mint
+//     account's included, is exactly zero after every operation ([Ledger.Sum]).
+//   - No account other than the mint has a negative posted or available
+//     balance; so no hold exceeds the balance that backs it, and a capture
+//     never exceeds what was held.
+//   - An operation is atomic: it is validated first, its events are published,
+//     and only once the publisher has accepted them is the change applied. A
+//     rejected operation or a failed publish changes nothing.
+//   - Transfer ids and hold ids are unique per ledger. Retrying an operation
+//     with the same id and the same fields returns nil with no second effect
+//     and no event; the same id with different fields is
+//     [ErrExistsWithDifferentFields]. The transfer id of a capture counts as a
+//     transfer id.
+//   - Replaying the ledger's events ([Replay]) rebuilds exactly the state that
+//     produced them.
+//
+// # Amounts
+//
+// Amounts are exact apd decimals, positive, no finer than the ledger's scale
+// and at most its maximum ([Ledger.ValidateAmount]). Every write computes in
+// one apd.Context per ledger (34 digits) that traps Inexact and Rounded, so a
+// result that would need rounding is an error ([ErrBalanceOverflow]), never a
+// silent loss. Reads ([Ledger.Balance], [Ledger.Sum]) compute without
+// rounding. Amounts are kept in their reduced form (no trailing zeros) and
+// appear in events as [events.Decimal] strings of the exact values.
+//
+// # Limits
+//
+// Ids are at most [MaxIDLen] bytes, reasons at most [MaxReasonLen] bytes,
+// single amounts at most Options.MaxAmount, and balances at most [Precision]
+// significant digits; beyond them an operation is rejected. The ledger keeps
+// every transfer id and hold id it has seen, for the idempotency of retries,
+// for its whole life: memory grows with the number of operations.
+//
+// # Replay
+//
+// [Replay] re-enacts a stream of ledger events through the same code that
+// produced them and checks that each event it would emit equals the one in
+// the stream, balances included. A stream that does not rebuild exactly is
+// [ErrReplayMismatch].
+//
+// # Events
+//
+// Every state change publishes ledger events (source "ledger") through the
+// configured [events.Publisher]: account_opened, credits_minted,
+// credits_transferred, credits_burned, hold_placed, hold_captured and
+// hold_released; [Ledger.QueryBalance] publishes balance_queried. An event's
+// subject is the account it is about: the source account of a movement, the
+// receiving account of a mint. Balances in events are the posted balances
+// after the change and Pending is the account's total held amount after it.
+//
+// # Concurrency
+//
+// A Ledger is safe for concurrent use. It is a single-writer core: one mutex
+// serialises every change, and events are published while it is held, so the
+// order of the events is the order in which changes are applied. A slow
+// publisher therefore slows every writer.
+package ledger

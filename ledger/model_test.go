@@ -1,0 +1,479 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+)
+
+// The model keeps amounts as int64 micro-credits (scale 6).
+
+type modelAccount struct {
+	kind            Kind
+	posted, pending int64
+}
+
+type modelMove struct {
+	op             op
+	hold, from, to string
+	amount         int64
+	reason         string
+}
+
+type modelHold struct {
+	account string
+	amount  int64
+	state   holdState
+	capture modelMove
+	capID   string
+	reason  string
+}
+
+type model struct {
+	accounts  map[string]*modelAccount
+	holds     map[string]*modelHold
+	transfers map[string]modelMove
+}
+
+func newModel() *model {
+	return &model{
+		accounts: map[string]*modelAccount{
+			MintAccount: {kind: KindMint},
+			BurnAccount: {kind: KindBurn},
+		},
+		holds:     map[string]*modelHold{},
+		transfers: map[string]modelMove{},
+	}
+}
+
+// The model's operations return the error the ledger must return and
+// whether the operation has an effect (and so publishes one event).
+
+func (m *model) open(id string, kind Kind) (error, bool) {
+	switch {
+	case kind.system():
+		return ErrAccountExists, false
+	case !kind.userKind():
+		return ErrInvalidKind, false
+	case m.accounts[id] != nil:
+		return ErrAccountExists, false
+	}
+	m.accounts[id] = &modelAccount{kind: kind}
+	return nil, true
+}
+
+func (m *model) move(id string, mv modelMove) (error, bool) {
+	if prior, ok := m.transfers[id]; ok {
+		if prior == mv {
+			return nil, false
+		}
+		return ErrExistsWithDifferentFields, false
+	}
+	if mv.from == mv.to {
+		return ErrSameAccount, false
+	}
+	from, to := m.accounts[mv.from], m.accounts[mv.to]
+	if from == nil || to == nil {
+		return ErrUnknownAccount, false
+	}
+	if (mv.op != opMint && from.kind.system()) || (mv.op != opBurn && to.kind.system()) {
+		return ErrSystemAccount, false
+	}
+	if from.kind != KindMint && from.posted-from.pending < mv.amount {
+		return ErrInsufficientCredit, false
+	}
+	from.posted -= mv.amount
+	to.posted += mv.amount
+	m.transfers[id] = mv
+	return nil, true
+}
+
+func (m *model) hold(id, account string, amount int64) (error, bool) {
+	if h, ok := m.holds[id]; ok {
+		if h.account == account && h.amount == amount {
+			return nil, false
+		}
+		return ErrExistsWithDifferentFields, false
+	}
+	a := m.accounts[account]
+	switch {
+	case a == nil:
+		return ErrUnknownAccount, false
+	case a.kind.system():
+		return ErrSystemAccount, false
+	case a.posted-a.pending < amount:
+		return ErrInsufficientCredit, false
+	}
+	a.pending += amount
+	m.holds[id] = &modelHold{account: account, amount: amount}
+	return nil, true
+}
+
+func (m *model) capture(holdID, id, to string, amount int64, reason string) (error, bool) {
+	h := m.holds[holdID]
+	if h == nil {
+		return ErrUnknownHold, false
+	}
+	mv := modelMove{op: opCapture, hold: holdID, from: h.account, to: to, amount: amount, reason: reason}
+	switch h.state {
+	case holdCaptured:
+		if h.capture == mv && h.capID == id {
+			return nil, false
+		}
+		return ErrExistsWithDifferentFields, false
+	case holdReleased:
+		return ErrUnknownHold, false
+	}
+	if _, ok := m.transfers[id]; ok {
+		return ErrExistsWithDifferentFields, false
+	}
+	switch target := m.accounts[to]; {
+	case amount > h.amount:
+		return ErrCaptureExceedsHold, false
+	case to == h.account:
+		return ErrSameAccount, false
+	case target == nil:
+		return ErrUnknownAccount, false
+	case target.kind.system():
+		return ErrSystemAccount, false
+	}
+	from := m.accounts[h.account]
+	from.posted -= amount
+	from.pending -= h.amount
+	m.accounts[to].posted += amount
+	h.state, h.capture, h.capID = holdCaptured, mv, id
+	m.transfers[id] = mv
+	return nil, true
+}
+
+func (m *model) release(holdID, reason string) (error, bool) {
+	h := m.holds[holdID]
+	switch {
+	case h == nil || h.state == holdCaptured:
+		return ErrUnknownHold, false
+	case h.state == holdReleased && h.reason == reason:
+		return nil, false
+	case h.state == holdReleased:
+		return ErrExistsWithDifferentFields, false
+	}
+	m.accounts[h.account].pending -= h.amount
+	h.state, h.reason = holdReleased, reason
+	return nil, true
+}
+
+func (m *model) balances() map[string]Balance {
+	out := make(map[string]Balance, len(m.accounts))
+	for id, a := range m.accounts {
+		out[id] = Balance{
+			Posted:        micros(a.posted),
+			Pending:       micros(a.pending),
+			Available:     micros(a.posted - a.pending),
+			Kind:          a.kind,
+			AllowNegative: a.kind == KindMint,
+		}
+	}
+	return out
+}
+
+func micros(n int64) *apd.Decimal { return apd.New(n, -6) }
+
+// machine drives a ledger and the model with the same random operations.
+type machine struct {
+	f     *fixture
+	model *model
+	// replays are operations that succeeded; running one again must
+	// return nil and change nothing.
+	replays []func() error
+	fresh   int            // ids handed out by newID
+	effects map[string]int // successful operations by action
+}
+
+var (
+	accountIDs  = []string{"a", "b", "c", "d", MintAccount, BurnAccount, "nobody"}
+	transferIDs = []string{"t0", "t1", "t2", "t3"}
+	holdIDs     = []string{"h0", "h1", "h2", "h3"}
+	reasons     = []string{"", "won", "expired"}
+)
+
+func newMachine(t *rapid.T, effects map[string]int) *machine {
+	s := &machine{f: newFixture(t, Options{Correlation: "model"}), model: newModel(), effects: effects}
+	for i, id := range accountIDs[:3] {
+		must(t, s.f.l.Open(context.Background(), id, KindAgent))
+		s.model.open(id, KindAgent)
+		grant := fmt.Sprintf("grant-%d", i)
+		must(t, s.f.l.Mint(context.Background(), grant, id, micros(500_000_000), ""))
+		s.model.move(grant, modelMove{op: opMint, from: MintAccount, to: id, amount: 500_000_000})
+	}
+	return s
+}
+
+// account draws mostly an open user account, sometimes any id.
+func (s *machine) account(t *rapid.T, label string) string {
+	var open []string
+	for _, id := range accountIDs {
+		if a := s.model.accounts[id]; a != nil && !a.kind.system() {
+			open = append(open, id)
+		}
+	}
+	if rapid.IntRange(0, 4).Draw(t, label+" any") > 0 {
+		return rapid.SampledFrom(open).Draw(t, label)
+	}
+	return rapid.SampledFrom(accountIDs).Draw(t, label)
+}
+
+// transferID draws mostly a fresh id, sometimes one of a small pool.
+func (s *machine) transferID(t *rapid.T) string {
+	if rapid.IntRange(0, 3).Draw(t, "fresh transfer") > 0 {
+		s.fresh++
+		return fmt.Sprintf("u%d", s.fresh)
+	}
+	return rapid.SampledFrom(transferIDs).Draw(t, "transfer")
+}
+
+// holdID draws mostly an open hold, else one of a small pool.
+func (s *machine) holdID(t *rapid.T) string {
+	var open []string
+	for _, id := range holdIDs {
+		if h := s.model.holds[id]; h != nil && h.state == holdOpen {
+			open = append(open, id)
+		}
+	}
+	if len(open) > 0 && rapid.IntRange(0, 3).Draw(t, "open hold") > 0 {
+		return rapid.SampledFrom(open).Draw(t, "hold")
+	}
+	return rapid.SampledFrom(holdIDs).Draw(t, "hold")
+}
+
+func (s *machine) amount(t *rapid.T, label string) int64 {
+	return rapid.OneOf(
+		rapid.Int64Range(1, 100),
+		rapid.Int64Range(1, 50_000_000),
+		rapid.Int64Range(1, 1_000_000_000),
+	).Draw(t, label)
+}
+
+// amountFrom draws an amount, often one that account can afford.
+func (s *machine) amountFrom(t *rapid.T, account string) int64 {
+	if a := s.model.accounts[account]; a != nil && a.posted-a.pending > 0 && rapid.Bool().Draw(t, "affordable") {
+		return rapid.Int64Range(1, a.posted-a.pending).Draw(t, "amount")
+	}
+	return s.amount(t, "amount")
+}
+
+// step runs do against the ledger and wants the model's outcome.
+func (s *machine) step(t *rapid.T, name string, do func() error, want error, effect bool) {
+	before := s.f.log.Len()
+	err := do()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: err = %v, want %v", name, err, want)
+	}
+	published := s.f.log.Len() - before
+	if wantN := map[bool]uint64{true: 1, false: 0}[effect]; published != wantN {
+		t.Fatalf("%s: published %d events, want %d", name, published, wantN)
+	}
+	if err != nil {
+		s.effects[name+" rejected"]++
+		for _, e := range []error{ErrUnknownHold, ErrSameAccount, ErrUnknownAccount, ErrExistsWithDifferentFields, ErrCaptureExceedsHold, ErrSystemAccount, ErrInsufficientCredit} {
+			if errors.Is(err, e) {
+				s.effects[name+" "+e.Error()]++
+			}
+		}
+	}
+	if err == nil && effect {
+		s.effects[name]++
+		s.replays = append(s.replays, do)
+	}
+}
+
+func (s *machine) actions() map[string]func(*rapid.T) {
+	ctx := context.Background()
+	l := s.f.l
+	return map[string]func(*rapid.T){
+		"open": func(t *rapid.T) {
+			id := rapid.SampledFrom(accountIDs[:4]).Draw(t, "id")
+			kind := rapid.SampledFrom([]Kind{KindAgent, KindOperator, KindEscrow, KindMint, "bank"}).Draw(t, "kind")
+			want, effect := s.model.open(id, kind)
+			s.step(t, "open", func() error { return l.Open(ctx, id, kind) }, want, effect)
+			if effect {
+				s.replays = s.replays[:len(s.replays)-1] // opening twice is ErrAccountExists
+			}
+		},
+		"mint": func(t *rapid.T) {
+			id, to := s.transferID(t), s.account(t, "to")
+			n, reason := s.amount(t, "amount")*10, rapid.SampledFrom(reasons).Draw(t, "reason")
+			want, effect := s.model.move(id, modelMove{op: opMint, from: MintAccount, to: to, amount: n, reason: reason})
+			s.step(t, "mint", func() error { return l.Mint(ctx, id, to, micros(n), reason) }, want, effect)
+		},
+		"transfer": func(t *rapid.T) {
+			id, from, to := s.transferID(t), s.account(t, "from"), s.account(t, "to")
+			n, reason := s.amountFrom(t, from), rapid.SampledFrom(reasons).Draw(t, "reason")
+			want, effect := s.model.move(id, modelMove{op: opTransfer, from: from, to: to, amount: n, reason: reason})
+			s.step(t, "transfer", func() error { return l.Transfer(ctx, id, from, to, micros(n), reason) }, want, effect)
+		},
+		"burn": func(t *rapid.T) {
+			id, from := s.transferID(t), s.account(t, "from")
+			n := s.amountFrom(t, from)
+			want, effect := s.model.move(id, modelMove{op: opBurn, from: from, to: BurnAccount, amount: n})
+			s.step(t, "burn", func() error { return l.Burn(ctx, id, from, micros(n), "") }, want, effect)
+		},
+		"hold": func(t *rapid.T) {
+			id, account := rapid.SampledFrom(holdIDs).Draw(t, "hold"), s.account(t, "account")
+			n := s.amountFrom(t, account)
+			want, effect := s.model.hold(id, account, n)
+			s.step(t, "hold", func() error { return l.Hold(ctx, id, account, micros(n)) }, want, effect)
+		},
+		"capture": func(t *rapid.T) {
+			holdID, id := s.holdID(t), s.transferID(t)
+			to, reason := s.account(t, "to"), rapid.SampledFrom(reasons).Draw(t, "reason")
+			n := s.amount(t, "amount")
+			if h := s.model.holds[holdID]; h != nil && rapid.IntRange(0, 3).Draw(t, "part of the hold") > 0 {
+				n = rapid.Int64Range(1, h.amount).Draw(t, "part")
+			}
+			want, effect := s.model.capture(holdID, id, to, n, reason)
+			s.step(t, "capture", func() error { return l.Capture(ctx, holdID, id, to, micros(n), reason) }, want, effect)
+		},
+		"release": func(t *rapid.T) {
+			holdID, reason := s.holdID(t), rapid.SampledFrom(reasons).Draw(t, "reason")
+			want, effect := s.model.release(holdID, reason)
+			s.step(t, "release", func() error { return l.Release(ctx, holdID, reason) }, want, effect)
+		},
+		"retry": func(t *rapid.T) {
+			if len(s.replays) == 0 {
+				t.Skip("nothing to retry")
+			}
+			do := rapid.SampledFrom(s.replays).Draw(t, "operation")
+			before := s.f.state()
+			if err := do(); err != nil {
+				t.Fatalf("retry: %v, want nil", err)
+			}
+			s.f.assertUnchanged(t, before)
+			s.effects["retry"]++
+		},
+		"bad amount": func(t *rapid.T) {
+			bad := rapid.SampledFrom([]string{"0", "-0.000001", "0.0000001", "1000000000000000.000001", "NaN", "-Infinity"}).Draw(t, "amount")
+			account := s.account(t, "account")
+			ops := []func() error{
+				func() error { return l.Mint(ctx, "t-bad", account, dec(t, bad), "") },
+				func() error { return l.Transfer(ctx, "t-bad", account, "a", dec(t, bad), "") },
+				func() error { return l.Burn(ctx, "t-bad", account, dec(t, bad), "") },
+				func() error { return l.Hold(ctx, "h-bad", account, dec(t, bad)) },
+				func() error { return l.Capture(ctx, "h0", "t-bad", account, dec(t, bad), "") },
+			}
+			do := rapid.SampledFrom(ops).Draw(t, "operation")
+			before := s.f.state()
+			if err := do(); !errors.Is(err, ErrInvalidAmount) {
+				t.Fatalf("operation with amount %s: %v, want %v", bad, err, ErrInvalidAmount)
+			}
+			s.f.assertUnchanged(t, before)
+		},
+		"query": func(t *rapid.T) {
+			id := s.account(t, "account")
+			_, known := s.model.accounts[id]
+			want := map[bool]error{false: ErrUnknownAccount}[known]
+			s.step(t, "query", func() error { _, err := l.QueryBalance(ctx, id); return err }, want, known)
+			if known {
+				s.replays = s.replays[:len(s.replays)-1] // a query is not idempotent
+			}
+		},
+		"tick": func(t *rapid.T) {
+			s.f.clock.Add(time.Duration(rapid.Int64Range(1, 1e12).Draw(t, "ns")))
+		},
+		"": s.check,
+	}
+}
+
+// check asserts the invariants after every step.
+func (s *machine) check(t *rapid.T) {
+	l := s.f.l
+	if sum := l.Sum(); !sum.IsZero() {
+		t.Fatalf("Sum() = %s, want 0", sum.Text('f'))
+	}
+	got := l.Balances()
+	for id, b := range got {
+		if id != MintAccount && (b.Posted.Sign() < 0 || b.Available.Sign() < 0) {
+			t.Fatalf("account %q is negative: posted %s, available %s", id, b.Posted.Text('f'), b.Available.Text('f'))
+		}
+	}
+	for id, h := range s.model.holds {
+		amt, open := l.HoldAmount(id)
+		if open != (h.state == holdOpen) {
+			t.Fatalf("HoldAmount(%q) open = %v, model says state %d", id, open, h.state)
+		}
+		if !open {
+			continue
+		}
+		if amt.Cmp(micros(h.amount)) != 0 {
+			t.Fatalf("HoldAmount(%q) = %s, model %d micros", id, amt.Text('f'), h.amount)
+		}
+		if amt.Cmp(got[h.account].Posted) > 0 {
+			t.Fatalf("hold %q of %s exceeds %q's posted %s", id, amt.Text('f'), h.account, got[h.account].Posted.Text('f'))
+		}
+	}
+	if diff := cmp.Diff(s.model.balances(), got, decimalEqual); diff != "" {
+		t.Fatalf("ledger differs from model (-model +ledger):\n%s", diff)
+	}
+	r, err := Replay(s.f.replayOpts(), s.f.log.Events(0))
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if diff := cmp.Diff(got, r.Balances(), decimalEqual); diff != "" {
+		t.Fatalf("replayed balances differ (-ledger +replayed):\n%s", diff)
+	}
+	if r.LastSequence() != l.LastSequence() || r.LastSequence() != s.f.log.Len() {
+		t.Fatalf("replayed LastSequence() = %d, ledger %d, log %d", r.LastSequence(), l.LastSequence(), s.f.log.Len())
+	}
+}
+
+func TestStateMachine(t *testing.T) {
+	effects := map[string]int{}
+	rapid.Check(t, func(t *rapid.T) {
+		newMachine(t, effects).Repeat(t)
+	})
+	// The generators must reach every kind of success, or the machine
+	// checks little.
+	for _, name := range []string{"open", "mint", "transfer", "burn", "hold", "capture", "release", "retry", "query"} {
+		if effects[name] == 0 {
+			t.Errorf("no successful %s in any run: %v", name, effects)
+		}
+	}
+	t.Logf("successful operations: %v", effects)
+}
+
+// Repeat runs the machine's actions with rapid.
+func (s *machine) Repeat(t *rapid.T) { t.Repeat(s.actions()) }
+
+// TestModelAgreesOnErrors guards the model itself: a few steps whose outcome
+// is known.
+func TestModelAgreesOnErrors(t *testing.T) {
+	m := newModel()
+	steps := []struct {
+		got  func() (error, bool)
+		want error
+	}{
+		{func() (error, bool) { return m.open("a", KindAgent) }, nil},
+		{func() (error, bool) {
+			return m.move("t0", modelMove{op: opMint, from: MintAccount, to: "a", amount: 5})
+		}, nil},
+		{func() (error, bool) { return m.move("t1", modelMove{op: opTransfer, from: "a", to: "b", amount: 1}) }, ErrUnknownAccount},
+		{func() (error, bool) { return m.hold("h0", "a", 6) }, ErrInsufficientCredit},
+		{func() (error, bool) { return m.hold("h0", "a", 5) }, nil},
+		{func() (error, bool) { return m.capture("h0", "t0", "burn", 1, "") }, ErrExistsWithDifferentFields},
+		{func() (error, bool) { return m.capture("h0", "t1", "burn", 1, "") }, ErrSystemAccount},
+		{func() (error, bool) { return m.release("h0", "") }, nil},
+		{func() (error, bool) { return m.release("h0", "x") }, ErrExistsWithDifferentFields},
+	}
+	for i, st := range steps {
+		if err, _ := st.got(); !errors.Is(err, st.want) {
+			t.Errorf("step %d: %v, want %v", i, err, st.want)
+		}
+	}
+	if got := fmt.Sprint(m.accounts["a"].posted, m.accounts["a"].pending); got != "5 0" {
+		t.Errorf("model account a = %s, want 5 0", got)
+	}
+}

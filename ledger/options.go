@@ -1,0 +1,120 @@
+package ledger
+
+import (
+	"fmt"
+
+	"github.com/benbjohnson/clock"
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Defaults and bounds of Options.
+const (
+	// DefaultScale is the number of decimal places of amounts when
+	// Options.Scale is zero.
+	DefaultScale = 6
+	// MaxScale is the largest Options.Scale.
+	MaxScale = 18
+	// DefaultMaxAmount is the largest single amount when Options.MaxAmount is
+	// empty.
+	DefaultMaxAmount = "1000000000000000"
+	// Precision is the number of significant digits of every balance. A
+	// change whose result would need more is rejected with
+	// ErrBalanceOverflow.
+	Precision = 34
+)
+
+// Options configures a Ledger. The zero value means the defaults.
+type Options struct {
+	// Scale is the number of decimal places of every amount: an amount finer
+	// than 10^-Scale is invalid. Zero means DefaultScale (6); valid values
+	// are 0 to MaxScale, so a ledger of whole credits is not expressible.
+	Scale int32
+	// MaxAmount is the largest single amount, as a decimal string. Empty
+	// means DefaultMaxAmount (1e15). It must be positive, no finer than
+	// Scale, and fit Precision digits at Scale.
+	MaxAmount string
+	// Clock stamps events. Nil means clock.New().
+	Clock clock.Clock
+	// Publisher receives the ledger's events. Nil means events.Discard.
+	Publisher events.Publisher
+	// Correlation is the correlation id stamped on events; empty, or an id
+	// as for accounts. Replay considers only ledger events of this
+	// correlation.
+	Correlation string
+}
+
+// config is validated Options with the defaults applied.
+type config struct {
+	scale       int32
+	maxAmount   *apd.Decimal
+	clock       clock.Clock
+	publisher   events.Publisher
+	correlation string
+}
+
+// config validates o and applies its defaults. Errors wrap ErrInvalidOptions.
+func (o Options) config() (config, error) {
+	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation}
+	if c.scale < 0 || c.scale > MaxScale {
+		return config{}, fmt.Errorf("%w: scale %d outside 0..%d", ErrInvalidOptions, o.Scale, MaxScale)
+	}
+	if c.scale == 0 {
+		c.scale = DefaultScale
+	}
+	maxAmount, err := parseMaxAmount(o.MaxAmount, c.scale)
+	if err != nil {
+		return config{}, err
+	}
+	c.maxAmount = maxAmount
+	if c.correlation != "" {
+		if err := validID("correlation", c.correlation); err != nil {
+			return config{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+		}
+	}
+	if c.clock == nil {
+		c.clock = clock.New()
+	}
+	if c.publisher == nil {
+		c.publisher = events.Discard
+	}
+	return c, nil
+}
+
+// parseMaxAmount parses and checks Options.MaxAmount at scale.
+func parseMaxAmount(s string, scale int32) (*apd.Decimal, error) {
+	if s == "" {
+		s = DefaultMaxAmount
+	}
+	canonical, err := events.ParseDecimal(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: max amount: %w", ErrInvalidOptions, err)
+	}
+	d := canonical.MustApd()
+	if d.Sign() <= 0 {
+		return nil, fmt.Errorf("%w: max amount %s is not positive", ErrInvalidOptions, s)
+	}
+	if finerThan(d, scale) {
+		return nil, fmt.Errorf("%w: max amount %s is finer than scale %d", ErrInvalidOptions, s, scale)
+	}
+	var atScale apd.Decimal
+	if _, err := newContext().Quantize(&atScale, d, -scale); err != nil {
+		return nil, fmt.Errorf("%w: max amount %s does not fit %d digits at scale %d", ErrInvalidOptions, s, Precision, scale)
+	}
+	return reduce(d), nil
+}
+
+// newContext returns the arithmetic context of a ledger's writes: exact to
+// Precision digits, with rounding trapped.
+func newContext() *apd.Context {
+	return &apd.Context{
+		Precision:   Precision,
+		MaxExponent: 64,
+		MinExponent: -64,
+		Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
+	}
+}
+
+// exact is the context of reads: it never rounds, so it cannot fail on sums
+// and differences of balances.
+var exact = apd.BaseContext.WithPrecision(0)

@@ -1,0 +1,205 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Replay rebuilds a ledger from the events of a stream without publishing
+// anything. It considers the events of source ledger whose correlation is
+// opts.Correlation and skips all others.
+//
+// Each event is re-enacted through the same code that first produced it, and
+// the event the ledger would emit must equal the one in the stream in every
+// attribute (id, time, subject, sequence, correlation, type) and in its data,
+// decimals compared by value. So the stream must begin, at sequence 1, with
+// the opening of the mint and burn accounts as New publishes it, and go on
+// without a gap; an event the ledger would have rejected, or whose balances
+// differ from the rebuilt ones, is ErrReplayMismatch.
+//
+// The returned ledger continues the sequence (its next event gets
+// LastSequence()+1), stamps with opts.Clock and publishes to opts.Publisher.
+func Replay(opts Options, evs []events.Event) (*Ledger, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	want := &expectation{events: ledgerEvents(evs, cfg.correlation)}
+	l := newLedger(cfg)
+	l.pub, l.now = want, want.time
+	ctx := context.Background()
+	if err := l.openSystem(ctx); err != nil {
+		return nil, mismatch("opening the system accounts", err)
+	}
+	for want.next < len(want.events) {
+		at := want.next
+		e := want.events[at]
+		if err := l.reenact(ctx, e); err != nil {
+			return nil, mismatch(e.String(), err)
+		}
+		if want.next != at+1 {
+			return nil, fmt.Errorf("%w: %v: the ledger would not emit it", ErrReplayMismatch, e)
+		}
+	}
+	l.pub, l.now = cfg.publisher, cfg.clock.Now
+	return l, nil
+}
+
+// ledgerEvents returns the ledger events of correlation in evs.
+func ledgerEvents(evs []events.Event, correlation string) []events.Event {
+	var out []events.Event
+	for _, e := range evs {
+		if e.Source == events.SourceLedger && e.Correlation == correlation {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// mismatch wraps err, unless it already is one, as ErrReplayMismatch.
+func mismatch(where string, err error) error {
+	if errors.Is(err, ErrReplayMismatch) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrReplayMismatch, where, err)
+}
+
+// reenact performs the operation that emitted e.
+func (l *Ledger) reenact(ctx context.Context, e events.Event) error {
+	switch p := e.Data.(type) {
+	case events.AccountOpened:
+		return l.Open(ctx, p.AccountID, Kind(p.Kind))
+	case events.CreditsMinted:
+		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Mint(ctx, p.TransferID, p.To, a, p.Reason) })
+	case events.CreditsTransferred:
+		return withAmount(p.Amount, func(a *apd.Decimal) error {
+			return l.Transfer(ctx, p.TransferID, p.From, p.To, a, p.Reason)
+		})
+	case events.CreditsBurned:
+		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Burn(ctx, p.TransferID, p.From, a, p.Reason) })
+	case events.HoldPlaced:
+		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Hold(ctx, p.HoldID, p.AccountID, a) })
+	case events.HoldCaptured:
+		return withAmount(p.Amount, func(a *apd.Decimal) error {
+			return l.Capture(ctx, p.HoldID, p.TransferID, p.To, a, p.Reason)
+		})
+	case events.HoldReleased:
+		return l.Release(ctx, p.HoldID, p.Reason)
+	case events.BalanceQueried:
+		_, err := l.QueryBalance(ctx, p.AccountID)
+		return err
+	}
+	return fmt.Errorf("%w: unexpected %T data", ErrReplayMismatch, e.Data)
+}
+
+// withAmount parses the event amount x and calls f with it.
+func withAmount(x events.Decimal, f func(*apd.Decimal) error) error {
+	if x == "" {
+		return fmt.Errorf("%w: missing amount", ErrReplayMismatch)
+	}
+	a, err := x.Apd()
+	if err != nil {
+		return err
+	}
+	return f(a)
+}
+
+// expectation is the publisher of a replaying ledger: it accepts an event
+// only if it is the next one of the stream.
+type expectation struct {
+	events []events.Event
+	next   int
+}
+
+// time returns the time of the next event, so that the replaying ledger
+// stamps what the stream holds.
+func (x *expectation) time() time.Time {
+	if x.next < len(x.events) {
+		return x.events[x.next].Time
+	}
+	return time.Time{}
+}
+
+// Publish implements events.Publisher.
+func (x *expectation) Publish(_ context.Context, evs ...events.Event) error {
+	for i, got := range evs {
+		if x.next+i >= len(x.events) {
+			return fmt.Errorf("%w: stream ends before %v", ErrReplayMismatch, got)
+		}
+		if want := x.events[x.next+i]; !sameEvent(want, got) {
+			return fmt.Errorf("%w: stream has %v %+v, the ledger emits %v %+v",
+				ErrReplayMismatch, want, want.Data, got, got.Data)
+		}
+	}
+	x.next += len(evs)
+	return nil
+}
+
+// sameEvent reports whether the events are equal in every attribute, their
+// decimals compared by value.
+func sameEvent(a, b events.Event) bool {
+	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject &&
+		a.Time.Equal(b.Time) && a.Sequence == b.Sequence && a.Correlation == b.Correlation &&
+		a.Causation == b.Causation && a.TraceParent == b.TraceParent && a.Schema == b.Schema &&
+		samePayload(a.Data, b.Data)
+}
+
+// samePayload reports whether two ledger payloads are equal, decimals
+// compared by value. Payloads of other types are never equal.
+func samePayload(a, b events.Payload) bool {
+	na, okA := normalize(a)
+	nb, okB := normalize(b)
+	return okA && okB && na == nb
+}
+
+// normalize returns p with its decimals in reduced form, and false if p is
+// not a ledger payload.
+func normalize(p events.Payload) (events.Payload, bool) {
+	switch p := p.(type) {
+	case events.AccountOpened:
+		return p, true
+	case events.CreditsMinted:
+		return events.CreditsMinted{Movement: normalizeMovement(p.Movement)}, true
+	case events.CreditsTransferred:
+		return events.CreditsTransferred{Movement: normalizeMovement(p.Movement)}, true
+	case events.CreditsBurned:
+		return events.CreditsBurned{Movement: normalizeMovement(p.Movement)}, true
+	case events.HoldPlaced:
+		p.Amount, p.Balance, p.Pending = norm(p.Amount), norm(p.Balance), norm(p.Pending)
+		return p, true
+	case events.HoldCaptured:
+		p.Amount, p.Released, p.Pending = norm(p.Amount), norm(p.Released), norm(p.Pending)
+		p.FromBalance, p.ToBalance = norm(p.FromBalance), norm(p.ToBalance)
+		return p, true
+	case events.HoldReleased:
+		p.Amount, p.Pending = norm(p.Amount), norm(p.Pending)
+		return p, true
+	case events.BalanceQueried:
+		p.Balance, p.Pending, p.Available = norm(p.Balance), norm(p.Pending), norm(p.Available)
+		return p, true
+	}
+	return nil, false
+}
+
+func normalizeMovement(m events.Movement) events.Movement {
+	m.Amount, m.FromBalance, m.ToBalance = norm(m.Amount), norm(m.FromBalance), norm(m.ToBalance)
+	return m
+}
+
+// norm returns x in reduced form; an empty or malformed x is returned as is,
+// so that it equals only itself.
+func norm(x events.Decimal) events.Decimal {
+	if x == "" {
+		return x
+	}
+	d, err := x.Apd()
+	if err != nil {
+		return x
+	}
+	return decimalOf(reduce(d))
+}

@@ -1,0 +1,167 @@
+package scarcity
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/ledger"
+	"github.com/scarcitylabs/scarcity/sched"
+)
+
+// Market is one market: a book of bids, a clearing mechanism run on a clock,
+// a ledger that settles allocations, and a scheduler that enforces them.
+// Every state change is published as events.
+type Market struct {
+	cfg     Config
+	catalog *bundle.Catalog
+	ledger  *ledger.Ledger
+	sched   *sched.Scheduler
+
+	mu        sync.Mutex
+	seq       *events.Sequencer
+	book      *book
+	reserve   bundle.Prices
+	prices    bundle.Prices
+	round     uint64
+	nextClear time.Time
+}
+
+// New validates cfg and returns a market whose system accounts (mint, burn,
+// operator) are open. Their account_opened events are published through
+// cfg.Publisher.
+func New(ctx context.Context, cfg Config) (*Market, error) {
+	cfg = cfg.withDefaults()
+	cat, reserve, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	l, err := ledger.New(ctx, ledger.Options{
+		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Open(ctx, OperatorAccount, ledger.KindOperator); err != nil {
+		return nil, err
+	}
+	s, err := sched.New(cat, sched.Options{
+		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Market{
+		cfg:       cfg,
+		catalog:   cat,
+		ledger:    l,
+		sched:     s,
+		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, 0),
+		book:      newBook(cfg.MaxBids),
+		reserve:   reserve,
+		prices:    clonePrices(reserve),
+		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
+	}, nil
+}
+
+// Catalog returns the resources the market sells.
+func (m *Market) Catalog() *bundle.Catalog { return m.catalog }
+
+// Ledger returns the market's ledger, for queries.
+func (m *Market) Ledger() *ledger.Ledger { return m.ledger }
+
+// Scheduler returns the market's scheduler, for queries.
+func (m *Market) Scheduler() *sched.Scheduler { return m.sched }
+
+// Round returns the number of clearing rounds run so far.
+func (m *Market) Round() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.round
+}
+
+// Prices returns the clearing price of every resource from the last round,
+// or its opening reserve before the first, in credits per unit per second.
+func (m *Market) Prices() bundle.Prices {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return clonePrices(m.prices)
+}
+
+// Open opens an account for agent and mints credits into it (none if
+// credits is zero or nil).
+func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) error {
+	if credits != nil && credits.Sign() < 0 {
+		return fmt.Errorf("%w: %s for %q", ErrInvalidCredits, credits, agent)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if credits != nil && !credits.IsZero() {
+		if err := m.ledger.ValidateAmount(credits); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidCredits, err)
+		}
+	}
+	if err := m.ledger.Open(ctx, agent, ledger.KindAgent); err != nil {
+		return err
+	}
+	if credits == nil || credits.IsZero() {
+		return nil
+	}
+	return m.ledger.Mint(ctx, "open/"+agent, agent, credits, "initial credits")
+}
+
+// Mint issues amount new credits to agent as transfer id, for example a
+// human reward. Retrying with the same id and amount has no second effect.
+func (m *Market) Mint(ctx context.Context, id, agent string, amount *apd.Decimal, reason string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.agentBalance(agent); err != nil {
+		return err
+	}
+	return m.ledger.Mint(ctx, id, agent, amount, reason)
+}
+
+// Balance returns agent's balance and publishes balance_queried.
+func (m *Market) Balance(ctx context.Context, agent string) (ledger.Balance, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.agentBalance(agent); err != nil {
+		return ledger.Balance{}, err
+	}
+	return m.ledger.QueryBalance(ctx, agent)
+}
+
+// agentBalance returns the balance of an agent account, or ErrUnknownAgent.
+func (m *Market) agentBalance(agent string) (ledger.Balance, error) {
+	b, err := m.ledger.Balance(agent)
+	if err != nil || b.Kind != ledger.KindAgent {
+		return ledger.Balance{}, fmt.Errorf("%w: %q", ErrUnknownAgent, agent)
+	}
+	return b, nil
+}
+
+// Use consumes qty of a service-level resource from agent's active bundles,
+// or is denied (sched.ErrServiceDenied) and consumes nothing.
+func (m *Market) Use(ctx context.Context, agent, resource string, qty int64) error {
+	return m.sched.Use(ctx, agent, resource, qty)
+}
+
+// Report records an OS-level usage sample for agent; usage beyond its
+// bundles terminates it (sched.ErrTerminated).
+func (m *Market) Report(ctx context.Context, agent, resource string, level int64) error {
+	return m.sched.Report(ctx, agent, resource, level)
+}
+
+// publish publishes one market event about subject.
+func (m *Market) publish(ctx context.Context, subject string, data events.Payload) error {
+	b := m.seq.Batch(m.cfg.Clock.Now())
+	b.Add(subject, data)
+	return b.Publish(ctx, m.cfg.Publisher)
+}
+
+var _ auction.Mechanism = auction.Greedy{}

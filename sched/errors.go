@@ -1,0 +1,53 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors returned by this package. Test for them with errors.Is.
+var (
+	// ErrServiceDenied reports a service-level request beyond what the
+	// agent's active bundles have left; the error is a *DeniedError.
+	ErrServiceDenied = errors.New("sched: service denied")
+	// ErrTerminated reports an agent terminated for an OS-level sample
+	// beyond its bundles' envelope.
+	ErrTerminated = errors.New("sched: agent terminated")
+	// ErrInvalidQuantity reports a quantity or sample that is out of range.
+	ErrInvalidQuantity = errors.New("sched: invalid quantity")
+	// ErrWrongEnforcement reports a resource used through the method of the
+	// other enforcement: Use for OS-level, Report for service-level.
+	ErrWrongEnforcement = errors.New("sched: wrong enforcement")
+	// ErrDuplicateBundle reports a bundle id already held or remembered.
+	ErrDuplicateBundle = errors.New("sched: duplicate bundle")
+	// ErrUnknownBundle reports a bundle id the scheduler does not know.
+	ErrUnknownBundle = errors.New("sched: unknown bundle")
+	// ErrWindowEnded reports a bundle whose window has already ended.
+	ErrWindowEnded = errors.New("sched: window ended")
+	// ErrTooManyBundles reports a Schedule beyond Options.MaxBundles.
+	ErrTooManyBundles = errors.New("sched: too many bundles")
+	// ErrInvalidOptions reports Options or arguments of New that fail
+	// validation.
+	ErrInvalidOptions = errors.New("sched: invalid options")
+	// ErrInvalidID reports an empty bundle or agent id.
+	ErrInvalidID = errors.New("sched: invalid id")
+)
+
+// DeniedError is the error of a request that Use refused. A service_denied
+// event with the same fields was published, and nothing was consumed.
+type DeniedError struct {
+	Agent     string
+	Resource  string
+	Requested int64
+	Available int64
+	// Reason is ReasonExceedsBundle or ReasonNoActiveBundle.
+	Reason string
+}
+
+func (e *DeniedError) Error() string {
+	return fmt.Sprintf("sched: service denied: agent %q requested %d %s, %d available (%s)",
+		e.Agent, e.Requested, e.Resource, e.Available, e.Reason)
+}
+
+// Is reports whether target is ErrServiceDenied.
+func (e *DeniedError) Is(target error) bool { return target == ErrServiceDenied }

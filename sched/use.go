@@ -1,0 +1,105 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Use consumes qty of the service-level resource from agent's bundles whose
+// window contains now, whether or not Advance has activated them:
+// earliest-ending bundle first (ties by bundle id), spanning several bundles
+// if one has too little left. It publishes one usage_recorded per bundle
+// drawn from.
+//
+// If the bundles have less than qty left in total, Use publishes
+// service_denied, consumes nothing and returns a *DeniedError, which wraps
+// ErrServiceDenied; its reason is ReasonNoActiveBundle when no bundle holding
+// the resource is active now, else ReasonExceedsBundle. If that publish
+// fails, the error also wraps the publisher's error.
+//
+// Other errors wrap bundle.ErrUnknownResource, ErrWrongEnforcement for an
+// OS-level resource, ErrInvalidQuantity for qty <= 0, ErrInvalidID for an
+// empty agent, or the publisher's error.
+func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) error {
+	if _, err := s.lookup(resource, bundle.ServiceLevel); err != nil {
+		return err
+	}
+	if qty <= 0 {
+		return fmt.Errorf("%w: use of %d %s", ErrInvalidQuantity, qty, resource)
+	}
+	if agent == "" {
+		return fmt.Errorf("%w: empty agent", ErrInvalidID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	var buf [8]*entry
+	holders := holding(s.current(buf[:0], agent, now), resource)
+	var available int64
+	for _, e := range holders {
+		available += e.left(resource)
+	}
+	if available < qty {
+		return s.deny(ctx, now, &DeniedError{Agent: agent, Resource: resource, Requested: qty, Available: available,
+			Reason: denyReason(len(holders))})
+	}
+	var drawBuf [8]draw
+	draws := plan(drawBuf[:0], holders, resource, qty)
+	batch := s.seq.Batch(now)
+	for _, d := range draws {
+		batch.Add(agent, events.UsageRecorded{BundleID: d.e.id, AgentID: agent, Resource: resource,
+			Quantity: d.qty, Used: d.e.used[resource] + d.qty, Limit: d.e.b.Quantities[resource]})
+	}
+	if err := batch.Publish(ctx, s.pub); err != nil {
+		return fmt.Errorf("sched: use: publish: %w", err)
+	}
+	for _, d := range draws {
+		d.e.used[resource] += d.qty
+	}
+	return nil
+}
+
+// draw is a quantity to consume from one bundle.
+type draw struct {
+	e   *entry
+	qty int64
+}
+
+// plan appends to buf the draws that consume qty from holders, in order,
+// skipping the holders with nothing left; the holders must have at least qty
+// left in total.
+func plan(buf []draw, holders []*entry, resource string, qty int64) []draw {
+	for _, e := range holders {
+		if qty == 0 {
+			break
+		}
+		if d := min(e.left(resource), qty); d > 0 {
+			buf = append(buf, draw{e, d})
+			qty -= d
+		}
+	}
+	return buf
+}
+
+// deny publishes service_denied for d and returns d.
+func (s *Scheduler) deny(ctx context.Context, now time.Time, d *DeniedError) error {
+	batch := s.seq.Batch(now)
+	batch.Add(d.Agent, events.ServiceDenied{AgentID: d.Agent, Resource: d.Resource,
+		Requested: d.Requested, Available: d.Available, Reason: d.Reason})
+	if err := batch.Publish(ctx, s.pub); err != nil {
+		return errors.Join(d, fmt.Errorf("sched: use: publish service_denied: %w", err))
+	}
+	return d
+}
+
+func denyReason(holders int) string {
+	if holders == 0 {
+		return ReasonNoActiveBundle
+	}
+	return ReasonExceedsBundle
+}
