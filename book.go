@@ -1,6 +1,7 @@
 package scarcity
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/scarcitylabs/scarcity/auction"
@@ -53,16 +54,6 @@ func (b *book) bids() []auction.Bid {
 	for _, o := range b.orders {
 		out = append(out, o.bid)
 	}
-	slices.SortFunc(out, func(x, y auction.Bid) int { return compareSeq(x.Seq, y.Seq) })
+	slices.SortFunc(out, func(x, y auction.Bid) int { return cmp.Compare(x.Seq, y.Seq) })
 	return out
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

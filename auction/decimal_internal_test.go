@@ -3,11 +3,9 @@ package auction
 import (
 	"math/big"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
-	"github.com/scarcitylabs/scarcity/bundle"
 	"pgregory.net/rapid"
 )
 
@@ -141,28 +139,5 @@ func TestCheckBoundedAndOnScale(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestBookedLeavesCalendarUnchanged(t *testing.T) {
-	cat, err := bundle.NewCatalog(bundle.Resource{Name: "cpu", Capacity: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := bundle.NewCalendar(cat)
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	b := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 10}, Window: bundle.Window{Start: start, Duration: time.Hour}}
-	if err := cal.Book("x", b); err != nil {
-		t.Fatal(err)
-	}
-	if !booked(cal, "x") || booked(cal, "y") {
-		t.Fatalf("booked(x), booked(y) = %v, %v; want true, false", booked(cal, "x"), booked(cal, "y"))
-	}
-	if got := cal.Peak(b.Window)["cpu"]; got != 10 || cal.Len() != 1 {
-		t.Errorf("after probing: peak %d, %d bookings; want 10, 1", got, cal.Len())
-	}
-	late := bundle.Window{Start: start.Add(59 * time.Minute), Duration: time.Minute}
-	if got := cal.Peak(late)["cpu"]; got != 10 {
-		t.Errorf("booking shortened by the probe: peak %d in its last minute", got)
 	}
 }

@@ -77,20 +77,9 @@ func (r Round) validateBidIDs() error {
 			return fmt.Errorf("%w: duplicate bid id %q", ErrInvalidRound, b.ID)
 		}
 		seen[b.ID] = struct{}{}
-		if booked(r.Calendar, b.ID) {
+		if r.Calendar.Has(b.ID) {
 			return fmt.Errorf("%w: bid id %q is already booked on the calendar", ErrInvalidRound, b.ID)
 		}
 	}
 	return nil
-}
-
-// farFuture is the latest representable instant, at or after the end of
-// any booking.
-var farFuture = time.Unix(1<<63-1-62135596800, 999999999)
-
-// booked reports whether id is a booking on cal. Truncating a booking at an
-// instant after its end changes nothing, so this probe leaves cal as it
-// was; it fails only for an unknown id.
-func booked(cal *bundle.Calendar, id string) bool {
-	return cal.Truncate(id, farFuture) == nil
 }

@@ -27,6 +27,12 @@ func (c *Calendar) Catalog() *Catalog { return c.catalog }
 // Len returns the number of bookings.
 func (c *Calendar) Len() int { return len(c.bookings) }
 
+// Has reports whether a booking id is on the calendar.
+func (c *Calendar) Has(id string) bool {
+	_, ok := c.bookings[id]
+	return ok
+}
+
 // Clone returns an independent copy of c.
 func (c *Calendar) Clone() *Calendar {
 	return &Calendar{catalog: c.catalog, bookings: maps.Clone(c.bookings)}

@@ -228,3 +228,21 @@ func TestCalendarClone(t *testing.T) {
 		t.Error("clone has another catalog")
 	}
 }
+
+func TestCalendarHas(t *testing.T) {
+	cat, err := bundle.NewCatalog(bundle.Resource{Name: "cpu", Capacity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := bundle.NewCalendar(cat)
+	b := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1}, Window: bundle.Window{Start: time.Unix(0, 0), Duration: time.Minute}}
+	if err := cal.Book("x", b); err != nil {
+		t.Fatal(err)
+	}
+	if !cal.Has("x") || cal.Has("y") {
+		t.Errorf("Has(x), Has(y) = %v, %v; want true, false", cal.Has("x"), cal.Has("y"))
+	}
+	if err := cal.Cancel("x"); err != nil || cal.Has("x") {
+		t.Errorf("after Cancel: err %v, Has(x) %v", err, cal.Has("x"))
+	}
+}

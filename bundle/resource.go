@@ -3,6 +3,7 @@ package bundle
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Enforcement says how the scheduler enforces a resource.
@@ -44,7 +45,7 @@ type Catalog struct {
 // capacities positive.
 func NewCatalog(rs ...Resource) (*Catalog, error) {
 	c := &Catalog{resources: slices.Clone(rs), index: make(map[string]int, len(rs))}
-	slices.SortFunc(c.resources, func(a, b Resource) int { return compareStrings(a.Name, b.Name) })
+	slices.SortFunc(c.resources, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
 	for i, r := range c.resources {
 		if r.Name == "" || r.Capacity <= 0 {
 			return nil, fmt.Errorf("%w: %q capacity %d", ErrInvalidResource, r.Name, r.Capacity)
@@ -85,14 +86,4 @@ func (c *Catalog) Capacity() Quantities {
 		q[r.Name] = r.Capacity
 	}
 	return q
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -89,11 +90,26 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 }
 
 // eventID builds an id that sorts by time, then correlation, source and
-// sequence, and is unique for each (correlation, source, sequence).
+// sequence, and is unique for each (correlation, source, sequence):
+// "<19-digit unix ns>-[<correlation>-]<source>-<12-digit sequence>".
 func eventID(t time.Time, correlation string, source Source, seq uint64) string {
-	ns := max(t.UnixNano(), 0)
-	if correlation == "" {
-		return fmt.Sprintf("%019d-%s-%012d", ns, source, seq)
+	buf := make([]byte, 0, 19+len(correlation)+len(source)+15)
+	buf = appendPadded(buf, uint64(max(t.UnixNano(), 0)), 19)
+	buf = append(buf, '-')
+	if correlation != "" {
+		buf = append(append(buf, correlation...), '-')
 	}
-	return fmt.Sprintf("%019d-%s-%s-%012d", ns, correlation, source, seq)
+	buf = append(append(buf, source...), '-')
+	buf = appendPadded(buf, seq, 12)
+	return string(buf)
+}
+
+// appendPadded appends v in decimal, zero-padded to width digits.
+func appendPadded(buf []byte, v uint64, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], v, 10)
+	for range width - len(d) {
+		buf = append(buf, '0')
+	}
+	return append(buf, d...)
 }
