@@ -39,7 +39,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		}
 		return fmt.Errorf("%w: %q", ErrDuplicateOrder, b.ID)
 	}
-	if m.book.used(b.ID) {
+	if m.book.spent(b.ID) {
 		return fmt.Errorf("%w: %q was placed before", ErrDuplicateOrder, b.ID)
 	}
 	if m.book.full() {
@@ -52,6 +52,8 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	if err := m.ledger.Hold(ctx, holdID, b.Agent, b.Limit); err != nil {
 		return m.rejectHold(ctx, b, err)
 	}
+	// From here the id is spent: its hold exists, even if placing fails.
+	m.book.spend(b.ID)
 	if err := m.publish(ctx, b.Agent, events.BidPlaced{
 		OrderID: b.ID, AgentID: b.Agent,
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
@@ -65,8 +67,8 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 
 // checkBid validates b against the catalog and the clock.
 func (m *Market) checkBid(b Bid) (events.RejectReason, error) {
-	if b.ID == "" {
-		return events.ReasonInvalidBundle, fmt.Errorf("%w: empty order id", ErrBidRejected)
+	if err := validID("order", b.ID); err != nil {
+		return events.ReasonInvalidBundle, err
 	}
 	if err := b.Bundle.Validate(m.catalog); err != nil {
 		if errors.Is(err, bundle.ErrExceedsCapacity) {

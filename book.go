@@ -17,7 +17,7 @@ type order struct {
 type book struct {
 	max    int
 	orders map[string]order
-	placed map[string]struct{} // every order id ever placed
+	placed map[string]struct{} // every order id ever spent on a hold
 	seq    uint64
 }
 
@@ -32,11 +32,16 @@ func (b *book) add(bid auction.Bid, holdID string) {
 	b.seq++
 	bid.Seq = b.seq
 	b.orders[bid.ID] = order{bid: bid, holdID: holdID}
-	b.placed[bid.ID] = struct{}{}
+	b.spend(bid.ID)
 }
 
-// used reports whether an order id was ever placed.
-func (b *book) used(id string) bool {
+// spend records that an order id has been used for a hold and may not be
+// used again. The record is kept for the market's lifetime, as the
+// ledger keeps its transfer and hold ids.
+func (b *book) spend(id string) { b.placed[id] = struct{}{} }
+
+// spent reports whether an order id was ever used for a hold.
+func (b *book) spent(id string) bool {
 	_, ok := b.placed[id]
 	return ok
 }

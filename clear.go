@@ -7,7 +7,6 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/auction"
-	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -24,10 +23,14 @@ const utilisationPlaces = 4
 // mechanism clears the book against the capacity left, each winner's hold
 // is captured and its bundle scheduled, each loser's hold is released, and
 // prices and reserves move. The book is empty afterwards: a bid takes part
-// in exactly one round.
+// in exactly one round, even when settling it fails (its hold is then
+// released and it is rejected with reason settlement_failed). A result that
+// breaks the Mechanism contract is refused whole (ErrMechanism) and leaves
+// the book as it was.
 func (m *Market) Clear(ctx context.Context) (auction.Result, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.signal()
 	return m.clear(ctx)
 }
 
@@ -35,106 +38,78 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 	if err := m.sched.Advance(ctx); err != nil {
 		return auction.Result{}, err
 	}
-	now := m.cfg.Clock.Now()
 	bids := m.book.bids()
 	round := auction.Round{
-		Number: m.round + 1, At: now, Bids: bids,
+		Number: m.round + 1, At: m.cfg.Clock.Now(), Bids: bids,
 		Calendar: m.sched.Snapshot(), Reserve: clonePrices(m.reserve), Scale: m.cfg.Scale,
 	}
 	res, err := m.cfg.Mechanism.Clear(round)
 	if err != nil {
 		return res, fmt.Errorf("scarcity: round %d: %w", round.Number, err)
 	}
-	if err := m.checkResult(bids, res); err != nil {
+	if err := m.checkResult(round, res); err != nil {
 		return res, err
 	}
 	m.round = round.Number
+	var errs []error
 	for _, a := range res.Allocations {
-		if err := m.settle(ctx, a); err != nil {
-			return res, err
-		}
+		errs = append(errs, m.settle(ctx, a))
 	}
 	for _, r := range res.Rejections {
-		if err := m.release(ctx, r.Bid, r.Reason, r.Detail); err != nil {
-			return res, err
-		}
+		o, _ := m.book.get(r.Bid.ID)
+		errs = append(errs, m.refuse(ctx, o, r.Reason, r.Detail))
 	}
-	return res, m.closeRound(ctx, len(bids), res)
+	errs = append(errs, m.closeRound(ctx, len(bids), res))
+	return res, errors.Join(errs...)
 }
 
-// checkResult verifies that res accounts for every bid exactly once and that
-// every payment is a valid amount no greater than its bid.
-func (m *Market) checkResult(bids []auction.Bid, res auction.Result) error {
-	seen := make(map[string]bool, len(bids))
-	for _, b := range bids {
-		seen[b.ID] = false
-	}
-	mark := func(id string) error {
-		done, ok := seen[id]
-		if !ok || done {
-			return fmt.Errorf("%w: bid %q unknown or settled twice", ErrMechanism, id)
-		}
-		seen[id] = true
-		return nil
+// checkResult verifies res against the Mechanism contract and checks that
+// every payment is an amount the ledger can capture.
+func (m *Market) checkResult(round auction.Round, res auction.Result) error {
+	if err := auction.Verify(round, res); err != nil {
+		return fmt.Errorf("%w: %w", ErrMechanism, err)
 	}
 	for _, a := range res.Allocations {
-		if err := mark(a.Bid.ID); err != nil {
-			return err
-		}
-		o, _ := m.book.get(a.Bid.ID)
-		if a.Payment == nil || m.ledger.ValidateAmount(a.Payment) != nil || a.Payment.Cmp(o.bid.Limit) > 0 {
-			return fmt.Errorf("%w: bid %q pays %v for a limit of %s", ErrMechanism, a.Bid.ID, a.Payment, o.bid.Limit)
-		}
-	}
-	for _, r := range res.Rejections {
-		if err := mark(r.Bid.ID); err != nil {
-			return err
-		}
-	}
-	for id, done := range seen {
-		if !done {
-			return fmt.Errorf("%w: bid %q neither allocated nor rejected", ErrMechanism, id)
+		if err := m.ledger.ValidateAmount(a.Payment); err != nil {
+			return fmt.Errorf("%w: bid %q pays %v: %w", ErrMechanism, a.Bid.ID, a.Payment, err)
 		}
 	}
 	return nil
 }
 
-// settle schedules an allocated bundle and captures its payment. A bundle
-// the scheduler cannot admit is rejected instead.
+// settle schedules an allocated bundle, captures its payment and publishes
+// resources_allocated. A bundle that cannot be scheduled or paid for is
+// refused instead.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
 	bundleID := "bundle/" + o.bid.ID
 	if err := m.sched.Schedule(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle); err != nil {
-		if errors.Is(err, bundle.ErrExceedsCapacity) {
-			return m.release(ctx, o.bid, events.ReasonExceedsCapacity, err.Error())
-		}
-		return err
+		return errors.Join(err, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
 	}
 	payID := "pay/" + o.bid.ID
 	if err := m.ledger.Capture(ctx, o.holdID, payID, OperatorAccount, a.Payment, "allocation"); err != nil {
 		_, _, rerr := m.sched.Release(ctx, bundleID)
-		return errors.Join(err, rerr)
+		return errors.Join(err, rerr, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
 	}
 	m.book.remove(o.bid.ID)
-	if m.cfg.Settlement == SettleBurn {
-		if err := m.ledger.Burn(ctx, "burn/"+o.bid.ID, OperatorAccount, a.Payment, "allocation"); err != nil {
-			return err
-		}
-	}
-	return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+	err := m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
 		OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
 		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit), PaymentID: payID,
 	})
+	if m.cfg.Settlement == SettleBurn {
+		err = errors.Join(err, m.ledger.Burn(ctx, "burn/"+o.bid.ID, OperatorAccount, a.Payment, "allocation"))
+	}
+	return err
 }
 
-// release releases a losing bid's hold and publishes its rejection.
-func (m *Market) release(ctx context.Context, bid auction.Bid, reason events.RejectReason, detail string) error {
-	o, _ := m.book.get(bid.ID)
+// refuse takes a bid out of the book, releases its hold and publishes its
+// rejection.
+func (m *Market) refuse(ctx context.Context, o order, reason events.RejectReason, detail string) error {
+	m.book.remove(o.bid.ID)
 	if err := m.ledger.Release(ctx, o.holdID, string(reason)); err != nil {
 		return err
 	}
-	m.book.remove(bid.ID)
 	return m.publish(ctx, o.bid.Agent, events.BidRejected{
 		OrderID: o.bid.ID, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
 	})

@@ -66,7 +66,8 @@ type Config struct {
 	// Correlation is stamped on every event: the run or scenario id.
 	Correlation string
 	// Executor stops agents that are terminated; nil records terminations
-	// as events only.
+	// as events only. It is called with the scheduler's lock held, so it
+	// must not call back into the Market or its scheduler.
 	Executor sched.Executor
 }
 

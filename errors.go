@@ -23,6 +23,9 @@ var (
 	ErrDuplicateOrder = errors.New("scarcity: duplicate order")
 	// ErrBookFull reports a bid beyond the book's maximum size.
 	ErrBookFull = errors.New("scarcity: book full")
+	// ErrInvalidID reports an agent, order or mint id that is empty, too
+	// long or holds a byte other than letters, digits, '-', '_' and ':'.
+	ErrInvalidID = errors.New("scarcity: invalid id")
 	// ErrInvalidCredits reports initial credits that are negative or not
 	// exact at the ledger's scale.
 	ErrInvalidCredits = errors.New("scarcity: invalid credits")

@@ -2,6 +2,7 @@ package scarcity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ type Market struct {
 	prices    bundle.Prices
 	round     uint64
 	nextClear time.Time
+	wake      chan struct{} // signalled when Next may have moved earlier
 }
 
 // New validates cfg and returns a market whose system accounts (mint, burn,
@@ -66,6 +68,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
+		wake:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -94,23 +97,31 @@ func (m *Market) Prices() bundle.Prices {
 }
 
 // Open opens an account for agent and mints credits into it (none if
-// credits is zero or nil).
+// credits is zero or nil). Opening an agent again with the same credits
+// completes an opening whose mint failed and otherwise has no effect; with
+// other credits it fails with ledger.ErrExistsWithDifferentFields.
 func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) error {
+	if err := validID("agent", agent); err != nil {
+		return err
+	}
+	mint := credits != nil && !credits.IsZero()
 	if credits != nil && credits.Sign() < 0 {
 		return fmt.Errorf("%w: %s for %q", ErrInvalidCredits, credits, agent)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if credits != nil && !credits.IsZero() {
+	if mint {
 		if err := m.ledger.ValidateAmount(credits); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidCredits, err)
 		}
 	}
-	if err := m.ledger.Open(ctx, agent, ledger.KindAgent); err != nil {
+	err := m.ledger.Open(ctx, agent, ledger.KindAgent)
+	if errors.Is(err, ledger.ErrAccountExists) && mint {
+		if _, aerr := m.agentBalance(agent); aerr != nil {
+			return err
+		}
+	} else if err != nil || !mint {
 		return err
-	}
-	if credits == nil || credits.IsZero() {
-		return nil
 	}
 	return m.ledger.Mint(ctx, "open/"+agent, agent, credits, "initial credits")
 }
@@ -118,12 +129,15 @@ func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) e
 // Mint issues amount new credits to agent as transfer id, for example a
 // human reward. Retrying with the same id and amount has no second effect.
 func (m *Market) Mint(ctx context.Context, id, agent string, amount *apd.Decimal, reason string) error {
+	if err := validID("mint", id); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, err := m.agentBalance(agent); err != nil {
 		return err
 	}
-	return m.ledger.Mint(ctx, id, agent, amount, reason)
+	return m.ledger.Mint(ctx, "mint/"+id, agent, amount, reason)
 }
 
 // Balance returns agent's balance and publishes balance_queried.

@@ -39,7 +39,7 @@ func (m *Market) Next() time.Time {
 
 // Run ticks the market at every instant Next names, on the market's clock,
 // until ctx is done or a tick fails. It returns the tick's error, or nil
-// when ctx is done.
+// when ctx is done. Only one Run may be active on a market at a time.
 func (m *Market) Run(ctx context.Context) error {
 	for {
 		timer := m.cfg.Clock.Timer(m.Next().Sub(m.cfg.Clock.Now()))
@@ -47,10 +47,21 @@ func (m *Market) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil
+		case <-m.wake:
+			timer.Stop()
+			continue
 		case <-timer.C:
 		}
 		if err := m.Tick(ctx); err != nil {
 			return err
 		}
+	}
+}
+
+// signal wakes Run to recompute Next.
+func (m *Market) signal() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
 	}
 }

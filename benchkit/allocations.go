@@ -7,8 +7,12 @@ import (
 // CheckAllocationsPaid returns nil or an error joining a *Violation named
 // "allocations_paid" for every resources_allocated that is not paid: whose
 // payment id names no hold_captured or credits_transferred of the ledger
-// (or names several), whose amount differs from the payment's, whose payment
-// already paid another allocation, or whose amount is more than its bid.
+// (or names several), whose payment did not come from the allocated agent's
+// account, whose amount differs from the payment's, whose payment already
+// paid another allocation, or whose amount is more than its bid as the
+// allocation states it. Where a run's stream carries bids, it also flags an
+// allocation whose order has no bid_placed by the same agent or that pays
+// more than that bid's total_cost.
 // Amounts compare as numbers: "2.50" equals "2.5". A payment may come before
 // or after its allocation on the stream.
 func CheckAllocationsPaid(evs []events.Event) error { return join(inOrder(allocations(evs))) }
@@ -22,12 +26,14 @@ type paymentKey struct {
 // payment is what the ledger moved under one transfer id.
 type payment struct {
 	amount events.Decimal
+	from   string // the account it was taken from
 	count  int    // ledger events with this transfer id
 	paid   string // the id of the allocation it paid, once one did
 }
 
 func allocations(evs []events.Event) []finding {
 	pays := payments(evs)
+	bids := placedBids(evs)
 	r := newRecorder(AllocationsPaid)
 	for i, e := range evs {
 		a, ok := payload(e.Data).(events.ResourcesAllocated)
@@ -36,20 +42,53 @@ func allocations(evs []events.Event) []finding {
 		}
 		r.at(i, e)
 		checkAllocation(r, a, pays[paymentKey{e.Correlation, a.PaymentID}])
+		if bids[paymentKey{e.Correlation, ""}].OrderID != "" {
+			checkBid(r, a, bids[paymentKey{e.Correlation, a.OrderID}])
+		}
 	}
 	return r.found
+}
+
+// placedBids indexes the market's bid_placed events by order id. The key
+// with an empty order id holds a run's first bid, marking that the run's
+// stream carries its bids.
+func placedBids(evs []events.Event) map[paymentKey]events.BidPlaced {
+	bids := make(map[paymentKey]events.BidPlaced)
+	for _, e := range evs {
+		if b, ok := payload(e.Data).(events.BidPlaced); ok {
+			bids[paymentKey{e.Correlation, b.OrderID}] = b
+			if _, seen := bids[paymentKey{e.Correlation, ""}]; !seen {
+				bids[paymentKey{e.Correlation, ""}] = b
+			}
+		}
+	}
+	return bids
+}
+
+// checkBid flags an allocation whose order was not placed by its agent or
+// that pays more than the bid placed.
+func checkBid(r *recorder, a events.ResourcesAllocated, bid events.BidPlaced) {
+	if bid.OrderID == "" || bid.AgentID != a.AgentID {
+		r.flag("order %q of %q has no bid_placed by that agent", a.OrderID, a.AgentID)
+		return
+	}
+	amount, err := a.Amount.Apd()
+	limit, lerr := bid.TotalCost.Apd()
+	if err == nil && lerr == nil && amount.Cmp(limit) > 0 {
+		r.flag("order %q pays %s, more than the %s it placed", a.OrderID, a.Amount, bid.TotalCost)
+	}
 }
 
 // payments indexes the ledger's hold captures and transfers by transfer id.
 func payments(evs []events.Event) map[paymentKey]*payment {
 	pays := make(map[paymentKey]*payment)
-	add := func(e events.Event, id string, amount events.Decimal) {
+	add := func(e events.Event, id, from string, amount events.Decimal) {
 		k := paymentKey{e.Correlation, id}
 		if p, ok := pays[k]; ok {
 			p.count++
 			return
 		}
-		pays[k] = &payment{amount: amount, count: 1}
+		pays[k] = &payment{amount: amount, from: from, count: 1}
 	}
 	for _, e := range evs {
 		if e.Source != events.SourceLedger {
@@ -57,9 +96,9 @@ func payments(evs []events.Event) map[paymentKey]*payment {
 		}
 		switch p := payload(e.Data).(type) {
 		case events.HoldCaptured:
-			add(e, p.TransferID, p.Amount)
+			add(e, p.TransferID, p.AccountID, p.Amount)
 		case events.CreditsTransferred:
-			add(e, p.TransferID, p.Amount)
+			add(e, p.TransferID, p.From, p.Amount)
 		}
 	}
 	return pays
@@ -79,6 +118,9 @@ func checkAllocation(r *recorder, a events.ResourcesAllocated, pay *payment) {
 		return
 	case pay.count > 1:
 		r.flag("payment %q of order %q is ambiguous: %d ledger events carry it", a.PaymentID, a.OrderID, pay.count)
+	}
+	if pay.from != a.AgentID {
+		r.flag("payment %q of order %q came from %q, not from %q", a.PaymentID, a.OrderID, pay.from, a.AgentID)
 	}
 	if pay.paid != "" {
 		r.flag("payment %q of order %q already paid allocation %s", a.PaymentID, a.OrderID, pay.paid)

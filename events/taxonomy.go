@@ -77,4 +77,7 @@ const (
 	ReasonSpendLimit          RejectReason = "spend_limit"
 	ReasonOutbid              RejectReason = "outbid"
 	ReasonExpired             RejectReason = "expired"
+	// ReasonSettlementFailed marks a winning bid whose bundle could not be
+	// scheduled or paid for when the round settled; its hold is released.
+	ReasonSettlementFailed RejectReason = "settlement_failed"
 )
