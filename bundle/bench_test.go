@@ -8,18 +8,21 @@ import (
 	"github.com/scarcitylabs/scarcity/bundle"
 )
 
-// benchBookings is the number of bookings on the benchmarked calendar.
-const benchBookings = 1000
+// benchSizes are the numbers of bookings on the benchmarked calendars.
+var benchSizes = []int64{1000, 100_000}
 
-// benchCalendar returns a calendar holding benchBookings bookings of a minute
-// each, one starting every 10 seconds (six overlap at any instant), and a
-// bundle in the middle of them that fits.
-func benchCalendar(b *testing.B) (*bundle.Calendar, bundle.Bundle) {
+// benchCalendar returns a calendar holding n bookings of a minute each, one
+// starting every 10 seconds (six overlap at any instant), and a bundle of ten
+// minutes in the middle of them that fits. The bookings' quantities vary, so
+// that the booked quantity changes every 10 seconds. The probe overlaps the
+// same number of bookings whatever n is, so a Check of it is the same unit
+// of work on every calendar.
+func benchCalendar(b *testing.B, n int64) (*bundle.Calendar, bundle.Bundle) {
 	cat := testCatalog(b)
 	cal := bundle.NewCalendar(cat)
-	for i := range int64(benchBookings) {
+	for i := range n {
 		bk := bundle.Bundle{
-			Quantities: bundle.Quantities{"cpu": 10, "memory": 100, "tokens": 1000},
+			Quantities: bundle.Quantities{"cpu": 5 + i%5, "memory": 100 + i%7, "tokens": 1000 + i%11},
 			Window:     win(i*10, 60),
 		}
 		if err := cal.Book(fmt.Sprintf("b%d", i), bk); err != nil {
@@ -28,7 +31,7 @@ func benchCalendar(b *testing.B) (*bundle.Calendar, bundle.Bundle) {
 	}
 	probe := bundle.Bundle{
 		Quantities: bundle.Quantities{"cpu": 30, "memory": 300},
-		Window:     bundle.Window{Start: at(benchBookings * 5), Duration: 10 * time.Minute},
+		Window:     bundle.Window{Start: at(n * 5), Duration: 10 * time.Minute},
 	}
 	if err := cal.Check(probe); err != nil {
 		b.Fatal(err)
@@ -36,14 +39,27 @@ func benchCalendar(b *testing.B) (*bundle.Calendar, bundle.Bundle) {
 	return cal, probe
 }
 
-func BenchmarkCalendarCheck(b *testing.B) {
-	cal, probe := benchCalendar(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := cal.Check(probe); err != nil {
-			b.Fatal(err)
-		}
+// benchGrid runs f as a sub-benchmark for every size of benchSizes.
+func benchGrid(b *testing.B, f func(b *testing.B, cal *bundle.Calendar, probe bundle.Bundle, n int64)) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("bookings=%d", n), func(b *testing.B) {
+			cal, probe := benchCalendar(b, n)
+			f(b, cal, probe, n)
+		})
 	}
+}
+
+// BenchmarkCalendarCheck measures one Check of a ten-minute bundle against
+// a calendar of 1000 and 100,000 bookings.
+func BenchmarkCalendarCheck(b *testing.B) {
+	benchGrid(b, func(b *testing.B, cal *bundle.Calendar, probe bundle.Bundle, _ int64) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := cal.Check(probe); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkCalendarCheckBaseline does the same unit of work as
@@ -51,21 +67,22 @@ func BenchmarkCalendarCheck(b *testing.B) {
 // free, but against a plain per-resource free counter with no windows: the
 // cost of capacity as a counter rather than a calendar.
 func BenchmarkCalendarCheckBaseline(b *testing.B) {
-	cal, probe := benchCalendar(b)
-	cat := cal.Catalog()
-	free := cat.Capacity()
-	for name, n := range cal.Peak(bundle.Window{Start: at(0), Duration: benchBookings * 10 * time.Second}) {
-		free[name] -= n
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := probe.Validate(cat); err != nil {
-			b.Fatal(err)
+	benchGrid(b, func(b *testing.B, cal *bundle.Calendar, probe bundle.Bundle, n int64) {
+		cat := cal.Catalog()
+		free := cat.Capacity()
+		for name, q := range cal.Peak(bundle.Window{Start: at(0), Duration: time.Duration(n) * 10 * time.Second}) {
+			free[name] -= q
 		}
-		for _, name := range probe.Quantities.Names() {
-			if probe.Quantities[name] > free[name] {
-				b.Fatalf("%s does not fit", name)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := probe.Validate(cat); err != nil {
+				b.Fatal(err)
+			}
+			for _, name := range probe.Quantities.Names() {
+				if probe.Quantities[name] > free[name] {
+					b.Fatalf("%s does not fit", name)
+				}
 			}
 		}
-	}
+	})
 }

@@ -1,24 +1,32 @@
 package bundle
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
-	"slices"
 	"time"
 )
 
 // Calendar books bundles against a catalog's capacity over time. Admission
 // checks every instant of a bundle's window against every overlapping
 // booking, so capacity is a calendar, not a counter.
+//
+// For each resource the calendar keeps a timeline: the quantity booked, as
+// a step function of time. A Check or a Peak reads the steps inside its
+// window, found by binary search, so its cost depends on how many bookings
+// start or end in the window and only logarithmically on how many there
+// are; a Book, Cancel or Truncate also changes only those steps. Instants
+// are compared by wall clock: monotonic clock readings are ignored.
 type Calendar struct {
 	catalog  *Catalog
-	bookings map[string]Bundle
+	bookings map[string]Bundle // windows stripped of monotonic readings
+	lines    []timeline        // per resource, in catalog order
 }
 
 // NewCalendar returns an empty calendar for c's resources.
 func NewCalendar(c *Catalog) *Calendar {
-	return &Calendar{catalog: c, bookings: make(map[string]Bundle)}
+	cal := &Calendar{catalog: c, bookings: make(map[string]Bundle)}
+	cal.lines = make([]timeline, len(cal.resources()))
+	return cal
 }
 
 // Catalog returns the calendar's catalog.
@@ -35,30 +43,44 @@ func (c *Calendar) Has(id string) bool {
 
 // Clone returns an independent copy of c.
 func (c *Calendar) Clone() *Calendar {
-	return &Calendar{catalog: c.catalog, bookings: maps.Clone(c.bookings)}
+	lines := make([]timeline, len(c.lines))
+	for i := range c.lines {
+		lines[i] = c.lines[i].clone()
+	}
+	return &Calendar{catalog: c.catalog, bookings: maps.Clone(c.bookings), lines: lines}
 }
 
 // Free returns, per resource, the capacity left at the busiest instant of w.
+// An empty window has no busy instant: everything is free.
 func (c *Calendar) Free(w Window) Quantities {
-	free := c.catalog.Capacity()
-	for name, peak := range c.peak(w) {
-		free[name] -= peak
+	from, to := span(w)
+	rs := c.resources()
+	free := make(Quantities, len(rs))
+	for i, r := range rs {
+		free[r.Name] = r.Capacity - c.lines[i].peak(from, to)
 	}
 	return free
 }
 
 // Check reports whether b, with a fixed start, fits the capacity left at
 // every instant of its window. Errors wrap ErrExceedsCapacity or the
-// validation errors of [Bundle.Validate].
+// validation errors of [Bundle.Validate]; of several resources that do not
+// fit, the error names the first in name order.
 func (c *Calendar) Check(b Bundle) error {
 	if err := b.Validate(c.catalog); err != nil {
 		return err
 	}
-	free := c.Free(b.Window)
-	for _, name := range b.Quantities.Names() {
-		if q := b.Quantities[name]; q > free[name] {
-			return fmt.Errorf("%w: %q needs %d, %d free", ErrExceedsCapacity, name, q, free[name])
+	from, to := span(b.Window)
+	var short string
+	var need, free int64
+	for name, q := range b.Quantities {
+		r, i := c.resource(name)
+		if left := r.Capacity - c.lines[i].peak(from, to); q > left && (short == "" || name < short) {
+			short, need, free = name, q, left
 		}
+	}
+	if short != "" {
+		return fmt.Errorf("%w: %q needs %d, %d free", ErrExceedsCapacity, short, need, free)
 	}
 	return nil
 }
@@ -72,97 +94,150 @@ func (c *Calendar) Book(id string, b Bundle) error {
 		return err
 	}
 	b.Quantities = b.Quantities.Clone()
+	b.Window.Start = b.Window.Start.Round(0)
 	c.bookings[id] = b
+	c.add(b.Quantities, b.Window.Start, b.Window.End(), 1)
 	return nil
 }
 
 // Cancel removes the booking id, returning its capacity for its whole window.
 func (c *Calendar) Cancel(id string) error {
-	if _, ok := c.bookings[id]; !ok {
+	b, ok := c.bookings[id]
+	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownBooking, id)
 	}
-	delete(c.bookings, id)
+	c.remove(id, b)
 	return nil
 }
 
 // Truncate ends the booking id at end, returning the capacity after it. A
-// booking truncated at or before its start is removed.
+// booking truncated at or before its start is removed. The booking then ends
+// exactly at end, so its window may be left with a sub-second remainder
+// (see [Window.Seconds]): capacity is returned from end on, not from the
+// next whole second.
 func (c *Calendar) Truncate(id string, end time.Time) error {
 	b, ok := c.bookings[id]
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownBooking, id)
 	}
-	if !end.After(b.Window.Start) {
-		delete(c.bookings, id)
-		return nil
-	}
-	if end.Before(b.Window.End()) {
+	end = end.Round(0)
+	switch {
+	case !end.After(b.Window.Start):
+		c.remove(id, b)
+	case end.Before(b.Window.End()):
+		c.add(b.Quantities, end, b.Window.End(), -1)
 		b.Window.Duration = end.Sub(b.Window.Start)
 		c.bookings[id] = b
 	}
 	return nil
 }
 
-// Prune removes the bookings that ended at or before t.
+// Prune removes the bookings that ended at or before t. The timelines
+// forget their steps before t but for those of the bookings still running
+// at t.
 func (c *Calendar) Prune(t time.Time) {
+	t = t.Round(0)
+	touched := make([]bool, len(c.lines))
+	var pruned bool
 	for id, b := range c.bookings {
 		if !b.Window.End().After(t) {
 			delete(c.bookings, id)
+			c.mark(touched, b.Quantities)
+			pruned = true
 		}
+	}
+	if pruned {
+		c.rebuildBefore(t, touched)
 	}
 }
 
 // UsedAt returns the quantity booked per resource at instant t.
 func (c *Calendar) UsedAt(t time.Time) Quantities {
+	at := instantOf(t)
 	used := make(Quantities)
-	for _, b := range c.bookings {
-		if b.Window.Contains(t) {
-			for name, q := range b.Quantities {
-				used[name] += q
-			}
+	for i, r := range c.resources() {
+		if n := c.lines[i].levelAt(at); n > 0 {
+			used[r.Name] = n
 		}
 	}
 	return used
 }
 
-// Peak returns the largest quantity booked per resource at any instant of w.
-func (c *Calendar) Peak(w Window) Quantities { return c.peak(w) }
-
-type calendarStep struct {
-	at    time.Time
-	delta int64
-}
-
-// peak sweeps the bookings overlapping w and returns each resource's
-// largest booked quantity at any instant of w.
-func (c *Calendar) peak(w Window) Quantities {
-	steps := make(map[string][]calendarStep)
-	for _, b := range c.bookings {
-		if !b.Window.Overlaps(w) {
-			continue
-		}
-		start := b.Window.Start
-		if start.Before(w.Start) {
-			start = w.Start
-		}
-		for name, q := range b.Quantities {
-			steps[name] = append(steps[name], calendarStep{start, q}, calendarStep{b.Window.End(), -q})
-		}
-	}
-	peak := make(Quantities, len(steps))
-	for name, s := range steps {
-		// Windows are half-open: at equal instants, ends come before starts.
-		slices.SortFunc(s, func(a, b calendarStep) int {
-			if c := a.at.Compare(b.at); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.delta, b.delta)
-		})
-		var run int64
-		for _, st := range s {
-			run += st.delta
-			peak[name] = max(peak[name], run)
+// Peak returns the largest quantity booked per resource at any instant of
+// w, for the resources booked at some instant of w.
+func (c *Calendar) Peak(w Window) Quantities {
+	from, to := span(w)
+	peak := make(Quantities)
+	for i, r := range c.resources() {
+		if n := c.lines[i].peak(from, to); n > 0 {
+			peak[r.Name] = n
 		}
 	}
 	return peak
+}
+
+// resources returns the catalog's resources, none if there is no catalog.
+func (c *Calendar) resources() []Resource {
+	if c.catalog == nil {
+		return nil
+	}
+	return c.catalog.resources
+}
+
+// resource returns the resource called name, which must be in the catalog,
+// and its index.
+func (c *Calendar) resource(name string) (Resource, int) {
+	i := c.catalog.index[name]
+	return c.catalog.resources[i], i
+}
+
+// add adds sign × q to the timelines over [start, end).
+func (c *Calendar) add(q Quantities, start, end time.Time, sign int64) {
+	from, to := instantOf(start), instantOf(end)
+	for name, n := range q {
+		_, i := c.resource(name)
+		c.lines[i].add(from, to, sign*n)
+	}
+}
+
+// remove deletes the booking b under id and returns its capacity.
+func (c *Calendar) remove(id string, b Bundle) {
+	delete(c.bookings, id)
+	c.add(b.Quantities, b.Window.Start, b.Window.End(), -1)
+}
+
+// mark sets touched for the resources of q.
+func (c *Calendar) mark(touched []bool, q Quantities) {
+	for name := range q {
+		_, i := c.resource(name)
+		touched[i] = true
+	}
+}
+
+// rebuildBefore rebuilds, for the touched resources, the steps before t from
+// the bookings still running at t: the only ones left that start before t.
+func (c *Calendar) rebuildBefore(t time.Time, touched []bool) {
+	starts := make([][]step, len(c.lines))
+	for _, b := range c.bookings {
+		if !b.Window.Start.Before(t) {
+			continue
+		}
+		at := instantOf(b.Window.Start)
+		for name, n := range b.Quantities {
+			if _, i := c.resource(name); touched[i] {
+				starts[i] = append(starts[i], step{at: at, level: n})
+			}
+		}
+	}
+	at := instantOf(t)
+	for i := range c.lines {
+		if touched[i] {
+			c.lines[i].replaceBefore(at, starts[i])
+		}
+	}
+}
+
+// span returns the bounds of w as instants.
+func span(w Window) (from, to instant) {
+	return instantOf(w.Start), instantOf(w.End())
 }

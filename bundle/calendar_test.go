@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -245,4 +246,121 @@ func TestCalendarHas(t *testing.T) {
 	if err := cal.Cancel("x"); err != nil || cal.Has("x") {
 		t.Errorf("after Cancel: err %v, Has(x) %v", err, cal.Has("x"))
 	}
+}
+
+// usedPerSecond returns the cpu booked on c at seconds 0..n-1.
+func usedPerSecond(c *bundle.Calendar, n int) []int64 {
+	used := make([]int64, n)
+	for s := range used {
+		used[s] = c.UsedAt(at(int64(s)))["cpu"]
+	}
+	return used
+}
+
+func TestCalendarPruneKeepsRunningBookings(t *testing.T) {
+	tests := []struct {
+		name     string
+		bookings []bundle.Bundle
+		prune    int64
+		wantLen  int
+		wantUsed []int64 // cpu used at seconds 0..5
+	}{
+		{"back to back, same quantity", []bundle.Bundle{cpu(1, 0, 2), cpu(1, 2, 2)}, 2, 1, []int64{0, 0, 1, 1, 0, 0}},
+		{"running ones share a start", []bundle.Bundle{cpu(1, 0, 1), cpu(1, 1, 3), cpu(2, 1, 4)}, 2, 2, []int64{0, 3, 3, 3, 2, 0}},
+		{"running one started just before", []bundle.Bundle{cpu(5, 0, 3), cpu(1, 2, 3)}, 3, 1, []int64{0, 0, 1, 1, 1, 0}},
+		{"between steps", []bundle.Bundle{cpu(5, 0, 1), cpu(1, 0, 3), cpu(2, 2, 2)}, 1, 2, []int64{1, 1, 3, 2, 0, 0}},
+		{"nothing ended", []bundle.Bundle{cpu(5, 0, 3), cpu(1, 2, 3)}, 1, 2, []int64{5, 5, 6, 1, 1, 0}},
+		{"everything ended", []bundle.Bundle{cpu(5, 0, 3), cpu(1, 2, 3)}, 9, 0, []int64{0, 0, 0, 0, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := bundle.NewCalendar(testCatalog(t))
+			for i, b := range tt.bookings {
+				mustBook(t, c, string(rune('a'+i)), b)
+			}
+			c.Prune(at(tt.prune))
+			if c.Len() != tt.wantLen {
+				t.Errorf("Len = %d, want %d", c.Len(), tt.wantLen)
+			}
+			if diff := cmp.Diff(tt.wantUsed, usedPerSecond(c, len(tt.wantUsed))); diff != "" {
+				t.Errorf("cpu used per second (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCalendarTruncateLeavesSubSecondRemainder(t *testing.T) {
+	c := bundle.NewCalendar(testCatalog(t))
+	mustBook(t, c, "a", cpu(100, 0, 10))
+	end := at(3).Add(300 * time.Millisecond)
+	if err := c.Truncate("a", end); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.UsedAt(end.Add(-time.Nanosecond))["cpu"]; got != 100 {
+		t.Errorf("cpu used just before the new end = %d, want 100", got)
+	}
+	if got := c.Free(bundle.Window{Start: end, Duration: time.Hour})["cpu"]; got != 100 {
+		t.Errorf("cpu free from the new end on = %d, want 100", got)
+	}
+	mustBook(t, c, "b", bundle.Bundle{Quantities: bundle.Quantities{"cpu": 100}, Window: bundle.Window{Start: end, Duration: time.Second}})
+	if err := c.Check(cpu(1, 3, 1)); !errors.Is(err, bundle.ErrExceedsCapacity) {
+		t.Errorf("Check over the remainder = %v, want ErrExceedsCapacity", err)
+	}
+}
+
+func TestCalendarEmptyWindow(t *testing.T) {
+	c := bundle.NewCalendar(testCatalog(t))
+	mustBook(t, c, "a", cpu(60, 0, 10))
+	for _, d := range []time.Duration{0, -time.Second} {
+		w := bundle.Window{Start: at(5), Duration: d}
+		if diff := cmp.Diff(bundle.Quantities{}, c.Peak(w)); diff != "" {
+			t.Errorf("Peak of a %v window (-want +got):\n%s", d, diff)
+		}
+		if diff := cmp.Diff(testCatalog(t).Capacity(), c.Free(w)); diff != "" {
+			t.Errorf("Free of a %v window (-want +got):\n%s", d, diff)
+		}
+	}
+}
+
+func TestCalendarCheckNamesFirstShortResource(t *testing.T) {
+	c := bundle.NewCalendar(testCatalog(t))
+	mustBook(t, c, "a", bundle.Bundle{Quantities: bundle.Quantities{"cpu": 100, "memory": 1024, "tokens": 10000}, Window: win(0, 10)})
+	b := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1, "memory": 1, "tokens": 1}, Window: win(5, 10)}
+	for range 20 { // map order varies from call to call
+		err := c.Check(b)
+		if !errors.Is(err, bundle.ErrExceedsCapacity) || err.Error() != `bundle: exceeds capacity: "cpu" needs 1, 0 free` {
+			t.Fatalf("Check = %v, want cpu named", err)
+		}
+	}
+}
+
+func TestCalendarCheckDoesNotAllocate(t *testing.T) {
+	c := bundle.NewCalendar(testCatalog(t))
+	for i := range int64(100) {
+		mustBook(t, c, fmt.Sprint(i), cpu(1, i, 30))
+	}
+	b := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 60, "memory": 1}, Window: win(20, 60)}
+	if n := testing.AllocsPerRun(100, func() {
+		if err := c.Check(b); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Check allocates %v times", n)
+	}
+}
+
+func TestCalendarCloneIsDeep(t *testing.T) {
+	c := bundle.NewCalendar(testCatalog(t))
+	mustBook(t, c, "a", cpu(50, 0, 10))
+	d := c.Clone()
+	mustBook(t, c, "b", cpu(50, 0, 10)) // changes levels in place
+	mustBook(t, c, "c", cpu(50, 10, 10))
+	if err := c.Truncate("a", at(2)); err != nil {
+		t.Fatal(err)
+	}
+	c.Prune(at(20))
+	if diff := cmp.Diff([]int64{50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 0}, usedPerSecond(d, 11)); diff != "" {
+		t.Errorf("changing the original changed the clone (-want +got):\n%s", diff)
+	}
+	mustBook(t, d, "b", cpu(50, 0, 10))
 }

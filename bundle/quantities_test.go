@@ -69,3 +69,36 @@ func TestQuantitiesNamesAndClone(t *testing.T) {
 		t.Error("Clone shares its map")
 	}
 }
+
+func TestQuantitiesValidateNilCatalog(t *testing.T) {
+	if err := (bundle.Quantities{"cpu": 1}).Validate(nil); !errors.Is(err, bundle.ErrUnknownResource) {
+		t.Errorf("Validate(nil) = %v, want ErrUnknownResource", err)
+	}
+	if err := (bundle.Quantities{}).Validate(nil); !errors.Is(err, bundle.ErrEmptyBundle) {
+		t.Errorf("empty Validate(nil) = %v, want ErrEmptyBundle", err)
+	}
+	b := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1}, Window: win(0, 1)}
+	if err := bundle.NewCalendar(nil).Check(b); !errors.Is(err, bundle.ErrUnknownResource) {
+		t.Errorf("Check on a calendar without catalog = %v, want ErrUnknownResource", err)
+	}
+}
+
+func TestQuantitiesValidateReportsFirstFaultByName(t *testing.T) {
+	q := bundle.Quantities{"cpu": 0, "gpu": 1, "memory": -1, "tokens": 1}
+	for range 20 { // map order varies from call to call
+		if err := q.Validate(testCatalog(t)); !errors.Is(err, bundle.ErrInvalidQuantity) || err.Error() != `bundle: invalid quantity: "cpu" quantity 0` {
+			t.Fatalf("Validate = %v, want the fault of cpu", err)
+		}
+	}
+}
+
+func TestQuantitiesValidateDoesNotAllocate(t *testing.T) {
+	c, q := testCatalog(t), bundle.Quantities{"cpu": 1, "memory": 2, "tokens": 3}
+	if n := testing.AllocsPerRun(100, func() {
+		if err := q.Validate(c); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Validate allocates %v times", n)
+	}
+}
