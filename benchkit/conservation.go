@@ -10,9 +10,16 @@ import (
 // conservation: an account used before it was opened, an amount that is not
 // a positive decimal, a reported balance or pending amount the replay does
 // not give, balances that do not sum to zero, an account without
-// allow_negative below zero or holding more than it has, a hold closed twice
-// or by a capture or release that does not add up to it, a transfer id used
-// twice.
+// allow_negative below zero or holding more than it has, a hold closed twice,
+// a transfer id used twice.
+//
+// A hold may be captured in several parts (a metered lease): each
+// hold_captured captures at most what the hold still holds, and its amount,
+// released and remaining add up to what the hold held before it; a
+// remaining above zero keeps the hold open (an event without remaining is a
+// final capture). A hold_released releases exactly what the hold still
+// holds. So over a hold's life its captures and releases add up to what was
+// placed, and what was captured never exceeds it.
 func CheckConservation(evs []events.Event) error { return join(inOrder(conservation(evs))) }
 
 func conservation(evs []events.Event) []finding {

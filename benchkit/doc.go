@@ -15,8 +15,10 @@
 //     before it is used, every amount is a positive decimal, the balances an
 //     event reports are the model's, the sum of all posted balances is exactly
 //     zero, no account opened without allow_negative goes below zero or holds
-//     more than it has, and a hold is closed at most once, by a capture whose
-//     amount and release add up to the hold, or by a release of all of it.
+//     more than it has, and a hold is closed at most once: each capture takes
+//     at most what the hold still holds, partial captures (remaining above
+//     zero) keep it open, and it closes by a capture whose amount, release
+//     and remainder add up to what it held, or by a release of all it holds.
 //   - allocations_paid ([CheckAllocationsPaid]): every resources_allocated is
 //     paid by one hold_captured or credits_transferred of exactly its amount
 //     whose transfer id is its payment id, no payment pays two allocations, and

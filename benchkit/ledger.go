@@ -23,10 +23,14 @@ type account struct {
 	pending       apd.Decimal // held
 }
 
+// hold is a hold's life: placed, captured in one or several parts, then
+// closed by a final capture or a release.
 type hold struct {
-	account string
-	amount  apd.Decimal
-	closed  string // "captured" or "released" once closed
+	account   string
+	amount    apd.Decimal // as placed
+	remaining apd.Decimal // still held
+	captured  apd.Decimal // captured so far
+	closed    string      // "captured" or "released" once closed
 }
 
 func newLedgerModel() *ledgerModel {
@@ -140,6 +144,7 @@ func (l *ledgerModel) place(r *recorder, p events.HoldPlaced) []*account {
 	if l.newHold(r, p.HoldID) && ok && l.add(r, &a.pending, amount) {
 		h := &hold{account: a.id}
 		h.amount.Set(amount)
+		h.remaining.Set(amount)
 		l.holds[p.HoldID] = h
 	}
 	l.expectBalance(r, "balance", p.Balance, a)
@@ -153,11 +158,25 @@ func (l *ledgerModel) capture(r *recorder, p events.HoldCaptured) []*account {
 	l.transferID(r, p.TransferID)
 	amount, okAmount := r.positive("amount", p.Amount)
 	released, okReleased := r.nonNegative("released", p.Released)
+	remaining, okRemaining := new(apd.Decimal), true // absent: a final capture
+	if p.Remaining != "" {
+		remaining, okRemaining = r.nonNegative("remaining", p.Remaining)
+	}
 	touched := []*account{from, to}
-	if h, ok := l.closeHold(r, p.HoldID, from.id, "captured"); ok {
+	if h, ok := l.openHold(r, p.HoldID, from.id, "captured"); ok {
 		touched = append(touched, l.accounts[h.account])
-		if okAmount && okReleased {
-			l.checkCapture(r, p.HoldID, h, amount, released)
+		if okAmount && okReleased && okRemaining {
+			l.checkCapture(r, p.HoldID, h, amount, released, remaining)
+		}
+		if !okRemaining || remaining.Cmp(&h.remaining) > 0 {
+			remaining = new(apd.Decimal)
+		}
+		l.keep(r, h, remaining)
+		if okAmount {
+			l.add(r, &h.captured, amount)
+		}
+		if remaining.Sign() == 0 {
+			h.closed = "captured"
 		}
 	}
 	if okAmount {
@@ -169,24 +188,36 @@ func (l *ledgerModel) capture(r *recorder, p events.HoldCaptured) []*account {
 	return touched
 }
 
-// checkCapture flags a capture whose amount and release do not add up to
-// the hold.
-func (l *ledgerModel) checkCapture(r *recorder, id string, h *hold, amount, released *apd.Decimal) {
-	var total apd.Decimal
-	if l.add(r, &total, amount) && l.add(r, &total, released) && total.Cmp(&h.amount) != 0 {
-		r.flag("hold %q held %s but captures %s and releases %s", id, h.amount.Text('f'), amount.Text('f'), released.Text('f'))
+// checkCapture flags a capture of more than the hold still holds, or whose
+// amount, release and remainder do not add up to what it held.
+func (l *ledgerModel) checkCapture(r *recorder, id string, h *hold, amount, released, remaining *apd.Decimal) {
+	if amount.Cmp(&h.remaining) > 0 {
+		r.flag("hold %q captures %s but holds only %s", id, amount.Text('f'), h.remaining.Text('f'))
+		return
 	}
+	var total apd.Decimal
+	if !l.add(r, &total, amount) || !l.add(r, &total, released) || !l.add(r, &total, remaining) || total.Cmp(&h.remaining) == 0 {
+		return
+	}
+	if remaining.Sign() == 0 {
+		r.flag("hold %q held %s but captures %s and releases %s", id, h.remaining.Text('f'), amount.Text('f'), released.Text('f'))
+		return
+	}
+	r.flag("hold %q held %s but captures %s, releases %s and keeps %s",
+		id, h.remaining.Text('f'), amount.Text('f'), released.Text('f'), remaining.Text('f'))
 }
 
 func (l *ledgerModel) release(r *recorder, p events.HoldReleased) []*account {
 	a := l.use(r, "account_id", p.AccountID)
 	amount, okAmount := r.positive("amount", p.Amount)
 	touched := []*account{a}
-	if h, ok := l.closeHold(r, p.HoldID, a.id, "released"); ok {
+	if h, ok := l.openHold(r, p.HoldID, a.id, "released"); ok {
 		touched = append(touched, l.accounts[h.account])
-		if okAmount && amount.Cmp(&h.amount) != 0 {
-			r.flag("hold %q held %s but releases %s", p.HoldID, h.amount.Text('f'), amount.Text('f'))
+		if okAmount && amount.Cmp(&h.remaining) != 0 {
+			r.flag("hold %q held %s but releases %s", p.HoldID, h.remaining.Text('f'), amount.Text('f'))
 		}
+		l.keep(r, h, new(apd.Decimal))
+		h.closed = "released"
 	}
 	l.expectPending(r, p.Pending, a)
 	return touched
@@ -220,10 +251,9 @@ func (l *ledgerModel) newHold(r *recorder, id string) bool {
 	return true
 }
 
-// closeHold closes the open hold id, returning its credits to available,
-// and flags a hold that was never placed, is already closed, or is not on
-// accountID.
-func (l *ledgerModel) closeHold(r *recorder, id, accountID, how string) (*hold, bool) {
+// openHold returns the open hold id, and flags a hold that was never
+// placed, is already closed, or is not on accountID.
+func (l *ledgerModel) openHold(r *recorder, id, accountID, how string) (*hold, bool) {
 	h, ok := l.holds[id]
 	switch {
 	case !ok:
@@ -235,11 +265,19 @@ func (l *ledgerModel) closeHold(r *recorder, id, accountID, how string) (*hold, 
 	case h.account != accountID:
 		r.flag("hold %q is on account %q, not %q", id, h.account, accountID)
 	}
-	h.closed = how
-	var held apd.Decimal
-	held.Neg(&h.amount)
-	l.add(r, &l.accounts[h.account].pending, &held)
 	return h, true
+}
+
+// keep leaves remaining (at most what h holds) in the hold h and returns the
+// rest to its account's available balance.
+func (l *ledgerModel) keep(r *recorder, h *hold, remaining *apd.Decimal) {
+	var freed apd.Decimal
+	if _, err := l.ctx.Sub(&freed, remaining, &h.remaining); err != nil {
+		r.flag("remaining of a hold is not exact: %v", err)
+		return
+	}
+	l.add(r, &l.accounts[h.account].pending, &freed)
+	h.remaining.Set(remaining)
 }
 
 // post moves amount of posted credits from one account to another.

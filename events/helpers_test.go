@@ -45,10 +45,13 @@ func samplePayloads() []events.Payload {
 		events.CreditsTransferred{Movement: mv},
 		events.CreditsMinted{Movement: mv},
 		events.CreditsBurned{Movement: mv},
-		events.HoldPlaced{HoldID: "h1", AccountID: "alice", Amount: "10", Balance: "100", Pending: "10"},
+		events.HoldPlaced{
+			HoldID: "h1", AccountID: "alice", Amount: "10", Balance: "100", Pending: "10",
+			ExpiresAt: time.Date(2025, 6, 1, 12, 5, 0, 0, time.UTC),
+		},
 		events.HoldCaptured{
 			HoldID: "h1", TransferID: "tr-2", AccountID: "alice", To: "market", Amount: "7",
-			Released: "3", Reason: "allocation", FromBalance: "93", ToBalance: "7", Pending: "0",
+			Released: "0", Remaining: "3", Reason: "allocation", FromBalance: "93", ToBalance: "7", Pending: "0",
 		},
 		events.HoldReleased{HoldID: "h1", AccountID: "alice", Amount: "10", Reason: "cancelled", Pending: "0"},
 		events.BalanceQueried{AccountID: "alice", Balance: "100", Pending: "10", Available: "90"},

@@ -1,5 +1,7 @@
 package events
 
+import "time"
+
 // AccountOpened records a new ledger account.
 type AccountOpened struct {
 	AccountID     string `json:"account_id"`
@@ -31,18 +33,25 @@ type CreditsMinted struct{ Movement }
 type CreditsBurned struct{ Movement }
 
 // HoldPlaced records credits of an account set aside for a later capture.
-// Pending is the account's total held amount after the hold.
+// Pending is the account's total held amount after the hold. ExpiresAt, when
+// not zero, is the deadline after which the hold is released with reason
+// "expired".
 type HoldPlaced struct {
-	HoldID    string  `json:"hold_id"`
-	AccountID string  `json:"account_id"`
-	Amount    Decimal `json:"amount"`
-	Balance   Decimal `json:"balance"`
-	Pending   Decimal `json:"pending"`
+	HoldID    string    `json:"hold_id"`
+	AccountID string    `json:"account_id"`
+	Amount    Decimal   `json:"amount"`
+	Balance   Decimal   `json:"balance"`
+	Pending   Decimal   `json:"pending"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // HoldCaptured records a capture of part or all of a hold: Amount moves from
-// the held account to To as the transfer TransferID, and Released, the rest
-// of the hold, returns to the account's available balance.
+// the held account to To as the transfer TransferID, Released returns to the
+// account's available balance, and Remaining stays held. A final capture
+// closes the hold (Remaining "0", Released the rest); a partial capture
+// keeps it open (Released "0", Remaining what is still held), so a hold may
+// be captured in several parts. Remaining is empty in events written before
+// partial captures existed, which were all final.
 type HoldCaptured struct {
 	HoldID      string  `json:"hold_id"`
 	TransferID  string  `json:"transfer_id"`
@@ -50,6 +59,7 @@ type HoldCaptured struct {
 	To          string  `json:"to"`
 	Amount      Decimal `json:"amount"`
 	Released    Decimal `json:"released"`
+	Remaining   Decimal `json:"remaining"`
 	Reason      string  `json:"reason,omitempty"`
 	FromBalance Decimal `json:"from_balance"`
 	ToBalance   Decimal `json:"to_balance"`

@@ -42,6 +42,7 @@ type account struct {
 	kind    Kind
 	posted  *apd.Decimal
 	pending *apd.Decimal
+	history history
 }
 
 func newAccount(kind Kind) *account {

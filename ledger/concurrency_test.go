@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -30,7 +31,13 @@ func TestConcurrentUse(t *testing.T) {
 				// what is checked.
 				_ = f.l.Transfer(ctx, id, from, to, dec(t, "3.5"), "")
 				_ = f.l.Hold(ctx, "h-"+id, from, dec(t, "1"))
+				_ = f.l.CapturePartial(ctx, "h-"+id, "p-"+id, to, dec(t, "0.25"), "tick")
 				_ = f.l.Capture(ctx, "h-"+id, "c-"+id, to, dec(t, "0.5"), "")
+				_ = f.l.Apply(ctx,
+					HoldOp{HoldID: "bh-" + id, Account: from, Amount: dec(t, "1"), Timeout: time.Duration(i%3+1) * time.Second},
+					CaptureOp{HoldID: "bh-" + id, TransferID: "bc-" + id, To: to, Amount: dec(t, "0.5"), Partial: true},
+				)
+				_ = f.l.Expire(ctx)
 			}
 		})
 		wg.Go(func() {
@@ -39,9 +46,18 @@ func TestConcurrentUse(t *testing.T) {
 				_ = f.l.Sum()
 				_, _ = f.l.QueryBalance(ctx, from)
 				_ = f.l.LastSequence()
+				_, _, _ = f.l.History(from, "", 10)
+				_ = f.l.Totals()
+				_, _ = f.l.NextExpiry()
 			}
 		})
 	}
+	// The clock moves while they run, so that Expire finds holds due.
+	wg.Go(func() {
+		for range perWriter {
+			f.clock.Add(time.Second)
+		}
+	})
 	wg.Wait()
 	if s := f.l.Sum(); !s.IsZero() {
 		t.Fatalf("Sum() = %s, want 0", s.Text('f'))

@@ -1,6 +1,7 @@
 // Package ledger implements a double-entry credit ledger with exact decimal
-// amounts: accounts, transfers, two-phase holds, idempotent operations, mint
-// and burn, and replay from the ledger's own events.
+// amounts: accounts, transfers, two-phase holds with timeouts and partial
+// captures, linked batches, idempotent operations, mint and burn, account
+// history, and replay from the ledger's own events.
 //
 // # Accounts
 //
@@ -12,16 +13,47 @@
 // the credits held for later capture). System accounts only take part in
 // [Ledger.Mint] (mint → account) and [Ledger.Burn] (account → burn).
 //
+// # Holds
+//
+// A hold ([Ledger.Hold]) sets credits of an account aside: they stay in its
+// posted balance but leave its available one. A hold is captured in one go
+// ([Ledger.Capture]: pay an amount, release the rest), or in several parts
+// over time ([Ledger.CapturePartial], a metered lease that pays per tick)
+// and then settled with a release of the remainder ([Ledger.Release]) or a
+// final capture. A hold placed with [Ledger.HoldWithTimeout] has a deadline
+// from the injected clock; [Ledger.Expire] releases, with reason
+// [ReasonExpired], every open hold whose deadline has come, and
+// [Ledger.NextExpiry] tells when to call it. The ledger runs no timer of its
+// own: until Expire runs, a hold past its deadline is still open.
+//
+// # Batches
+//
+// [Ledger.Apply] performs a linked batch of operations ([TransferOp],
+// [MintOp], [BurnOp], [HoldOp], [CaptureOp], [ReleaseOp]): each sees the
+// effects of the ones before it, and either all apply and their events go
+// out in one publish, or none does and a [*BatchError] names the operation
+// that was rejected.
+//
+// # Queries
+//
+// [Ledger.Balance] and [Ledger.Balances] read balances; [Ledger.QueryBalance]
+// also publishes balance_queried. [Ledger.History] pages through an
+// account's movements and hold events, newest first, with an opaque cursor;
+// [Ledger.Totals] sums the posted balances per account kind.
+//
 // # Invariants
 //
 //   - Credits are conserved: the sum of all posted balances, the mint
 //     account's included, is exactly zero after every operation ([Ledger.Sum]).
 //   - No account other than the mint has a negative posted or available
-//     balance; so no hold exceeds the balance that backs it, and a capture
-//     never exceeds what was held.
+//     balance; so no hold exceeds the balance that backs it.
+//   - A capture never exceeds what its hold still holds, so what a hold's
+//     captures add up to never exceeds what was held; its captures and its
+//     release add up to exactly what was held.
 //   - An operation is atomic: it is validated first, its events are published,
 //     and only once the publisher has accepted them is the change applied. A
-//     rejected operation or a failed publish changes nothing.
+//     rejected operation or a failed publish changes nothing. A linked batch
+//     is atomic in the same way, as a whole.
 //   - Transfer ids and hold ids are unique per ledger. Retrying an operation
 //     with the same id and the same fields returns nil with no second effect
 //     and no event; the same id with different fields is
@@ -46,14 +78,19 @@
 // single amounts at most Options.MaxAmount, and balances at most [Precision]
 // significant digits; beyond them an operation is rejected. The ledger keeps
 // every transfer id and hold id it has seen, for the idempotency of retries,
-// for its whole life: memory grows with the number of operations.
+// for its whole life: memory grows with the number of operations. It keeps
+// the last Options.MaxHistory history entries of each account (10,000 by
+// default) and drops older ones. A batch holds at most [MaxBatchOps]
+// operations, a history page at most [MaxHistoryLimit] entries.
 //
 // # Replay
 //
 // [Replay] re-enacts a stream of ledger events through the same code that
 // produced them and checks that each event it would emit equals the one in
 // the stream, balances included. A stream that does not rebuild exactly is
-// [ErrReplayMismatch].
+// [ErrReplayMismatch]. The deadlines of holds travel in hold_placed, so a
+// replayed ledger expires the same holds; the events of a batch replay one
+// by one into the same state; histories are rebuilt as they were.
 //
 // # Events
 //
@@ -70,5 +107,6 @@
 // A Ledger is safe for concurrent use. It is a single-writer core: one mutex
 // serialises every change, and events are published while it is held, so the
 // order of the events is the order in which changes are applied. A slow
-// publisher therefore slows every writer.
+// publisher therefore slows every writer. Expire publishes the releases of
+// all the holds due in one batch.
 package ledger

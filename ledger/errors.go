@@ -37,6 +37,15 @@ var (
 	// ErrInsufficientCredit reports an account whose available balance is
 	// below the amount asked; the error is an *InsufficientCreditError.
 	ErrInsufficientCredit = errors.New("ledger: insufficient credit")
+	// ErrInvalidTimeout reports a hold timeout that is not positive.
+	ErrInvalidTimeout = errors.New("ledger: invalid timeout")
+	// ErrInvalidCursor reports a History cursor that History did not make.
+	ErrInvalidCursor = errors.New("ledger: invalid cursor")
+	// ErrInvalidLimit reports a History page size out of its bounds.
+	ErrInvalidLimit = errors.New("ledger: invalid limit")
+	// ErrInvalidBatch reports a batch of more than MaxBatchOps operations
+	// or with a nil one.
+	ErrInvalidBatch = errors.New("ledger: invalid batch")
 	// ErrUnknownHold reports a hold id that is unknown or already closed.
 	ErrUnknownHold = errors.New("ledger: unknown hold")
 	// ErrCaptureExceedsHold reports a capture of more than the hold holds.

@@ -78,13 +78,34 @@ var decimalEqual = cmp.Comparer(func(a, b *apd.Decimal) bool {
 
 // state is what a rejected operation must leave unchanged.
 type state struct {
-	Balances map[string]Balance
-	Sequence uint64
-	Events   uint64
+	Balances  map[string]Balance
+	Histories map[string][]Entry // the newest page of each account
+	Holds     map[string]string  // what each open hold holds
+	Next      time.Time          // NextExpiry
+	Sequence  uint64
+	Events    uint64
 }
 
 func (f *fixture) state() state {
-	return state{Balances: f.l.Balances(), Sequence: f.l.LastSequence(), Events: f.log.Len()}
+	s := state{
+		Balances:  f.l.Balances(),
+		Histories: map[string][]Entry{},
+		Holds:     map[string]string{},
+		Sequence:  f.l.LastSequence(),
+		Events:    f.log.Len(),
+	}
+	for id := range s.Balances {
+		s.Histories[id], _, _ = f.l.History(id, "", MaxHistoryLimit)
+	}
+	f.l.mu.RLock()
+	for id, h := range f.l.holds {
+		if h.state == holdOpen {
+			s.Holds[id] = h.remaining.Text('f')
+		}
+	}
+	f.l.mu.RUnlock()
+	s.Next, _ = f.l.NextExpiry()
+	return s
 }
 
 // assertUnchanged fails the test if the ledger's state differs from before.

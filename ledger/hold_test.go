@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity/events"
@@ -45,6 +46,102 @@ func TestHolds(t *testing.T) {
 			do:    func(t *testing.T, l *Ledger) error { return l.Hold(ctx, "h1", "alice", dec(t, "70")) },
 			want:  map[string]balanceRow{"alice": {"100", "100", "0"}},
 			event: events.HoldPlaced{HoldID: "h1", AccountID: "alice", Amount: "70", Balance: "100", Pending: "100"},
+		},
+		{
+			name: "hold with timeout",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.HoldWithTimeout(ctx, "h1", "alice", dec(t, "20"), time.Minute)
+			},
+			want: map[string]balanceRow{"alice": {"100", "50", "50"}},
+			event: events.HoldPlaced{
+				HoldID: "h1", AccountID: "alice", Amount: "20", Balance: "100", Pending: "50",
+				ExpiresAt: time.Date(2025, 1, 2, 3, 5, 5, 0, time.UTC),
+			},
+		},
+		{
+			name: "hold with zero timeout",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.HoldWithTimeout(ctx, "h1", "alice", dec(t, "20"), 0)
+			},
+			wantErr: ErrInvalidTimeout,
+		},
+		{
+			name: "hold with negative timeout",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.HoldWithTimeout(ctx, "h1", "alice", dec(t, "20"), -time.Second)
+			},
+			wantErr: ErrInvalidTimeout,
+		},
+		{
+			name: "hold with timeout beyond available",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.HoldWithTimeout(ctx, "h1", "alice", dec(t, "70.000001"), time.Minute)
+			},
+			wantErr: ErrInsufficientCredit,
+		},
+		{
+			name: "partial capture",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", "bob", dec(t, "10"), "tick")
+			},
+			want: map[string]balanceRow{"alice": {"90", "20", "70"}, "bob": {"10", "0", "10"}},
+			event: events.HoldCaptured{
+				HoldID: "h0", TransferID: "t1", AccountID: "alice", To: "bob", Amount: "10", Released: "0",
+				Remaining: "20", Reason: "tick", FromBalance: "90", ToBalance: "10", Pending: "20",
+			},
+		},
+		{
+			name: "partial capture of the whole hold",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", "bob", dec(t, "30"), "")
+			},
+			want: map[string]balanceRow{"alice": {"70", "0", "70"}, "bob": {"30", "0", "30"}},
+			event: events.HoldCaptured{
+				HoldID: "h0", TransferID: "t1", AccountID: "alice", To: "bob", Amount: "30", Released: "0",
+				Remaining: "0", FromBalance: "70", ToBalance: "30", Pending: "0",
+			},
+		},
+		{
+			name: "partial capture beyond hold",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", "bob", dec(t, "30.000001"), "")
+			},
+			wantErr: ErrCaptureExceedsHold,
+		},
+		{
+			name: "partial capture to the held account",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", "alice", dec(t, "1"), "")
+			},
+			wantErr: ErrSameAccount,
+		},
+		{
+			name: "partial capture of unknown hold",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h9", "t1", "bob", dec(t, "1"), "")
+			},
+			wantErr: ErrUnknownHold,
+		},
+		{
+			name: "partial capture to burn",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", BurnAccount, dec(t, "1"), "")
+			},
+			wantErr: ErrSystemAccount,
+		},
+		{
+			name: "partial capture with used transfer id",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t0", "bob", dec(t, "1"), "")
+			},
+			wantErr: ErrExistsWithDifferentFields,
+		},
+		{
+			name: "partial capture of zero",
+			do: func(t *testing.T, l *Ledger) error {
+				return l.CapturePartial(ctx, "h0", "t1", "bob", dec(t, "0"), "")
+			},
+			wantErr: ErrInvalidAmount,
 		},
 		{
 			name:    "hold beyond available",
@@ -97,7 +194,7 @@ func TestHolds(t *testing.T) {
 			want: map[string]balanceRow{"alice": {"70", "0", "70"}, "bob": {"30", "0", "30"}},
 			event: events.HoldCaptured{
 				HoldID: "h0", TransferID: "t1", AccountID: "alice", To: "bob", Amount: "30", Released: "0",
-				Reason: "won", FromBalance: "70", ToBalance: "30", Pending: "0",
+				Remaining: "0", Reason: "won", FromBalance: "70", ToBalance: "30", Pending: "0",
 			},
 		},
 		{
@@ -106,7 +203,7 @@ func TestHolds(t *testing.T) {
 			want: map[string]balanceRow{"alice": {"87.5", "0", "87.5"}, "esc": {"12.5", "0", "12.5"}},
 			event: events.HoldCaptured{
 				HoldID: "h0", TransferID: "t1", AccountID: "alice", To: "esc", Amount: "12.5", Released: "17.5",
-				FromBalance: "87.5", ToBalance: "12.5", Pending: "0",
+				Remaining: "0", FromBalance: "87.5", ToBalance: "12.5", Pending: "0",
 			},
 		},
 		{

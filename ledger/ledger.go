@@ -12,16 +12,18 @@ import (
 
 // Ledger is a double-entry credit ledger. Create one with New or Replay.
 type Ledger struct {
-	mu        sync.RWMutex
-	dc        *apd.Context // arithmetic of writes
-	scale     int32
-	maxAmount *apd.Decimal
-	pub       events.Publisher
-	now       func() time.Time
-	seq       *events.Sequencer
-	accounts  map[string]*account
-	holds     map[string]*hold    // every hold placed, open or closed
-	transfers map[string]movement // every movement done, by transfer id
+	mu         sync.RWMutex
+	dc         *apd.Context // arithmetic of writes
+	scale      int32
+	maxAmount  *apd.Decimal
+	pub        events.Publisher
+	now        func() time.Time
+	seq        *events.Sequencer
+	accounts   map[string]*account
+	holds      map[string]*hold    // every hold placed, open or closed
+	transfers  map[string]movement // every movement done, by transfer id
+	expiries   expiryQueue         // open holds with a deadline
+	maxHistory int                 // entries kept per account
 }
 
 // New validates opts, then opens the mint account (allowed negative) and the
@@ -41,15 +43,16 @@ func New(ctx context.Context, opts Options) (*Ledger, error) {
 // newLedger returns a ledger without accounts whose sequence starts at 1.
 func newLedger(cfg config) *Ledger {
 	return &Ledger{
-		dc:        newContext(),
-		scale:     cfg.scale,
-		maxAmount: cfg.maxAmount,
-		pub:       cfg.publisher,
-		now:       cfg.clock.Now,
-		seq:       events.NewSequencer(events.SourceLedger, cfg.correlation, 0),
-		accounts:  make(map[string]*account),
-		holds:     make(map[string]*hold),
-		transfers: make(map[string]movement),
+		dc:         newContext(),
+		scale:      cfg.scale,
+		maxAmount:  cfg.maxAmount,
+		pub:        cfg.publisher,
+		now:        cfg.clock.Now,
+		seq:        events.NewSequencer(events.SourceLedger, cfg.correlation, 0),
+		accounts:   make(map[string]*account),
+		holds:      make(map[string]*hold),
+		transfers:  make(map[string]movement),
+		maxHistory: cfg.maxHistory,
 	}
 }
 
@@ -98,9 +101,13 @@ func (l *Ledger) LastSequence() uint64 {
 }
 
 // commit publishes the batch and, only once the publisher has accepted it,
-// applies the change. It runs with l.mu held.
-func (l *Ledger) commit(ctx context.Context, b *events.Batch, apply func()) error {
+// applies the change; if the publish fails it calls undo, if given. It runs
+// with l.mu held.
+func (l *Ledger) commit(ctx context.Context, b *events.Batch, apply func(), undo ...func()) error {
 	if err := b.Publish(ctx, l.pub); err != nil {
+		for _, u := range undo {
+			u()
+		}
 		return fmt.Errorf("ledger: publish: %w", err)
 	}
 	apply()

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
+	"github.com/scarcitylabs/scarcity/events"
 	"pgregory.net/rapid"
 )
 
@@ -27,12 +31,14 @@ type modelMove struct {
 }
 
 type modelHold struct {
-	account string
-	amount  int64
-	state   holdState
-	capture modelMove
-	capID   string
-	reason  string
+	account             string
+	amount              int64 // placed
+	remaining, captured int64
+	timeout             time.Duration
+	deadline            time.Time
+	state               holdState
+	capID               string // the capture that closed it
+	reason              string
 }
 
 type model struct {
@@ -94,9 +100,9 @@ func (m *model) move(id string, mv modelMove) (error, bool) {
 	return nil, true
 }
 
-func (m *model) hold(id, account string, amount int64) (error, bool) {
+func (m *model) hold(id, account string, amount int64, timeout time.Duration, now time.Time) (error, bool) {
 	if h, ok := m.holds[id]; ok {
-		if h.account == account && h.amount == amount {
+		if h.account == account && h.amount == amount && h.timeout == timeout {
 			return nil, false
 		}
 		return ErrExistsWithDifferentFields, false
@@ -111,30 +117,34 @@ func (m *model) hold(id, account string, amount int64) (error, bool) {
 		return ErrInsufficientCredit, false
 	}
 	a.pending += amount
-	m.holds[id] = &modelHold{account: account, amount: amount}
+	h := &modelHold{account: account, amount: amount, remaining: amount, timeout: timeout}
+	if timeout > 0 {
+		h.deadline = now.Add(timeout)
+	}
+	m.holds[id] = h
 	return nil, true
 }
 
-func (m *model) capture(holdID, id, to string, amount int64, reason string) (error, bool) {
+func (m *model) capture(holdID, id, to string, amount int64, reason string, final bool) (error, bool) {
 	h := m.holds[holdID]
 	if h == nil {
 		return ErrUnknownHold, false
 	}
 	mv := modelMove{op: opCapture, hold: holdID, from: h.account, to: to, amount: amount, reason: reason}
-	switch h.state {
-	case holdCaptured:
-		if h.capture == mv && h.capID == id {
+	if prior, ok := m.transfers[id]; ok {
+		if prior == mv {
 			return nil, false
 		}
+		return ErrExistsWithDifferentFields, false
+	}
+	switch h.state {
+	case holdCaptured:
 		return ErrExistsWithDifferentFields, false
 	case holdReleased:
 		return ErrUnknownHold, false
 	}
-	if _, ok := m.transfers[id]; ok {
-		return ErrExistsWithDifferentFields, false
-	}
 	switch target := m.accounts[to]; {
-	case amount > h.amount:
+	case amount > h.remaining:
 		return ErrCaptureExceedsHold, false
 	case to == h.account:
 		return ErrSameAccount, false
@@ -145,9 +155,18 @@ func (m *model) capture(holdID, id, to string, amount int64, reason string) (err
 	}
 	from := m.accounts[h.account]
 	from.posted -= amount
-	from.pending -= h.amount
 	m.accounts[to].posted += amount
-	h.state, h.capture, h.capID = holdCaptured, mv, id
+	h.captured += amount
+	if final {
+		from.pending -= h.remaining
+		h.remaining = 0
+	} else {
+		from.pending -= amount
+		h.remaining -= amount
+	}
+	if h.remaining == 0 {
+		h.state, h.capID = holdCaptured, id
+	}
 	m.transfers[id] = mv
 	return nil, true
 }
@@ -162,9 +181,63 @@ func (m *model) release(holdID, reason string) (error, bool) {
 	case h.state == holdReleased:
 		return ErrExistsWithDifferentFields, false
 	}
-	m.accounts[h.account].pending -= h.amount
+	m.accounts[h.account].pending -= h.remaining
+	h.remaining = 0
 	h.state, h.reason = holdReleased, reason
 	return nil, true
+}
+
+// due returns the ids of the open holds whose deadline is at or before now,
+// in expiry order.
+func (m *model) due(now time.Time) []string {
+	var ids []string
+	for id, h := range m.holds {
+		if h.state == holdOpen && h.timeout > 0 && !h.deadline.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := m.holds[a].deadline.Compare(m.holds[b].deadline); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids
+}
+
+// expire releases the holds due at now and returns their ids.
+func (m *model) expire(now time.Time) []string {
+	ids := m.due(now)
+	for _, id := range ids {
+		m.release(id, ReasonExpired)
+	}
+	return ids
+}
+
+// nextExpiry returns the earliest deadline of the open holds.
+func (m *model) nextExpiry() (time.Time, bool) {
+	var next time.Time
+	found := false
+	for _, h := range m.holds {
+		if h.state == holdOpen && h.timeout > 0 && (!found || h.deadline.Before(next)) {
+			next, found = h.deadline, true
+		}
+	}
+	return next, found
+}
+
+// clone returns a deep copy of m, on which a batch is tried.
+func (m *model) clone() *model {
+	c := &model{accounts: map[string]*modelAccount{}, holds: map[string]*modelHold{}, transfers: maps.Clone(m.transfers)}
+	for id, a := range m.accounts {
+		cp := *a
+		c.accounts[id] = &cp
+	}
+	for id, h := range m.holds {
+		cp := *h
+		c.holds[id] = &cp
+	}
+	return c
 }
 
 func (m *model) balances() map[string]Balance {
@@ -325,24 +398,45 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 		"hold": func(t *rapid.T) {
 			id, account := rapid.SampledFrom(holdIDs).Draw(t, "hold"), s.account(t, "account")
 			n := s.amountFrom(t, account)
-			want, effect := s.model.hold(id, account, n)
+			want, effect := s.model.hold(id, account, n, 0, s.f.clock.Now())
 			s.step(t, "hold", func() error { return l.Hold(ctx, id, account, micros(n)) }, want, effect)
 		},
-		"capture": func(t *rapid.T) {
-			holdID, id := s.holdID(t), s.transferID(t)
-			to, reason := s.account(t, "to"), rapid.SampledFrom(reasons).Draw(t, "reason")
-			n := s.amount(t, "amount")
-			if h := s.model.holds[holdID]; h != nil && rapid.IntRange(0, 3).Draw(t, "part of the hold") > 0 {
-				n = rapid.Int64Range(1, h.amount).Draw(t, "part")
+		"hold with timeout": func(t *rapid.T) {
+			id, account := rapid.SampledFrom(holdIDs).Draw(t, "hold"), s.account(t, "account")
+			n := s.amountFrom(t, account)
+			timeout := time.Duration(rapid.Int64Range(1, 2e12).Draw(t, "timeout ns"))
+			want, effect := s.model.hold(id, account, n, timeout, s.f.clock.Now())
+			s.step(t, "hold with timeout", func() error { return l.HoldWithTimeout(ctx, id, account, micros(n), timeout) }, want, effect)
+		},
+		"capture":         func(t *rapid.T) { s.capture(t, true) },
+		"partial capture": func(t *rapid.T) { s.capture(t, false) },
+		"expire": func(t *rapid.T) {
+			if rapid.Bool().Draw(t, "advance") {
+				s.f.clock.Add(time.Duration(rapid.Int64Range(0, 2e12).Draw(t, "ns")))
 			}
-			want, effect := s.model.capture(holdID, id, to, n, reason)
-			s.step(t, "capture", func() error { return l.Capture(ctx, holdID, id, to, micros(n), reason) }, want, effect)
+			before := s.f.log.Len()
+			ids := s.model.expire(s.f.clock.Now())
+			must(t, l.Expire(ctx))
+			got := s.f.log.Events(before + 1)
+			var released []string
+			for _, e := range got {
+				p, ok := e.Data.(events.HoldReleased)
+				if !ok || p.Reason != ReasonExpired {
+					t.Fatalf("Expire published %v %+v", e, e.Data)
+				}
+				released = append(released, p.HoldID)
+			}
+			if diff := cmp.Diff(ids, released); diff != "" {
+				t.Fatalf("Expire released (-model +ledger):\n%s", diff)
+			}
+			s.effects["expire"] += len(ids)
 		},
 		"release": func(t *rapid.T) {
 			holdID, reason := s.holdID(t), rapid.SampledFrom(reasons).Draw(t, "reason")
 			want, effect := s.model.release(holdID, reason)
 			s.step(t, "release", func() error { return l.Release(ctx, holdID, reason) }, want, effect)
 		},
+		"batch": s.batch,
 		"retry": func(t *rapid.T) {
 			if len(s.replays) == 0 {
 				t.Skip("nothing to retry")
@@ -364,6 +458,8 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 				func() error { return l.Burn(ctx, "t-bad", account, dec(t, bad), "") },
 				func() error { return l.Hold(ctx, "h-bad", account, dec(t, bad)) },
 				func() error { return l.Capture(ctx, "h0", "t-bad", account, dec(t, bad), "") },
+				func() error { return l.CapturePartial(ctx, "h0", "t-bad", account, dec(t, bad), "") },
+				func() error { return l.HoldWithTimeout(ctx, "h-bad", account, dec(t, bad), time.Second) },
 			}
 			do := rapid.SampledFrom(ops).Draw(t, "operation")
 			before := s.f.state()
@@ -388,6 +484,119 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 	}
 }
 
+// batchOp is an operation of a batch and its outcome on the model.
+type batchOp struct {
+	op    Op
+	model func(m *model) (error, bool)
+}
+
+// drawOp draws one operation of a batch.
+func (s *machine) drawOp(t *rapid.T, now time.Time) batchOp {
+	reason := rapid.SampledFrom(reasons).Draw(t, "reason")
+	switch rapid.IntRange(0, 6).Draw(t, "op") {
+	case 0:
+		id, to, n := s.transferID(t), s.account(t, "to"), s.amount(t, "amount")*10
+		return batchOp{MintOp{TransferID: id, To: to, Amount: micros(n), Reason: reason}, func(m *model) (error, bool) {
+			return m.move(id, modelMove{op: opMint, from: MintAccount, to: to, amount: n, reason: reason})
+		}}
+	case 1:
+		id, from := s.transferID(t), s.account(t, "from")
+		n := s.amountFrom(t, from)
+		return batchOp{BurnOp{TransferID: id, From: from, Amount: micros(n), Reason: reason}, func(m *model) (error, bool) {
+			return m.move(id, modelMove{op: opBurn, from: from, to: BurnAccount, amount: n, reason: reason})
+		}}
+	case 2:
+		id, account := rapid.SampledFrom(holdIDs).Draw(t, "hold"), s.account(t, "account")
+		n := s.amountFrom(t, account)
+		timeout := time.Duration(rapid.SampledFrom([]int64{0, 1e9, 1e12}).Draw(t, "timeout"))
+		return batchOp{HoldOp{HoldID: id, Account: account, Amount: micros(n), Timeout: timeout}, func(m *model) (error, bool) {
+			return m.hold(id, account, n, timeout, now)
+		}}
+	case 3, 4:
+		holdID, id, to := s.holdID(t), s.transferID(t), s.account(t, "to")
+		n := s.amount(t, "amount")
+		if h := s.model.holds[holdID]; h != nil && h.remaining > 0 && rapid.Bool().Draw(t, "part of the hold") {
+			n = rapid.Int64Range(1, h.remaining).Draw(t, "part")
+		}
+		partial := rapid.Bool().Draw(t, "partial")
+		return batchOp{CaptureOp{HoldID: holdID, TransferID: id, To: to, Amount: micros(n), Reason: reason, Partial: partial}, func(m *model) (error, bool) {
+			return m.capture(holdID, id, to, n, reason, !partial)
+		}}
+	case 5:
+		holdID := s.holdID(t)
+		return batchOp{ReleaseOp{HoldID: holdID, Reason: reason}, func(m *model) (error, bool) { return m.release(holdID, reason) }}
+	}
+	id, from, to := s.transferID(t), s.account(t, "from"), s.account(t, "to")
+	n := s.amountFrom(t, from)
+	return batchOp{TransferOp{TransferID: id, From: from, To: to, Amount: micros(n), Reason: reason}, func(m *model) (error, bool) {
+		return m.move(id, modelMove{op: opTransfer, from: from, to: to, amount: n, reason: reason})
+	}}
+}
+
+// batch applies a few random operations as one linked batch: the model
+// tries them on a copy, which it keeps only if every one succeeds.
+func (s *machine) batch(t *rapid.T) {
+	now := s.f.clock.Now()
+	ops := make([]Op, rapid.IntRange(1, 4).Draw(t, "batch size"))
+	trial := s.model.clone()
+	failed, effects := -1, uint64(0)
+	var want error
+	for i := range ops {
+		o := s.drawOp(t, now)
+		ops[i] = o.op
+		if failed >= 0 {
+			continue
+		}
+		err, effect := o.model(trial)
+		switch {
+		case err != nil:
+			failed, want = i, err
+		case effect:
+			effects++
+		}
+	}
+	before := s.f.state()
+	err := s.f.l.Apply(context.Background(), ops...)
+	if failed >= 0 {
+		var be *BatchError
+		if !errors.Is(err, want) || !errors.As(err, &be) || be.Index != failed {
+			t.Fatalf("Apply = %v, want %v at operation %d", err, want, failed)
+		}
+		s.f.assertUnchanged(t, before)
+		s.effects["batch rejected"]++
+		return
+	}
+	if err != nil {
+		t.Fatalf("Apply = %v, want nil", err)
+	}
+	if got := s.f.log.Len() - before.Events; got != effects {
+		t.Fatalf("Apply published %d events, want %d", got, effects)
+	}
+	s.model = trial
+	if effects > 0 {
+		s.effects["batch"]++
+		s.replays = append(s.replays, func() error { return s.f.l.Apply(context.Background(), ops...) })
+	}
+}
+
+// capture draws a final or partial capture, often of part of what the hold
+// holds.
+func (s *machine) capture(t *rapid.T, final bool) {
+	ctx := context.Background()
+	holdID, id := s.holdID(t), s.transferID(t)
+	to, reason := s.account(t, "to"), rapid.SampledFrom(reasons).Draw(t, "reason")
+	n := s.amount(t, "amount")
+	if h := s.model.holds[holdID]; h != nil && h.remaining > 0 && rapid.IntRange(0, 3).Draw(t, "part of the hold") > 0 {
+		n = rapid.Int64Range(1, h.remaining).Draw(t, "part")
+	}
+	want, effect := s.model.capture(holdID, id, to, n, reason, final)
+	name, do := "capture", func() error { return s.f.l.Capture(ctx, holdID, id, to, micros(n), reason) }
+	if !final {
+		name, do = "partial capture", func() error { return s.f.l.CapturePartial(ctx, holdID, id, to, micros(n), reason) }
+	}
+	s.step(t, name, do, want, effect)
+}
+
 // check asserts the invariants after every step.
 func (s *machine) check(t *rapid.T) {
 	l := s.f.l
@@ -408,13 +617,15 @@ func (s *machine) check(t *rapid.T) {
 		if !open {
 			continue
 		}
-		if amt.Cmp(micros(h.amount)) != 0 {
-			t.Fatalf("HoldAmount(%q) = %s, model %d micros", id, amt.Text('f'), h.amount)
+		if amt.Cmp(micros(h.remaining)) != 0 {
+			t.Fatalf("HoldAmount(%q) = %s, model %d micros", id, amt.Text('f'), h.remaining)
 		}
 		if amt.Cmp(got[h.account].Posted) > 0 {
 			t.Fatalf("hold %q of %s exceeds %q's posted %s", id, amt.Text('f'), h.account, got[h.account].Posted.Text('f'))
 		}
 	}
+	s.checkHolds(t)
+	s.checkQueries(t, got)
 	if diff := cmp.Diff(s.model.balances(), got, decimalEqual); diff != "" {
 		t.Fatalf("ledger differs from model (-model +ledger):\n%s", diff)
 	}
@@ -425,8 +636,69 @@ func (s *machine) check(t *rapid.T) {
 	if diff := cmp.Diff(got, r.Balances(), decimalEqual); diff != "" {
 		t.Fatalf("replayed balances differ (-ledger +replayed):\n%s", diff)
 	}
+	for id := range got {
+		want, _, _ := l.History(id, "", MaxHistoryLimit)
+		replayed, _, _ := r.History(id, "", MaxHistoryLimit)
+		if diff := cmp.Diff(want, replayed, decimalEqual); diff != "" {
+			t.Fatalf("replayed history of %q differs (-ledger +replayed):\n%s", id, diff)
+		}
+	}
 	if r.LastSequence() != l.LastSequence() || r.LastSequence() != s.f.log.Len() {
 		t.Fatalf("replayed LastSequence() = %d, ledger %d, log %d", r.LastSequence(), l.LastSequence(), s.f.log.Len())
+	}
+}
+
+// checkHolds asserts that no hold captured more than was placed, that an
+// open hold's captures and remainder add up to it, and that NextExpiry is
+// the model's.
+func (s *machine) checkHolds(t *rapid.T) {
+	l := s.f.l
+	l.mu.RLock()
+	for id, h := range l.holds {
+		var total apd.Decimal
+		mustExact(exact.Add(&total, h.captured, h.remaining))
+		if h.captured.Cmp(h.amount) > 0 || total.Cmp(h.amount) > 0 {
+			l.mu.RUnlock()
+			t.Fatalf("hold %q placed %s has captured %s and holds %s", id, h.amount.Text('f'), h.captured.Text('f'), h.remaining.Text('f'))
+		}
+		if mh := s.model.holds[id]; h.captured.Cmp(micros(mh.captured)) != 0 {
+			l.mu.RUnlock()
+			t.Fatalf("hold %q captured %s, model %d micros", id, h.captured.Text('f'), mh.captured)
+		}
+	}
+	l.mu.RUnlock()
+	next, ok := l.NextExpiry()
+	wantNext, wantOK := s.model.nextExpiry()
+	if ok != wantOK || !next.Equal(wantNext) {
+		t.Fatalf("NextExpiry() = %v, %v; model %v, %v", next, ok, wantNext, wantOK)
+	}
+}
+
+// checkQueries asserts that Totals are the model's sums per kind and that
+// each account's newest history entry carries its balances.
+func (s *machine) checkQueries(t *rapid.T, got map[string]Balance) {
+	want := map[Kind]int64{}
+	for _, a := range s.model.accounts {
+		want[a.kind] += a.posted
+	}
+	totals := s.f.l.Totals()
+	if len(totals) != len(want) {
+		t.Fatalf("Totals() has %d kinds, model %d", len(totals), len(want))
+	}
+	for k, n := range want {
+		if totals[k] == nil || totals[k].Cmp(micros(n)) != 0 {
+			t.Fatalf("Totals()[%s] = %v, model %d micros", k, totals[k], n)
+		}
+	}
+	for id, b := range got {
+		page, _, err := s.f.l.History(id, "", 1)
+		if err != nil {
+			t.Fatalf("History(%q): %v", id, err)
+		}
+		if len(page) == 1 && (page[0].Balance.Cmp(b.Posted) != 0 || page[0].Pending.Cmp(b.Pending) != 0) {
+			t.Fatalf("newest entry of %q has %s/%s, account %s/%s", id,
+				page[0].Balance.Text('f'), page[0].Pending.Text('f'), b.Posted.Text('f'), b.Pending.Text('f'))
+		}
 	}
 }
 
@@ -437,7 +709,7 @@ func TestStateMachine(t *testing.T) {
 	})
 	// The generators must reach every kind of success, or the machine
 	// checks little.
-	for _, name := range []string{"open", "mint", "transfer", "burn", "hold", "capture", "release", "retry", "query"} {
+	for _, name := range []string{"open", "mint", "transfer", "burn", "hold", "hold with timeout", "capture", "partial capture", "expire", "release", "batch", "batch rejected", "retry", "query"} {
 		if effects[name] == 0 {
 			t.Errorf("no successful %s in any run: %v", name, effects)
 		}
@@ -461,10 +733,10 @@ func TestModelAgreesOnErrors(t *testing.T) {
 			return m.move("t0", modelMove{op: opMint, from: MintAccount, to: "a", amount: 5})
 		}, nil},
 		{func() (error, bool) { return m.move("t1", modelMove{op: opTransfer, from: "a", to: "b", amount: 1}) }, ErrUnknownAccount},
-		{func() (error, bool) { return m.hold("h0", "a", 6) }, ErrInsufficientCredit},
-		{func() (error, bool) { return m.hold("h0", "a", 5) }, nil},
-		{func() (error, bool) { return m.capture("h0", "t0", "burn", 1, "") }, ErrExistsWithDifferentFields},
-		{func() (error, bool) { return m.capture("h0", "t1", "burn", 1, "") }, ErrSystemAccount},
+		{func() (error, bool) { return m.hold("h0", "a", 6, 0, time.Time{}) }, ErrInsufficientCredit},
+		{func() (error, bool) { return m.hold("h0", "a", 5, 0, time.Time{}) }, nil},
+		{func() (error, bool) { return m.capture("h0", "t0", "burn", 1, "", true) }, ErrExistsWithDifferentFields},
+		{func() (error, bool) { return m.capture("h0", "t1", "burn", 1, "", true) }, ErrSystemAccount},
 		{func() (error, bool) { return m.release("h0", "") }, nil},
 		{func() (error, bool) { return m.release("h0", "x") }, ErrExistsWithDifferentFields},
 	}

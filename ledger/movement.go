@@ -68,43 +68,52 @@ func (l *Ledger) Burn(ctx context.Context, transferID, from string, amount *apd.
 
 // move validates and performs m of amount.
 func (l *Ledger) move(ctx context.Context, m *movement, amount *apd.Decimal) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.stage()
+	ch, err := l.prepareMove(s, m, amount)
+	return l.finish(ctx, s, ch, err)
+}
+
+// prepareMove validates m of amount against the ledger's state and adds its
+// event to s. It runs with l.mu held.
+func (l *Ledger) prepareMove(s stage, m *movement, amount *apd.Decimal) (change, error) {
 	amt, err := l.amount(amount)
 	if err != nil {
-		return err
+		return change{}, err
 	}
 	m.amount = amt
 	if err := validIDs("transfer", m.id, "from account", m.from, "to account", m.to); err != nil {
-		return err
+		return change{}, err
 	}
 	if err := validReason(m.reason); err != nil {
-		return err
+		return change{}, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if done, err := l.retried(m); done || err != nil {
-		return err
+		return change{}, err
 	}
 	from, to, err := l.movementAccounts(m)
 	if err != nil {
-		return err
+		return change{}, err
 	}
 	if err := l.ensureAvailable(m.from, from, amt); err != nil {
-		return err
+		return change{}, err
 	}
 	fromPosted, err := l.sub(from.posted, amt)
 	if err != nil {
-		return err
+		return change{}, err
 	}
 	toPosted, err := l.add(to.posted, amt)
 	if err != nil {
-		return err
+		return change{}, err
 	}
-	b := l.seq.Batch(l.now())
-	b.Add(m.subject(), m.payload(fromPosted, toPosted))
-	return l.commit(ctx, b, func() {
+	e := refOf(s.b.Add(m.subject(), m.payload(fromPosted, toPosted)))
+	return change{accounts: [2]*account{from, to}, transfer: m.id, apply: func() {
 		from.posted, to.posted = fromPosted, toPosted
 		l.transfers[m.id] = *m
-	})
+		l.record(from, e, entry{transfer: m.id, counterparty: m.to, amount: amt, debit: true})
+		l.record(to, e, entry{transfer: m.id, counterparty: m.from, amount: amt})
+	}}, nil
 }
 
 // retried reports whether m's transfer id was used already: done and no error

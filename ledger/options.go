@@ -42,6 +42,10 @@ type Options struct {
 	// as for accounts. Replay considers only ledger events of this
 	// correlation.
 	Correlation string
+	// MaxHistory is the number of History entries kept per account; when an
+	// account has more, its oldest are dropped. Zero means
+	// DefaultMaxHistory (10,000); valid values are 0 to MaxMaxHistory.
+	MaxHistory int
 }
 
 // config is validated Options with the defaults applied.
@@ -51,11 +55,18 @@ type config struct {
 	clock       clock.Clock
 	publisher   events.Publisher
 	correlation string
+	maxHistory  int
 }
 
 // config validates o and applies its defaults. Errors wrap ErrInvalidOptions.
 func (o Options) config() (config, error) {
-	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation}
+	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation, maxHistory: o.MaxHistory}
+	if c.maxHistory < 0 || c.maxHistory > MaxMaxHistory {
+		return config{}, fmt.Errorf("%w: max history %d outside 0..%d", ErrInvalidOptions, o.MaxHistory, MaxMaxHistory)
+	}
+	if c.maxHistory == 0 {
+		c.maxHistory = DefaultMaxHistory
+	}
 	if c.scale < 0 || c.scale > MaxScale {
 		return config{}, fmt.Errorf("%w: scale %d outside 0..%d", ErrInvalidOptions, o.Scale, MaxScale)
 	}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"testing"
@@ -13,6 +14,8 @@ func TestOptions(t *testing.T) {
 		wantErr   error
 		wantScale int32
 		wantMax   string
+		// wantHistory is the entries kept per account; 0 means the default.
+		wantHistory int
 	}{
 		{name: "zero value", opts: Options{}, wantScale: 6, wantMax: "1000000000000000"},
 		{name: "scale 1", opts: Options{Scale: 1}, wantScale: 1, wantMax: "1000000000000000"},
@@ -38,6 +41,10 @@ func TestOptions(t *testing.T) {
 			wantErr: ErrInvalidOptions,
 		},
 		{name: "correlation with space", opts: Options{Correlation: "run 7"}, wantErr: ErrInvalidOptions},
+		{name: "max history", opts: Options{MaxHistory: 5}, wantScale: 6, wantMax: "1000000000000000", wantHistory: 5},
+		{name: "max history at its bound", opts: Options{MaxHistory: MaxMaxHistory}, wantScale: 6, wantMax: "1000000000000000", wantHistory: MaxMaxHistory},
+		{name: "negative max history", opts: Options{MaxHistory: -1}, wantErr: ErrInvalidOptions},
+		{name: "max history too large", opts: Options{MaxHistory: MaxMaxHistory + 1}, wantErr: ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +60,9 @@ func TestOptions(t *testing.T) {
 			}
 			if l.scale != tt.wantScale || l.maxAmount.Text('f') != tt.wantMax {
 				t.Errorf("scale %d, max %s; want %d, %s", l.scale, l.maxAmount.Text('f'), tt.wantScale, tt.wantMax)
+			}
+			if want := cmp.Or(tt.wantHistory, DefaultMaxHistory); l.maxHistory != want {
+				t.Errorf("max history %d, want %d", l.maxHistory, want)
 			}
 		})
 	}

@@ -83,9 +83,12 @@ func (l *Ledger) reenact(ctx context.Context, e events.Event) error {
 	case events.CreditsBurned:
 		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Burn(ctx, p.TransferID, p.From, a, p.Reason) })
 	case events.HoldPlaced:
-		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Hold(ctx, p.HoldID, p.AccountID, a) })
+		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.reenactHold(ctx, e, p, a) })
 	case events.HoldCaptured:
 		return withAmount(p.Amount, func(a *apd.Decimal) error {
+			if partial(p) {
+				return l.CapturePartial(ctx, p.HoldID, p.TransferID, p.To, a, p.Reason)
+			}
 			return l.Capture(ctx, p.HoldID, p.TransferID, p.To, a, p.Reason)
 		})
 	case events.HoldReleased:
@@ -95,6 +98,22 @@ func (l *Ledger) reenact(ctx context.Context, e events.Event) error {
 		return err
 	}
 	return fmt.Errorf("%w: unexpected %T data", ErrReplayMismatch, e.Data)
+}
+
+// reenactHold places the hold of p, with the timeout its deadline implies.
+func (l *Ledger) reenactHold(ctx context.Context, e events.Event, p events.HoldPlaced, a *apd.Decimal) error {
+	if p.ExpiresAt.IsZero() {
+		return l.Hold(ctx, p.HoldID, p.AccountID, a)
+	}
+	return l.HoldWithTimeout(ctx, p.HoldID, p.AccountID, a, p.ExpiresAt.Sub(e.Time))
+}
+
+// partial reports whether the capture p keeps its hold open: it leaves a
+// positive amount held. A capture that leaves nothing is re-enacted as a
+// final capture, which emits the same event.
+func partial(p events.HoldCaptured) bool {
+	d, err := p.Remaining.Apd()
+	return err == nil && d.Sign() > 0
 }
 
 // withAmount parses the event amount x and calls f with it.
@@ -171,9 +190,13 @@ func normalize(p events.Payload) (events.Payload, bool) {
 		return events.CreditsBurned{Movement: normalizeMovement(p.Movement)}, true
 	case events.HoldPlaced:
 		p.Amount, p.Balance, p.Pending = norm(p.Amount), norm(p.Balance), norm(p.Pending)
+		p.ExpiresAt = p.ExpiresAt.UTC().Round(0)
 		return p, true
 	case events.HoldCaptured:
-		p.Amount, p.Released, p.Pending = norm(p.Amount), norm(p.Released), norm(p.Pending)
+		if p.Remaining == "" { // written before partial captures: a final capture
+			p.Remaining = "0"
+		}
+		p.Amount, p.Released, p.Remaining, p.Pending = norm(p.Amount), norm(p.Released), norm(p.Remaining), norm(p.Pending)
 		p.FromBalance, p.ToBalance = norm(p.FromBalance), norm(p.ToBalance)
 		return p, true
 	case events.HoldReleased:

@@ -27,6 +27,15 @@ func busy(tb testing.TB) *fixture {
 		func() error { return f.l.Release(ctx, "h2", "expired") },
 		func() error { _, err := f.l.QueryBalance(ctx, "bob"); return err },
 		func() error { return f.l.Mint(ctx, "t4", "op", dec(tb, "0.000001"), "") },
+		func() error { return f.l.HoldWithTimeout(ctx, "lease", "alice", dec(tb, "5"), 90*time.Second) },
+		func() error { return f.l.CapturePartial(ctx, "lease", "t5", "bob", dec(tb, "1.5"), "tick") },
+		func() error {
+			return f.l.Apply(ctx,
+				HoldOp{HoldID: "short", Account: "bob", Amount: dec(tb, "2"), Timeout: time.Second},
+				MintOp{TransferID: "t6", To: "op", Amount: dec(tb, "1")},
+			)
+		},
+		func() error { f.clock.Add(2 * time.Minute); return f.l.Expire(ctx) },
 	}
 	for _, step := range steps {
 		f.clock.Add(time.Second)
@@ -51,6 +60,10 @@ func assertSameLedger(tb testing.TB, want, got *Ledger, holdIDs ...string) {
 	}
 	if w, g := want.LastSequence(), got.LastSequence(); w != g {
 		tb.Errorf("replayed LastSequence() = %d, want %d", g, w)
+	}
+	wn, wok := want.NextExpiry()
+	if gn, gok := got.NextExpiry(); wok != gok || !wn.Equal(gn) {
+		tb.Errorf("replayed NextExpiry() = %v, %v; want %v, %v", gn, gok, wn, wok)
 	}
 	for _, id := range holdIDs {
 		wa, wok := want.HoldAmount(id)
