@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,7 +31,9 @@ func (s *Sequencer) Last() uint64 { return s.last }
 
 // Batch starts the events of one state change, all stamped with time now.
 func (s *Sequencer) Batch(now time.Time) *Batch {
-	return &Batch{seq: s, base: s.last, now: now.UTC().Round(0)}
+	b := &Batch{seq: s, base: s.last, now: now.UTC().Round(0)}
+	b.events = b.inline[:0]
+	return b
 }
 
 // Batch collects the events of one state change. Its events are numbered
@@ -41,6 +44,7 @@ type Batch struct {
 	base   uint64
 	now    time.Time
 	events []Event
+	inline [2]Event // backs events for the common batch of one or two
 }
 
 // Add appends an event about subject carrying data and returns it.
@@ -93,23 +97,26 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 // sequence, and is unique for each (correlation, source, sequence):
 // "<19-digit unix ns>-[<correlation>-]<source>-<12-digit sequence>".
 func eventID(t time.Time, correlation string, source Source, seq uint64) string {
-	buf := make([]byte, 0, 19+len(correlation)+len(source)+15)
-	buf = appendPadded(buf, uint64(max(t.UnixNano(), 0)), 19)
-	buf = append(buf, '-')
+	var id strings.Builder
+	id.Grow(19 + len(correlation) + len(source) + 15)
+	writePadded(&id, uint64(max(t.UnixNano(), 0)), 19)
+	id.WriteByte('-')
 	if correlation != "" {
-		buf = append(append(buf, correlation...), '-')
+		id.WriteString(correlation)
+		id.WriteByte('-')
 	}
-	buf = append(append(buf, source...), '-')
-	buf = appendPadded(buf, seq, 12)
-	return string(buf)
+	id.WriteString(string(source))
+	id.WriteByte('-')
+	writePadded(&id, seq, 12)
+	return id.String()
 }
 
-// appendPadded appends v in decimal, zero-padded to width digits.
-func appendPadded(buf []byte, v uint64, width int) []byte {
+// writePadded writes v in decimal, zero-padded to width digits.
+func writePadded(w *strings.Builder, v uint64, width int) {
 	var digits [20]byte
 	d := strconv.AppendUint(digits[:0], v, 10)
 	for range width - len(d) {
-		buf = append(buf, '0')
+		w.WriteByte('0')
 	}
-	return append(buf, d...)
+	w.Write(d)
 }
