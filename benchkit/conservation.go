@@ -11,7 +11,10 @@ import (
 // a positive decimal, a reported balance or pending amount the replay does
 // not give, balances that do not sum to zero, an account without
 // allow_negative below zero or holding more than it has, a hold closed twice,
-// a transfer id used twice.
+// a transfer id used twice. An account opened with an overdraft_limit may go
+// down to minus that limit, and no further; an account_closed needs zero
+// posted and pending balances, and a closed account used afterwards is a
+// violation.
 //
 // A hold may be captured in several parts (a metered lease): each
 // hold_captured captures at most what the hold still holds, and its amount,

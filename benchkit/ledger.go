@@ -19,6 +19,8 @@ type account struct {
 	id            string
 	opened        bool // false for an account used without account_opened
 	allowNegative bool
+	limit         apd.Decimal // overdraft limit: the floor is -limit
+	closed        bool
 	balance       apd.Decimal // posted
 	pending       apd.Decimal // held
 }
@@ -52,6 +54,8 @@ func (l *ledgerModel) apply(r *recorder, p events.Payload) {
 	switch p := p.(type) {
 	case events.AccountOpened:
 		l.open(r, p)
+	case events.AccountClosed:
+		l.close(r, p)
 	case events.CreditsMinted:
 		touched = l.move(r, p.Movement)
 	case events.CreditsTransferred:
@@ -92,12 +96,41 @@ func (l *ledgerModel) open(r *recorder, p events.AccountOpened) {
 	case p.AccountID == "":
 		r.flag("account_id is missing")
 	case !ok:
-		l.accounts[p.AccountID] = &account{id: p.AccountID, opened: true, allowNegative: p.AllowNegative}
+		a = &account{id: p.AccountID, opened: true, allowNegative: p.AllowNegative}
+		l.accounts[p.AccountID] = a
+		l.setLimit(r, a, p.OverdraftLimit)
 	case a.opened:
 		r.flag("account %q opened twice", p.AccountID)
 	default: // used before, already reported; from now on it is open
 		a.opened, a.allowNegative = true, p.AllowNegative
+		l.setLimit(r, a, p.OverdraftLimit)
 	}
+}
+
+// setLimit records the overdraft limit of a, if the event gives one.
+func (l *ledgerModel) setLimit(r *recorder, a *account, limit events.Decimal) {
+	if limit == "" {
+		return
+	}
+	if d, ok := r.nonNegative("overdraft_limit", limit); ok {
+		a.limit.Set(d)
+	}
+}
+
+// close closes an account, flagging one that is unknown, already closed, or
+// not empty.
+func (l *ledgerModel) close(r *recorder, p events.AccountClosed) {
+	a, ok := l.accounts[p.AccountID]
+	switch {
+	case !ok || !a.opened:
+		r.flag("account %q closed but never opened", p.AccountID)
+		return
+	case a.closed:
+		r.flag("account %q closed twice", a.id)
+	case a.balance.Sign() != 0 || a.pending.Sign() != 0:
+		r.flag("account %q closed with balance %s and pending %s", a.id, a.balance.Text('f'), a.pending.Text('f'))
+	}
+	a.closed = true
 }
 
 // use returns the account id names, flagging it if it was never opened; an
@@ -110,6 +143,9 @@ func (l *ledgerModel) use(r *recorder, field, id string) *account {
 	}
 	if !a.opened {
 		r.flag("%s account %q was never opened", field, id)
+	}
+	if a.closed {
+		r.flag("%s account %q is closed", field, id)
 	}
 	return a
 }
@@ -333,16 +369,30 @@ func (l *ledgerModel) expectPending(r *recorder, reported events.Decimal, a *acc
 	a.pending.Set(got)
 }
 
-// checkFloor flags an account that is below zero without allow_negative, or
-// that holds more than it has.
+// checkFloor flags an account that is below its floor (zero, or minus its
+// overdraft limit) without allow_negative, or that holds more than it has
+// above the floor.
 func (l *ledgerModel) checkFloor(r *recorder, a *account) {
+	var room, available apd.Decimal // balance above the floor; and less pending
+	if _, err := l.ctx.Add(&room, &a.balance, &a.limit); err != nil {
+		r.flag("balance of %q is not exact: %v", a.id, err)
+		return
+	}
+	if _, err := l.ctx.Sub(&available, &room, &a.pending); err != nil {
+		r.flag("available balance of %q is not exact: %v", a.id, err)
+		return
+	}
 	switch {
 	case a.pending.Sign() < 0:
 		r.flag("pending of %q is %s, below zero", a.id, a.pending.Text('f'))
 	case a.allowNegative:
-	case a.balance.Sign() < 0:
+	case room.Sign() < 0 && a.limit.Sign() == 0:
 		r.flag("balance of %q is %s, below zero", a.id, a.balance.Text('f'))
-	case a.pending.Cmp(&a.balance) > 0:
+	case room.Sign() < 0:
+		r.flag("balance of %q is %s, below its overdraft limit -%s", a.id, a.balance.Text('f'), a.limit.Text('f'))
+	case available.Sign() < 0 && a.limit.Sign() == 0:
 		r.flag("%q holds %s, more than its balance %s", a.id, a.pending.Text('f'), a.balance.Text('f'))
+	case available.Sign() < 0:
+		r.flag("%q holds %s, more than its balance %s plus its overdraft limit %s", a.id, a.pending.Text('f'), a.balance.Text('f'), a.limit.Text('f'))
 	}
 }

@@ -2,11 +2,28 @@ package events
 
 import "time"
 
-// AccountOpened records a new ledger account.
+// TypeAccountClosed is the type of an AccountClosed event (source ledger).
+const TypeAccountClosed Type = "account_closed"
+
+// AccountOpened records a new ledger account. OverdraftLimit, when not
+// empty, is how far below zero the account's available balance may go; it is
+// absent for accounts without one and in events written before overdraft
+// limits existed. AllowNegative marks an account without any floor (the
+// mint).
 type AccountOpened struct {
-	AccountID     string `json:"account_id"`
-	Kind          string `json:"kind"`
-	AllowNegative bool   `json:"allow_negative"`
+	AccountID      string  `json:"account_id"`
+	Kind           string  `json:"kind"`
+	AllowNegative  bool    `json:"allow_negative"`
+	OverdraftLimit Decimal `json:"overdraft_limit,omitempty"`
+	PrevHash       string  `json:"prev_hash,omitempty"`
+}
+
+// AccountClosed records a ledger account closed: its posted and pending
+// balances were zero, and it takes part in no movement from then on.
+type AccountClosed struct {
+	AccountID string `json:"account_id"`
+	Kind      string `json:"kind"`
+	PrevHash  string `json:"prev_hash,omitempty"`
 }
 
 // Movement is the common body of the events that move posted credits from
@@ -20,6 +37,7 @@ type Movement struct {
 	Reason      string  `json:"reason,omitempty"`
 	FromBalance Decimal `json:"from_balance"`
 	ToBalance   Decimal `json:"to_balance"`
+	PrevHash    string  `json:"prev_hash,omitempty"`
 }
 
 // CreditsTransferred records credits moved between two accounts.
@@ -43,6 +61,7 @@ type HoldPlaced struct {
 	Balance   Decimal   `json:"balance"`
 	Pending   Decimal   `json:"pending"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	PrevHash  string    `json:"prev_hash,omitempty"`
 }
 
 // HoldCaptured records a capture of part or all of a hold: Amount moves from
@@ -64,6 +83,7 @@ type HoldCaptured struct {
 	FromBalance Decimal `json:"from_balance"`
 	ToBalance   Decimal `json:"to_balance"`
 	Pending     Decimal `json:"pending"`
+	PrevHash    string  `json:"prev_hash,omitempty"`
 }
 
 // HoldReleased records a hold returned whole to its account's available
@@ -74,6 +94,7 @@ type HoldReleased struct {
 	Amount    Decimal `json:"amount"`
 	Reason    string  `json:"reason,omitempty"`
 	Pending   Decimal `json:"pending"`
+	PrevHash  string  `json:"prev_hash,omitempty"`
 }
 
 // BalanceQueried records a caller asking for an account's balance.
@@ -82,10 +103,14 @@ type BalanceQueried struct {
 	Balance   Decimal `json:"balance"`
 	Pending   Decimal `json:"pending"`
 	Available Decimal `json:"available"`
+	PrevHash  string  `json:"prev_hash,omitempty"`
 }
 
 // EventType implements Payload.
 func (AccountOpened) EventType() Type { return TypeAccountOpened }
+
+// EventType implements Payload.
+func (AccountClosed) EventType() Type { return TypeAccountClosed }
 
 // EventType implements Payload.
 func (CreditsTransferred) EventType() Type { return TypeCreditsTransferred }

@@ -49,6 +49,7 @@ var payloadDecoders = map[Type]func([]byte) (Payload, error){
 	TypeResourcesAllocated: decodeAs[ResourcesAllocated],
 	TypePriceUpdate:        decodeAs[PriceUpdate],
 	TypeAccountOpened:      decodeAs[AccountOpened],
+	TypeAccountClosed:      decodeAs[AccountClosed],
 	TypeCreditsTransferred: decodeAs[CreditsTransferred],
 	TypeCreditsMinted:      decodeAs[CreditsMinted],
 	TypeCreditsBurned:      decodeAs[CreditsBurned],

@@ -30,24 +30,46 @@ const (
 	BurnAccount = "burn"
 )
 
+// MaxKindLen is the longest account kind, in bytes.
+const MaxKindLen = 32
+
 // system reports whether k is the kind of a system account.
 func (k Kind) system() bool { return k == KindMint || k == KindBurn }
 
-// userKind reports whether k is a kind that Open accepts.
-func (k Kind) userKind() bool { return k == KindAgent || k == KindOperator || k == KindEscrow }
+// valid reports whether k is a well-formed kind: a lower-case ASCII letter
+// followed by at most MaxKindLen-1 lower-case letters, digits or
+// underscores ([a-z][a-z0-9_]{0,31}). Any such kind names a user-defined
+// kind, except mint and burn, which belong to the system accounts.
+func (k Kind) valid() bool {
+	if len(k) == 0 || len(k) > MaxKindLen || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // account is the state of one account. Its decimals are never modified in
 // place: a change replaces them, so a value read under the lock stays valid.
 type account struct {
 	kind    Kind
+	limit   *apd.Decimal // overdraft limit, >= 0; never nil
+	closed  bool
 	posted  *apd.Decimal
 	pending *apd.Decimal
 	history history
 }
 
-func newAccount(kind Kind) *account {
-	return &account{kind: kind, posted: new(apd.Decimal), pending: new(apd.Decimal)}
+func newAccount(kind Kind, limit *apd.Decimal) *account {
+	if limit == nil {
+		limit = new(apd.Decimal)
+	}
+	return &account{kind: kind, limit: limit, posted: new(apd.Decimal), pending: new(apd.Decimal)}
 }
 
-// allowNegative reports whether the account may go below zero.
+// allowNegative reports whether the account has no floor at all.
 func (a *account) allowNegative() bool { return a.kind == KindMint }

@@ -19,9 +19,13 @@ type Balance struct {
 	Available *apd.Decimal
 	// Kind is the account's kind.
 	Kind Kind
-	// AllowNegative reports whether the account may go below zero (only the
-	// mint account may).
+	// AllowNegative reports whether the account has no floor at all (only
+	// the mint account has none).
 	AllowNegative bool
+	// OverdraftLimit is how far below zero Available may go; nil for none.
+	OverdraftLimit *apd.Decimal
+	// Closed reports whether the account was closed.
+	Closed bool
 }
 
 // Balance returns the balance of account id without publishing an event.
@@ -46,8 +50,8 @@ func (l *Ledger) QueryBalance(ctx context.Context, id string) (Balance, error) {
 		return Balance{}, fmt.Errorf("%w: %q", ErrUnknownAccount, id)
 	}
 	bal := a.balance()
-	b := l.seq.Batch(l.now())
-	b.Add(id, events.BalanceQueried{
+	b := l.batch(l.now())
+	b.add(id, events.BalanceQueried{
 		AccountID: id,
 		Balance:   decimalOf(bal.Posted),
 		Pending:   decimalOf(bal.Pending),
@@ -87,12 +91,18 @@ func (l *Ledger) Sum() *apd.Decimal {
 func (a *account) balance() Balance {
 	available := new(apd.Decimal)
 	mustExact(exact.Sub(available, a.posted, a.pending))
+	var limit *apd.Decimal
+	if !a.limit.IsZero() {
+		limit = new(apd.Decimal).Set(a.limit)
+	}
 	return Balance{
-		Posted:        new(apd.Decimal).Set(a.posted),
-		Pending:       new(apd.Decimal).Set(a.pending),
-		Available:     available,
-		Kind:          a.kind,
-		AllowNegative: a.allowNegative(),
+		Posted:         new(apd.Decimal).Set(a.posted),
+		Pending:        new(apd.Decimal).Set(a.pending),
+		Available:      available,
+		Kind:           a.kind,
+		AllowNegative:  a.allowNegative(),
+		OverdraftLimit: limit,
+		Closed:         a.closed,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/events"
 )
 
 // BenchmarkTransfer measures one Transfer: validation, idempotency record,
@@ -64,4 +65,91 @@ func BenchmarkTransferBaseline(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// replayStream returns the events of a ledger that opened two agents, minted
+// to one and then made n transfers back and forth between them.
+func replayStream(b *testing.B, n int) (Options, []events.Event) {
+	ctx := context.Background()
+	log := events.NewLog(events.LogOptions{})
+	l, err := New(ctx, Options{Publisher: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	must(b, l.Open(ctx, "a", KindAgent))
+	must(b, l.Open(ctx, "b", KindAgent))
+	must(b, l.Mint(ctx, "grant", "a", dec(b, "1000"), ""))
+	amount := dec(b, "1.25")
+	ends := [2]string{"a", "b"}
+	for i := range n {
+		must(b, l.Transfer(ctx, "t"+strconv.Itoa(i), ends[i&1], ends[(i+1)&1], amount, ""))
+	}
+	return Options{}, log.Events(0)
+}
+
+// BenchmarkReplay measures Replay rebuilding a ledger from a stream of
+// 10,000 transfers: per event, re-enacting the transfer (validation,
+// idempotency record, balance check, history), rebuilding its event with
+// its hash chain link and comparing it with the stream's. It reports
+// ns/event and events/s.
+func BenchmarkReplay(b *testing.B) {
+	opts, evs := replayStream(b, 10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Replay(opts, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, len(evs))
+}
+
+// BenchmarkReplayBaseline is the same unit of work without verification:
+// applying the movements of the same stream to a map of apd balances,
+// parsing each amount from its event as Replay does.
+func BenchmarkReplayBaseline(b *testing.B) {
+	_, evs := replayStream(b, 10_000)
+	dc := newContext()
+	b.ReportAllocs()
+	for b.Loop() {
+		balances := map[string]*apd.Decimal{}
+		for _, e := range evs {
+			var m events.Movement
+			switch p := e.Data.(type) {
+			case events.CreditsTransferred:
+				m = p.Movement
+			case events.CreditsMinted:
+				m = p.Movement
+			default:
+				continue
+			}
+			amount, err := m.Amount.Apd()
+			if err != nil {
+				b.Fatal(err)
+			}
+			from, to := balances[m.From], balances[m.To]
+			if from == nil {
+				from = new(apd.Decimal)
+			}
+			if to == nil {
+				to = new(apd.Decimal)
+			}
+			fromPosted, toPosted := new(apd.Decimal), new(apd.Decimal)
+			if _, err := dc.Sub(fromPosted, from, amount); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := dc.Add(toPosted, to, amount); err != nil {
+				b.Fatal(err)
+			}
+			balances[m.From], balances[m.To] = fromPosted, toPosted
+		}
+	}
+	reportPerEvent(b, len(evs))
+}
+
+// reportPerEvent reports ns/event and events/s of a benchmark whose every
+// op processes n events.
+func reportPerEvent(b *testing.B, n int) {
+	perEvent := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(n)
+	b.ReportMetric(perEvent, "ns/event")
+	b.ReportMetric(1e9/perEvent, "events/s")
 }

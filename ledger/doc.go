@@ -8,10 +8,18 @@
 // Every ledger has two system accounts, opened by [New]: the mint account
 // ([MintAccount]), which issues credits and is the only account allowed to go
 // negative, and the burn account ([BurnAccount]), which receives burned
-// credits. Agent, operator and escrow accounts never go below zero: neither
-// their posted balance nor their available balance (posted minus pending,
-// the credits held for later capture). System accounts only take part in
+// credits. Other accounts are opened by the caller with [Ledger.Open] or
+// [Ledger.OpenWith]: agent, operator, escrow, or any user-defined kind
+// matching [a-z][a-z0-9_]{0,31} (mint and burn stay the system accounts').
+// An account opened without an overdraft limit — every account [Ledger.Open]
+// opens — never goes below zero: neither its posted balance nor its
+// available balance (posted minus pending, the credits held for later
+// capture). One opened with [AccountOptions].OverdraftLimit may go down to
+// minus that limit, and no further. System accounts only take part in
 // [Ledger.Mint] (mint → account) and [Ledger.Burn] (account → burn).
+// [Ledger.Close] closes an account whose posted and pending balances are
+// zero; a closed account refuses every movement and hold
+// ([ErrClosedAccount]) and its id is never reused.
 //
 // # Holds
 //
@@ -45,8 +53,11 @@
 //
 //   - Credits are conserved: the sum of all posted balances, the mint
 //     account's included, is exactly zero after every operation ([Ledger.Sum]).
-//   - No account other than the mint has a negative posted or available
-//     balance; so no hold exceeds the balance that backs it.
+//   - No account other than the mint has a posted or available balance below
+//     its floor: zero, or minus its overdraft limit; so no hold exceeds the
+//     balance (plus limit) that backs it.
+//   - A closed account had zero posted and pending balances when it was
+//     closed, and no movement or hold touches it afterwards.
 //   - A capture never exceeds what its hold still holds, so what a hold's
 //     captures add up to never exceeds what was held; its captures and its
 //     release add up to exactly what was held.
@@ -92,10 +103,23 @@
 // replayed ledger expires the same holds; the events of a batch replay one
 // by one into the same state; histories are rebuilt as they were.
 //
+// # Tamper evidence
+//
+// Every ledger event carries, as prev_hash, the [EventHash] of the ledger
+// event before it; the first event (the opening of the mint account)
+// carries an empty prev_hash. EventHash is SHA-256 over a length-prefixed
+// binary encoding of the envelope and the payload, documented on
+// EventHash, so hashing costs no JSON marshalling. [Replay] checks every
+// link; [Ledger.LastHash] is the hash of the last event. [Ledger.StateHash]
+// hashes the balances, holds and transfer ids in sorted order, and
+// [Ledger.Snapshot] records it with the last sequence and hash, so that
+// [ReplayFrom] rebuilds a ledger from a snapshot and the events after it
+// and verifies both.
+//
 // # Events
 //
 // Every state change publishes ledger events (source "ledger") through the
-// configured [events.Publisher]: account_opened, credits_minted,
+// configured [events.Publisher]: account_opened, account_closed, credits_minted,
 // credits_transferred, credits_burned, hold_placed, hold_captured and
 // hold_released; [Ledger.QueryBalance] publishes balance_queried. An event's
 // subject is the account it is about: the source account of a movement, the

@@ -18,7 +18,8 @@ var (
 	// longer than MaxIDLen bytes, not valid UTF-8, or holds a space or an
 	// unprintable character.
 	ErrInvalidID = errors.New("ledger: invalid id")
-	// ErrInvalidKind reports an account kind that is not in the taxonomy.
+	// ErrInvalidKind reports an account kind that does not match
+	// [a-z][a-z0-9_]{0,31}.
 	ErrInvalidKind = errors.New("ledger: invalid account kind")
 	// ErrInvalidReason reports a reason longer than MaxReasonLen bytes or not
 	// valid UTF-8.
@@ -32,6 +33,12 @@ var (
 	// operator and escrow accounts may be: system accounts take part only in
 	// Mint (as the source) and Burn (as the destination).
 	ErrSystemAccount = errors.New("ledger: system account")
+	// ErrClosedAccount reports a movement or hold that involves a closed
+	// account.
+	ErrClosedAccount = errors.New("ledger: closed account")
+	// ErrAccountNotEmpty reports a Close of an account whose posted or
+	// pending balance is not zero.
+	ErrAccountNotEmpty = errors.New("ledger: account not empty")
 	// ErrSameAccount reports a movement whose source is its destination.
 	ErrSameAccount = errors.New("ledger: same account")
 	// ErrInsufficientCredit reports an account whose available balance is
@@ -63,7 +70,9 @@ var (
 )
 
 // InsufficientCreditError reports an operation that needs more credits than
-// an account has available. It matches ErrInsufficientCredit.
+// an account has available. Available is what the account could still
+// give: its available balance plus its overdraft limit. It matches
+// ErrInsufficientCredit.
 type InsufficientCreditError struct {
 	Account   string
 	Available *apd.Decimal

@@ -26,7 +26,7 @@ func (l *Ledger) Expire(ctx context.Context) error {
 	if len(due) == 0 {
 		return nil
 	}
-	b := l.seq.Batch(now)
+	b := l.batch(now)
 	applies := make([]func(), 0, len(due))
 	pending := make(map[string]*apd.Decimal) // of the accounts, as the batch goes
 	for _, h := range due {

@@ -107,7 +107,7 @@ func (l *Ledger) prepareHold(s stage, holdID, account string, amount *apd.Decima
 		h.deadline = s.now.Add(timeout)
 		placed.ExpiresAt = h.deadline
 	}
-	e := refOf(s.b.Add(account, placed))
+	e := refOf(s.b.add(account, placed))
 	var ch change
 	ch.accounts[0], ch.hold, ch.newHold = a, h, true
 	ch.apply = func() {
@@ -211,7 +211,7 @@ func (l *Ledger) capture(s stage, h *hold, m *movement, final bool) (change, err
 	if err != nil {
 		return change{}, err
 	}
-	e := refOf(s.b.Add(m.from, events.HoldCaptured{
+	e := refOf(s.b.add(m.from, events.HoldCaptured{
 		HoldID:      m.hold,
 		TransferID:  m.id,
 		AccountID:   m.from,
@@ -317,7 +317,7 @@ func (l *Ledger) prepareRelease(s stage, holdID, reason string) (change, error) 
 // release adds the release of the open hold h to b, given the pending
 // amount of its account before it, and returns the change to apply once b
 // is published and the pending amount after it.
-func (l *Ledger) release(b *events.Batch, h *hold, reason string, before *apd.Decimal) (func(), *apd.Decimal, error) {
+func (l *Ledger) release(b *chainBatch, h *hold, reason string, before *apd.Decimal) (func(), *apd.Decimal, error) {
 	a := l.accounts[h.account]
 	pending, err := l.sub(before, h.remaining)
 	if err != nil {
@@ -325,7 +325,7 @@ func (l *Ledger) release(b *events.Batch, h *hold, reason string, before *apd.De
 	}
 	pending = reduce(pending)
 	amount := h.remaining
-	e := refOf(b.Add(h.account, events.HoldReleased{
+	e := refOf(b.add(h.account, events.HoldReleased{
 		HoldID:    h.id,
 		AccountID: h.account,
 		Amount:    decimalOf(h.remaining),

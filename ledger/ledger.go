@@ -24,6 +24,7 @@ type Ledger struct {
 	transfers  map[string]movement // every movement done, by transfer id
 	expiries   expiryQueue         // open holds with a deadline
 	maxHistory int                 // entries kept per account
+	lastHash   string              // EventHash of the last event; "" before the first
 }
 
 // New validates opts, then opens the mint account (allowed negative) and the
@@ -60,36 +61,94 @@ func newLedger(cfg config) *Ledger {
 func (l *Ledger) openSystem(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.seq.Batch(l.now())
-	b.Add(MintAccount, events.AccountOpened{AccountID: MintAccount, Kind: string(KindMint), AllowNegative: true})
-	b.Add(BurnAccount, events.AccountOpened{AccountID: BurnAccount, Kind: string(KindBurn)})
+	b := l.batch(l.now())
+	b.add(MintAccount, events.AccountOpened{AccountID: MintAccount, Kind: string(KindMint), AllowNegative: true})
+	b.add(BurnAccount, events.AccountOpened{AccountID: BurnAccount, Kind: string(KindBurn)})
 	return l.commit(ctx, b, func() {
-		l.accounts[MintAccount] = newAccount(KindMint)
-		l.accounts[BurnAccount] = newAccount(KindBurn)
+		l.accounts[MintAccount] = newAccount(KindMint, nil)
+		l.accounts[BurnAccount] = newAccount(KindBurn, nil)
 	})
 }
 
-// Open opens account id of an agent, operator or escrow kind. Such accounts
-// never go negative. Opening an existing id, or a second mint or burn
-// account, is ErrAccountExists.
+// Open opens account id of kind, without an overdraft limit: its available
+// balance never goes below zero. It is OpenWith with only the kind.
 func (l *Ledger) Open(ctx context.Context, id string, kind Kind) error {
+	return l.OpenWith(ctx, id, AccountOptions{Kind: kind})
+}
+
+// AccountOptions describes an account to open.
+type AccountOptions struct {
+	// Kind is the account's kind: agent, operator, escrow, or any
+	// user-defined kind matching [a-z][a-z0-9_]{0,31}. It is required;
+	// mint and burn are the system accounts' and cannot be opened again.
+	Kind Kind
+	// OverdraftLimit is how far below zero the account's available (and so
+	// posted) balance may go. Nil or zero means none; otherwise it must be a
+	// valid amount (ValidateAmount).
+	OverdraftLimit *apd.Decimal
+}
+
+// OpenWith opens account id as opts describes and publishes account_opened,
+// which carries the overdraft limit if there is one. Opening an existing id,
+// closed or not, or a second mint or burn account, is ErrAccountExists; a
+// malformed kind is ErrInvalidKind; a bad limit is ErrInvalidAmount.
+func (l *Ledger) OpenWith(ctx context.Context, id string, opts AccountOptions) error {
 	if err := validID("account", id); err != nil {
 		return err
 	}
+	kind := opts.Kind
 	switch {
 	case kind.system():
 		return fmt.Errorf("%w: the ledger has its %s account", ErrAccountExists, kind)
-	case !kind.userKind():
+	case !kind.valid():
 		return fmt.Errorf("%w: %q", ErrInvalidKind, kind)
+	}
+	limit := new(apd.Decimal)
+	if opts.OverdraftLimit != nil && !opts.OverdraftLimit.IsZero() {
+		var err error
+		if limit, err = l.amount(opts.OverdraftLimit); err != nil {
+			return fmt.Errorf("overdraft limit: %w", err)
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.accounts[id]; ok {
 		return fmt.Errorf("%w: %q", ErrAccountExists, id)
 	}
-	b := l.seq.Batch(l.now())
-	b.Add(id, events.AccountOpened{AccountID: id, Kind: string(kind)})
-	return l.commit(ctx, b, func() { l.accounts[id] = newAccount(kind) })
+	b := l.batch(l.now())
+	opened := events.AccountOpened{AccountID: id, Kind: string(kind)}
+	if !limit.IsZero() {
+		opened.OverdraftLimit = decimalOf(limit)
+	}
+	b.add(id, opened)
+	return l.commit(ctx, b, func() { l.accounts[id] = newAccount(kind, limit) })
+}
+
+// Close closes account id, which must be a user account whose posted and
+// pending balances are zero (ErrAccountNotEmpty), and publishes
+// account_closed. A closed account keeps its balance and history for
+// queries but refuses every movement and hold with ErrClosedAccount, and its
+// id cannot be opened again. Closing a closed account does nothing.
+func (l *Ledger) Close(ctx context.Context, id string) error {
+	if err := validID("account", id); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.accounts[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %q", ErrUnknownAccount, id)
+	case a.kind.system():
+		return fmt.Errorf("%w: cannot close %q", ErrSystemAccount, id)
+	case a.closed:
+		return nil
+	case !a.posted.IsZero() || !a.pending.IsZero():
+		return fmt.Errorf("%w: %q has %s posted and %s pending", ErrAccountNotEmpty, id, a.posted.Text('f'), a.pending.Text('f'))
+	}
+	b := l.batch(l.now())
+	b.add(id, events.AccountClosed{AccountID: id, Kind: string(a.kind)})
+	return l.commit(ctx, b, func() { a.closed = true })
 }
 
 // LastSequence returns the sequence of the last event the ledger published
@@ -103,22 +162,29 @@ func (l *Ledger) LastSequence() uint64 {
 // commit publishes the batch and, only once the publisher has accepted it,
 // applies the change; if the publish fails it calls undo, if given. It runs
 // with l.mu held.
-func (l *Ledger) commit(ctx context.Context, b *events.Batch, apply func(), undo ...func()) error {
+func (l *Ledger) commit(ctx context.Context, b *chainBatch, apply func(), undo ...func()) error {
 	if err := b.Publish(ctx, l.pub); err != nil {
 		for _, u := range undo {
 			u()
 		}
 		return fmt.Errorf("ledger: publish: %w", err)
 	}
+	if b.Len() > 0 {
+		l.lastHash = b.last
+	}
 	apply()
 	return nil
 }
 
-// account returns the account id, or ErrUnknownAccount.
+// account returns the open account id: ErrUnknownAccount if there is none,
+// ErrClosedAccount if it is closed.
 func (l *Ledger) account(id string) (*account, error) {
 	a, ok := l.accounts[id]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownAccount, id)
+	}
+	if a.closed {
+		return nil, fmt.Errorf("%w: %q", ErrClosedAccount, id)
 	}
 	return a, nil
 }
@@ -143,6 +209,11 @@ func (l *Ledger) ensureAvailable(id string, a *account, amount *apd.Decimal) err
 	var avail apd.Decimal
 	if _, err := l.dc.Sub(&avail, a.posted, a.pending); err != nil {
 		return fmt.Errorf("%w: available of %q: %w", ErrBalanceOverflow, id, err)
+	}
+	if !a.limit.IsZero() {
+		if _, err := l.dc.Add(&avail, &avail, a.limit); err != nil {
+			return fmt.Errorf("%w: available of %q: %w", ErrBalanceOverflow, id, err)
+		}
 	}
 	if avail.Cmp(amount) < 0 {
 		return &InsufficientCreditError{

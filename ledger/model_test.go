@@ -21,6 +21,8 @@ import (
 type modelAccount struct {
 	kind            Kind
 	posted, pending int64
+	limit           int64 // overdraft limit
+	closed          bool
 }
 
 type modelMove struct {
@@ -61,17 +63,44 @@ func newModel() *model {
 // The model's operations return the error the ledger must return and
 // whether the operation has an effect (and so publishes one event).
 
-func (m *model) open(id string, kind Kind) (error, bool) {
+func (m *model) open(id string, kind Kind, limit int64) (error, bool) {
 	switch {
 	case kind.system():
 		return ErrAccountExists, false
-	case !kind.userKind():
+	case !kind.valid():
 		return ErrInvalidKind, false
 	case m.accounts[id] != nil:
 		return ErrAccountExists, false
 	}
-	m.accounts[id] = &modelAccount{kind: kind}
+	m.accounts[id] = &modelAccount{kind: kind, limit: limit}
 	return nil, true
+}
+
+func (m *model) close(id string) (error, bool) {
+	a := m.accounts[id]
+	switch {
+	case a == nil:
+		return ErrUnknownAccount, false
+	case a.kind.system():
+		return ErrSystemAccount, false
+	case a.closed:
+		return nil, false
+	case a.posted != 0 || a.pending != 0:
+		return ErrAccountNotEmpty, false
+	}
+	a.closed = true
+	return nil, true
+}
+
+// usable returns the error of using account a: unknown or closed.
+func usable(a *modelAccount) error {
+	switch {
+	case a == nil:
+		return ErrUnknownAccount
+	case a.closed:
+		return ErrClosedAccount
+	}
+	return nil
 }
 
 func (m *model) move(id string, mv modelMove) (error, bool) {
@@ -85,13 +114,16 @@ func (m *model) move(id string, mv modelMove) (error, bool) {
 		return ErrSameAccount, false
 	}
 	from, to := m.accounts[mv.from], m.accounts[mv.to]
-	if from == nil || to == nil {
-		return ErrUnknownAccount, false
+	if err := usable(from); err != nil {
+		return err, false
+	}
+	if err := usable(to); err != nil {
+		return err, false
 	}
 	if (mv.op != opMint && from.kind.system()) || (mv.op != opBurn && to.kind.system()) {
 		return ErrSystemAccount, false
 	}
-	if from.kind != KindMint && from.posted-from.pending < mv.amount {
+	if from.kind != KindMint && from.posted-from.pending+from.limit < mv.amount {
 		return ErrInsufficientCredit, false
 	}
 	from.posted -= mv.amount
@@ -108,12 +140,13 @@ func (m *model) hold(id, account string, amount int64, timeout time.Duration, no
 		return ErrExistsWithDifferentFields, false
 	}
 	a := m.accounts[account]
+	if err := usable(a); err != nil {
+		return err, false
+	}
 	switch {
-	case a == nil:
-		return ErrUnknownAccount, false
 	case a.kind.system():
 		return ErrSystemAccount, false
-	case a.posted-a.pending < amount:
+	case a.posted-a.pending+a.limit < amount:
 		return ErrInsufficientCredit, false
 	}
 	a.pending += amount
@@ -148,8 +181,8 @@ func (m *model) capture(holdID, id, to string, amount int64, reason string, fina
 		return ErrCaptureExceedsHold, false
 	case to == h.account:
 		return ErrSameAccount, false
-	case target == nil:
-		return ErrUnknownAccount, false
+	case usable(target) != nil:
+		return usable(target), false
 	case target.kind.system():
 		return ErrSystemAccount, false
 	}
@@ -244,17 +277,27 @@ func (m *model) balances() map[string]Balance {
 	out := make(map[string]Balance, len(m.accounts))
 	for id, a := range m.accounts {
 		out[id] = Balance{
-			Posted:        micros(a.posted),
-			Pending:       micros(a.pending),
-			Available:     micros(a.posted - a.pending),
-			Kind:          a.kind,
-			AllowNegative: a.kind == KindMint,
+			Posted:         micros(a.posted),
+			Pending:        micros(a.pending),
+			Available:      micros(a.posted - a.pending),
+			Kind:           a.kind,
+			AllowNegative:  a.kind == KindMint,
+			OverdraftLimit: limitOf(a.limit),
+			Closed:         a.closed,
 		}
 	}
 	return out
 }
 
 func micros(n int64) *apd.Decimal { return apd.New(n, -6) }
+
+// limitOf is the OverdraftLimit of a Balance: nil for none.
+func limitOf(n int64) *apd.Decimal {
+	if n == 0 {
+		return nil
+	}
+	return micros(n)
+}
 
 // machine drives a ledger and the model with the same random operations.
 type machine struct {
@@ -265,10 +308,12 @@ type machine struct {
 	replays []func() error
 	fresh   int            // ids handed out by newID
 	effects map[string]int // successful operations by action
+	checks  int            // invariant checks so far
+	snap    *Snapshot      // taken at the last full replay
 }
 
 var (
-	accountIDs  = []string{"a", "b", "c", "d", MintAccount, BurnAccount, "nobody"}
+	accountIDs  = []string{"a", "b", "c", "d", "e", MintAccount, BurnAccount, "nobody"}
 	transferIDs = []string{"t0", "t1", "t2", "t3"}
 	holdIDs     = []string{"h0", "h1", "h2", "h3"}
 	reasons     = []string{"", "won", "expired"}
@@ -278,7 +323,7 @@ func newMachine(t *rapid.T, effects map[string]int) *machine {
 	s := &machine{f: newFixture(t, Options{Correlation: "model"}), model: newModel(), effects: effects}
 	for i, id := range accountIDs[:3] {
 		must(t, s.f.l.Open(context.Background(), id, KindAgent))
-		s.model.open(id, KindAgent)
+		s.model.open(id, KindAgent, 0)
 		grant := fmt.Sprintf("grant-%d", i)
 		must(t, s.f.l.Mint(context.Background(), grant, id, micros(500_000_000), ""))
 		s.model.move(grant, modelMove{op: opMint, from: MintAccount, to: id, amount: 500_000_000})
@@ -333,8 +378,8 @@ func (s *machine) amount(t *rapid.T, label string) int64 {
 
 // amountFrom draws an amount, often one that account can afford.
 func (s *machine) amountFrom(t *rapid.T, account string) int64 {
-	if a := s.model.accounts[account]; a != nil && a.posted-a.pending > 0 && rapid.Bool().Draw(t, "affordable") {
-		return rapid.Int64Range(1, a.posted-a.pending).Draw(t, "amount")
+	if a := s.model.accounts[account]; a != nil && a.posted-a.pending+a.limit > 0 && rapid.Bool().Draw(t, "affordable") {
+		return rapid.Int64Range(1, a.posted-a.pending+a.limit).Draw(t, "amount")
 	}
 	return s.amount(t, "amount")
 }
@@ -352,7 +397,7 @@ func (s *machine) step(t *rapid.T, name string, do func() error, want error, eff
 	}
 	if err != nil {
 		s.effects[name+" rejected"]++
-		for _, e := range []error{ErrUnknownHold, ErrSameAccount, ErrUnknownAccount, ErrExistsWithDifferentFields, ErrCaptureExceedsHold, ErrSystemAccount, ErrInsufficientCredit} {
+		for _, e := range []error{ErrClosedAccount, ErrAccountNotEmpty, ErrInvalidKind, ErrUnknownHold, ErrSameAccount, ErrUnknownAccount, ErrExistsWithDifferentFields, ErrCaptureExceedsHold, ErrSystemAccount, ErrInsufficientCredit} {
 			if errors.Is(err, e) {
 				s.effects[name+" "+e.Error()]++
 			}
@@ -369,13 +414,21 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 	l := s.f.l
 	return map[string]func(*rapid.T){
 		"open": func(t *rapid.T) {
-			id := rapid.SampledFrom(accountIDs[:4]).Draw(t, "id")
-			kind := rapid.SampledFrom([]Kind{KindAgent, KindOperator, KindEscrow, KindMint, "bank"}).Draw(t, "kind")
-			want, effect := s.model.open(id, kind)
-			s.step(t, "open", func() error { return l.Open(ctx, id, kind) }, want, effect)
+			id := rapid.SampledFrom(accountIDs[:5]).Draw(t, "id")
+			kind := rapid.SampledFrom([]Kind{KindAgent, KindOperator, KindEscrow, KindMint, KindBurn, "bank", "x_9", "Bank", "9x", ""}).Draw(t, "kind")
+			limit := rapid.SampledFrom([]int64{0, 0, 1_000_000, 250_000_000}).Draw(t, "overdraft limit")
+			want, effect := s.model.open(id, kind, limit)
+			s.step(t, "open", func() error {
+				return l.OpenWith(ctx, id, AccountOptions{Kind: kind, OverdraftLimit: micros(limit)})
+			}, want, effect)
 			if effect {
 				s.replays = s.replays[:len(s.replays)-1] // opening twice is ErrAccountExists
 			}
+		},
+		"close": func(t *rapid.T) {
+			id := s.account(t, "account")
+			want, effect := s.model.close(id)
+			s.step(t, "close", func() error { return l.Close(ctx, id) }, want, effect)
 		},
 		"mint": func(t *rapid.T) {
 			id, to := s.transferID(t), s.account(t, "to")
@@ -605,8 +658,18 @@ func (s *machine) check(t *rapid.T) {
 	}
 	got := l.Balances()
 	for id, b := range got {
-		if id != MintAccount && (b.Posted.Sign() < 0 || b.Available.Sign() < 0) {
-			t.Fatalf("account %q is negative: posted %s, available %s", id, b.Posted.Text('f'), b.Available.Text('f'))
+		if id == MintAccount {
+			continue
+		}
+		floor := new(apd.Decimal)
+		if b.OverdraftLimit != nil {
+			floor.Neg(b.OverdraftLimit)
+		}
+		if b.Posted.Cmp(floor) < 0 || b.Available.Cmp(floor) < 0 {
+			t.Fatalf("account %q is below its limit %s: posted %s, available %s", id, floor.Text('f'), b.Posted.Text('f'), b.Available.Text('f'))
+		}
+		if b.Posted.Sign() < 0 {
+			s.effects["overdrawn"]++
 		}
 	}
 	for id, h := range s.model.holds {
@@ -620,8 +683,13 @@ func (s *machine) check(t *rapid.T) {
 		if amt.Cmp(micros(h.remaining)) != 0 {
 			t.Fatalf("HoldAmount(%q) = %s, model %d micros", id, amt.Text('f'), h.remaining)
 		}
-		if amt.Cmp(got[h.account].Posted) > 0 {
-			t.Fatalf("hold %q of %s exceeds %q's posted %s", id, amt.Text('f'), h.account, got[h.account].Posted.Text('f'))
+		backing := new(apd.Decimal)
+		backing.Set(got[h.account].Posted)
+		if lim := got[h.account].OverdraftLimit; lim != nil {
+			mustExact(exact.Add(backing, backing, lim))
+		}
+		if amt.Cmp(backing) > 0 {
+			t.Fatalf("hold %q of %s exceeds %q's posted %s plus its limit", id, amt.Text('f'), h.account, got[h.account].Posted.Text('f'))
 		}
 	}
 	s.checkHolds(t)
@@ -629,19 +697,42 @@ func (s *machine) check(t *rapid.T) {
 	if diff := cmp.Diff(s.model.balances(), got, decimalEqual); diff != "" {
 		t.Fatalf("ledger differs from model (-model +ledger):\n%s", diff)
 	}
+	// Most checks replay from the snapshot of the last full replay; every
+	// fifth replays the whole stream, histories included.
+	s.checks++
+	if s.snap != nil && s.checks%5 != 0 {
+		r, err := ReplayFrom(s.f.replayOpts(), *s.snap, s.f.log.Events(0))
+		if err != nil {
+			t.Fatalf("ReplayFrom: %v", err)
+		}
+		s.checkReplayed(t, got, r)
+		return
+	}
 	r, err := Replay(s.f.replayOpts(), s.f.log.Events(0))
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
-	if diff := cmp.Diff(got, r.Balances(), decimalEqual); diff != "" {
-		t.Fatalf("replayed balances differ (-ledger +replayed):\n%s", diff)
-	}
+	snap := l.Snapshot()
+	s.snap = &snap
+	s.checkReplayed(t, got, r)
 	for id := range got {
 		want, _, _ := l.History(id, "", MaxHistoryLimit)
 		replayed, _, _ := r.History(id, "", MaxHistoryLimit)
 		if diff := cmp.Diff(want, replayed, decimalEqual); diff != "" {
 			t.Fatalf("replayed history of %q differs (-ledger +replayed):\n%s", id, diff)
 		}
+	}
+}
+
+// checkReplayed asserts that the replayed ledger r has the balances, hashes
+// and sequence of the machine's.
+func (s *machine) checkReplayed(t *rapid.T, got map[string]Balance, r *Ledger) {
+	l := s.f.l
+	if diff := cmp.Diff(got, r.Balances(), decimalEqual); diff != "" {
+		t.Fatalf("replayed balances differ (-ledger +replayed):\n%s", diff)
+	}
+	if r.StateHash() != l.StateHash() || r.LastHash() != l.LastHash() {
+		t.Fatalf("replayed hashes differ: state %s vs %s, last %s vs %s", r.StateHash(), l.StateHash(), r.LastHash(), l.LastHash())
 	}
 	if r.LastSequence() != l.LastSequence() || r.LastSequence() != s.f.log.Len() {
 		t.Fatalf("replayed LastSequence() = %d, ledger %d, log %d", r.LastSequence(), l.LastSequence(), s.f.log.Len())
@@ -709,7 +800,7 @@ func TestStateMachine(t *testing.T) {
 	})
 	// The generators must reach every kind of success, or the machine
 	// checks little.
-	for _, name := range []string{"open", "mint", "transfer", "burn", "hold", "hold with timeout", "capture", "partial capture", "expire", "release", "batch", "batch rejected", "retry", "query"} {
+	for _, name := range []string{"open", "close", "overdrawn", "mint", "transfer", "burn", "hold", "hold with timeout", "capture", "partial capture", "expire", "release", "batch", "batch rejected", "retry", "query"} {
 		if effects[name] == 0 {
 			t.Errorf("no successful %s in any run: %v", name, effects)
 		}
@@ -728,7 +819,7 @@ func TestModelAgreesOnErrors(t *testing.T) {
 		got  func() (error, bool)
 		want error
 	}{
-		{func() (error, bool) { return m.open("a", KindAgent) }, nil},
+		{func() (error, bool) { return m.open("a", KindAgent, 0) }, nil},
 		{func() (error, bool) {
 			return m.move("t0", modelMove{op: opMint, from: MintAccount, to: "a", amount: 5})
 		}, nil},

@@ -107,7 +107,7 @@ func (l *Ledger) prepareMove(s stage, m *movement, amount *apd.Decimal) (change,
 	if err != nil {
 		return change{}, err
 	}
-	e := refOf(s.b.Add(m.subject(), m.payload(fromPosted, toPosted)))
+	e := refOf(s.b.add(m.subject(), m.payload(fromPosted, toPosted)))
 	return change{accounts: [2]*account{from, to}, transfer: m.id, apply: func() {
 		from.posted, to.posted = fromPosted, toPosted
 		l.transfers[m.id] = *m

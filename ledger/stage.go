@@ -3,20 +3,18 @@ package ledger
 import (
 	"context"
 	"time"
-
-	"github.com/scarcitylabs/scarcity/events"
 )
 
 // stage is the batch an operation adds its events to, and the batch's time.
 type stage struct {
-	b   *events.Batch
+	b   *chainBatch
 	now time.Time
 }
 
 // stage starts the events of a change at the clock's time.
 func (l *Ledger) stage() stage {
 	now := l.now().UTC().Round(0)
-	return stage{b: l.seq.Batch(now), now: now}
+	return stage{b: l.batch(now), now: now}
 }
 
 // change is a validated operation whose events are in its stage: apply

@@ -1,0 +1,198 @@
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// HashLen is the length of an event hash or a state hash in hex digits.
+const HashLen = 2 * sha256.Size
+
+// chainBatch is a batch of events whose payloads carry the hash chain: each
+// event's PrevHash is the hash of the ledger event before it.
+type chainBatch struct {
+	*events.Batch
+	last string // hash of the last event added, or of the ledger's last
+}
+
+// batch starts the events of a change at now, chained after the ledger's
+// last event.
+func (l *Ledger) batch(now time.Time) *chainBatch {
+	return &chainBatch{Batch: l.seq.Batch(now), last: l.lastHash}
+}
+
+// add sets p's PrevHash to the hash of the event before it, appends it and
+// returns the event.
+func (b *chainBatch) add(subject string, p events.Payload) events.Event {
+	e := b.Add(subject, withPrev(p, b.last))
+	b.last = EventHash(e)
+	return e
+}
+
+// withPrev returns the ledger payload p with PrevHash set to prev.
+func withPrev(p events.Payload, prev string) events.Payload {
+	switch p := p.(type) {
+	case events.AccountOpened:
+		p.PrevHash = prev
+		return p
+	case events.AccountClosed:
+		p.PrevHash = prev
+		return p
+	case events.CreditsMinted:
+		p.PrevHash = prev
+		return p
+	case events.CreditsTransferred:
+		p.PrevHash = prev
+		return p
+	case events.CreditsBurned:
+		p.PrevHash = prev
+		return p
+	case events.HoldPlaced:
+		p.PrevHash = prev
+		return p
+	case events.HoldCaptured:
+		p.PrevHash = prev
+		return p
+	case events.HoldReleased:
+		p.PrevHash = prev
+		return p
+	case events.BalanceQueried:
+		p.PrevHash = prev
+		return p
+	}
+	return p
+}
+
+// prevHash returns the PrevHash of a ledger payload, and false for another
+// payload.
+func prevHash(p events.Payload) (string, bool) {
+	switch p := p.(type) {
+	case events.AccountOpened:
+		return p.PrevHash, true
+	case events.AccountClosed:
+		return p.PrevHash, true
+	case events.CreditsMinted:
+		return p.PrevHash, true
+	case events.CreditsTransferred:
+		return p.PrevHash, true
+	case events.CreditsBurned:
+		return p.PrevHash, true
+	case events.HoldPlaced:
+		return p.PrevHash, true
+	case events.HoldCaptured:
+		return p.PrevHash, true
+	case events.HoldReleased:
+		return p.PrevHash, true
+	case events.BalanceQueried:
+		return p.PrevHash, true
+	}
+	return "", false
+}
+
+// EventHash returns the hash of a ledger event, in lower-case hex: the
+// SHA-256 of its hash encoding, which is, in order,
+//
+//   - the tag "scarcity.ledger.v1";
+//   - the envelope: ID, Type, Source, Subject, Correlation, Causation,
+//     each a string; Sequence as 8 bytes big-endian; Time as its Unix
+//     nanoseconds, 8 bytes big-endian (two's complement);
+//   - the payload's fields in their declaration order (a Movement's for
+//     the three movement events), PrevHash last: strings and decimals
+//     (their wire text, as is) as strings, a bool as one byte 0 or 1, a
+//     time as one byte 0 for the zero time, else 1 and its Unix
+//     nanoseconds as above;
+//
+// where a string is its length as an unsigned varint (encoding/binary)
+// followed by its bytes. So a change of any attribute or field, or of the
+// previous event's hash, changes the hash. An event with a payload that is
+// not a ledger payload hashes its envelope only.
+func EventHash(e events.Event) string {
+	var buf [512]byte
+	w := appendString(buf[:0], "scarcity.ledger.v1")
+	w = appendStrings(w, e.ID, string(e.Type), string(e.Source), e.Subject, e.Correlation, e.Causation)
+	w = binary.BigEndian.AppendUint64(w, e.Sequence)
+	w = binary.BigEndian.AppendUint64(w, uint64(e.Time.UnixNano()))
+	w = appendPayload(w, e.Data)
+	return hexHash(sha256.Sum256(w))
+}
+
+// hexHash returns sum in lower-case hex, with one allocation.
+func hexHash(sum [sha256.Size]byte) string {
+	var digits [HashLen]byte
+	hex.Encode(digits[:], sum[:])
+	return string(digits[:])
+}
+
+// appendPayload appends the hash encoding of a ledger payload's fields.
+func appendPayload(w []byte, p events.Payload) []byte {
+	switch p := p.(type) {
+	case events.AccountOpened:
+		w = appendStrings(w, p.AccountID, p.Kind)
+		w = appendBool(w, p.AllowNegative)
+		return appendStrings(w, string(p.OverdraftLimit), p.PrevHash)
+	case events.AccountClosed:
+		return appendStrings(w, p.AccountID, p.Kind, p.PrevHash)
+	case events.CreditsMinted:
+		return appendMovement(w, p.Movement)
+	case events.CreditsTransferred:
+		return appendMovement(w, p.Movement)
+	case events.CreditsBurned:
+		return appendMovement(w, p.Movement)
+	case events.HoldPlaced:
+		w = appendStrings(w, p.HoldID, p.AccountID, string(p.Amount), string(p.Balance), string(p.Pending))
+		w = appendTime(w, p.ExpiresAt)
+		return appendString(w, p.PrevHash)
+	case events.HoldCaptured:
+		return appendStrings(w, p.HoldID, p.TransferID, p.AccountID, p.To, string(p.Amount), string(p.Released),
+			string(p.Remaining), p.Reason, string(p.FromBalance), string(p.ToBalance), string(p.Pending), p.PrevHash)
+	case events.HoldReleased:
+		return appendStrings(w, p.HoldID, p.AccountID, string(p.Amount), p.Reason, string(p.Pending), p.PrevHash)
+	case events.BalanceQueried:
+		return appendStrings(w, p.AccountID, string(p.Balance), string(p.Pending), string(p.Available), p.PrevHash)
+	}
+	return w
+}
+
+func appendMovement(w []byte, m events.Movement) []byte {
+	return appendStrings(w, m.TransferID, m.From, m.To, string(m.Amount), m.Reason,
+		string(m.FromBalance), string(m.ToBalance), m.PrevHash)
+}
+
+func appendString(w []byte, s string) []byte {
+	w = binary.AppendUvarint(w, uint64(len(s)))
+	return append(w, s...)
+}
+
+func appendStrings(w []byte, ss ...string) []byte {
+	for _, s := range ss {
+		w = appendString(w, s)
+	}
+	return w
+}
+
+func appendBool(w []byte, b bool) []byte {
+	if b {
+		return append(w, 1)
+	}
+	return append(w, 0)
+}
+
+func appendTime(w []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(w, 0)
+	}
+	return binary.BigEndian.AppendUint64(append(w, 1), uint64(t.UnixNano()))
+}
+
+// LastHash returns the hash (EventHash) of the last event the ledger
+// published or replayed; the next event carries it as its PrevHash. It is
+// empty before the first event.
+func (l *Ledger) LastHash() string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.lastHash
+}

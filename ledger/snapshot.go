@@ -1,0 +1,255 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Snapshot is the state of a ledger after its event LastSequence: what
+// ReplayFrom needs to rebuild the ledger without the events before it. Its
+// lists are sorted by id and its decimals belong to the caller.
+type Snapshot struct {
+	// LastSequence is the sequence of the last event the state includes.
+	LastSequence uint64
+	// LastHash is the EventHash of that event: the prev_hash of the next.
+	LastHash string
+	// StateHash is the StateHash of the state below.
+	StateHash string
+	// Accounts, Holds and Transfers are the state: every account, every
+	// hold placed (open or closed) and every transfer id used.
+	Accounts  []AccountState
+	Holds     []HoldState
+	Transfers []TransferState
+}
+
+// AccountState is one account of a Snapshot.
+type AccountState struct {
+	ID             string
+	Kind           Kind
+	OverdraftLimit *apd.Decimal // zero for none
+	Closed         bool
+	Posted         *apd.Decimal
+	Pending        *apd.Decimal
+}
+
+// HoldState is one hold of a Snapshot. State is "open", "captured" or
+// "released"; Capture is the transfer id of the capture that closed it,
+// Reason the reason of its release.
+type HoldState struct {
+	ID, Account                 string
+	Amount, Remaining, Captured *apd.Decimal
+	Timeout                     time.Duration
+	Deadline                    time.Time
+	State                       string
+	Capture, Reason             string
+}
+
+// TransferState is one transfer id of a Snapshot: Op is "mint",
+// "transfer", "burn" or "capture"; Hold is the captured hold of a capture.
+type TransferState struct {
+	ID, Op, Hold, From, To string
+	Amount                 *apd.Decimal
+	Reason                 string
+}
+
+var holdStates = map[holdState]string{holdOpen: "open", holdCaptured: "captured", holdReleased: "released"}
+
+var ops = map[op]string{opMint: "mint", opTransfer: "transfer", opBurn: "burn", opCapture: "capture"}
+
+// Snapshot returns the ledger's state, its last sequence and hash, and its
+// StateHash. Histories are not part of it.
+func (l *Ledger) Snapshot() Snapshot {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	s := Snapshot{LastSequence: l.seq.Last(), LastHash: l.lastHash}
+	for id, a := range l.accounts {
+		s.Accounts = append(s.Accounts, AccountState{
+			ID: id, Kind: a.kind, OverdraftLimit: copyOf(a.limit), Closed: a.closed,
+			Posted: copyOf(a.posted), Pending: copyOf(a.pending),
+		})
+	}
+	for id, h := range l.holds {
+		s.Holds = append(s.Holds, HoldState{
+			ID: id, Account: h.account, Amount: copyOf(h.amount), Remaining: copyOf(h.remaining),
+			Captured: copyOf(h.captured), Timeout: h.timeout, Deadline: h.deadline,
+			State: holdStates[h.state], Capture: h.capture, Reason: h.reason,
+		})
+	}
+	for id, m := range l.transfers {
+		s.Transfers = append(s.Transfers, TransferState{
+			ID: id, Op: ops[m.op], Hold: m.hold, From: m.from, To: m.to, Amount: copyOf(m.amount), Reason: m.reason,
+		})
+	}
+	slices.SortFunc(s.Accounts, func(a, b AccountState) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Holds, func(a, b HoldState) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Transfers, func(a, b TransferState) int { return cmp.Compare(a.ID, b.ID) })
+	s.StateHash = s.stateHash()
+	return s
+}
+
+// StateHash returns the SHA-256, in lower-case hex, of the ledger's state:
+// its accounts, holds and transfer ids, each sorted by id, in the encoding
+// of EventHash (strings length-prefixed, decimals as their reduced plain
+// text, durations and times as 8 bytes big-endian nanoseconds, a zero time
+// as one 0 byte). Two ledgers with the same balances, holds and
+// idempotency records have the same StateHash, whatever their histories.
+func (l *Ledger) StateHash() string { return l.Snapshot().StateHash }
+
+// stateHash hashes the state of s, which must be sorted.
+func (s *Snapshot) stateHash() string {
+	w := appendString(nil, "scarcity.ledger.state.v1")
+	w = binary.AppendUvarint(w, uint64(len(s.Accounts)))
+	for _, a := range s.Accounts {
+		w = appendStrings(w, a.ID, string(a.Kind), text(a.OverdraftLimit))
+		w = appendBool(w, a.Closed)
+		w = appendStrings(w, text(a.Posted), text(a.Pending))
+	}
+	w = binary.AppendUvarint(w, uint64(len(s.Holds)))
+	for _, h := range s.Holds {
+		w = appendStrings(w, h.ID, h.Account, text(h.Amount), text(h.Remaining), text(h.Captured))
+		w = binary.BigEndian.AppendUint64(w, uint64(h.Timeout))
+		w = appendTime(w, h.Deadline)
+		w = appendStrings(w, h.State, h.Capture, h.Reason)
+	}
+	w = binary.AppendUvarint(w, uint64(len(s.Transfers)))
+	for _, t := range s.Transfers {
+		w = appendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
+	}
+	return hexHash(sha256.Sum256(w))
+}
+
+// ReplayFrom rebuilds a ledger from a snapshot and the events after it. It
+// restores the snapshot's state, checks that its StateHash is the
+// snapshot's, then replays as Replay does the ledger events of
+// opts.Correlation whose sequence is after snap.LastSequence (earlier ones
+// are skipped, so the whole stream may be passed): the first must carry
+// snap.LastHash as its prev_hash and continue the sequence without a gap.
+// A snapshot that does not hold together (an unknown state, a missing
+// decimal, a hold on an unknown account, a hash that differs) or events
+// that do not follow it are ErrReplayMismatch. Account histories start
+// after the snapshot.
+func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	l := newLedger(cfg)
+	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
+	l.lastHash = snap.LastHash
+	if err := l.restore(snap); err != nil {
+		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
+	}
+	if got := l.Snapshot().StateHash; got != snap.StateHash {
+		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
+	}
+	var after []events.Event
+	for _, e := range ledgerEvents(evs, cfg.correlation) {
+		if e.Sequence > snap.LastSequence {
+			after = append(after, e)
+		}
+	}
+	return l.replay(cfg, &expectation{events: after})
+}
+
+// restore sets the state of the new ledger l to that of snap.
+func (l *Ledger) restore(snap Snapshot) error {
+	for _, a := range snap.Accounts {
+		if err := nonNil(a.ID, a.Posted, a.Pending); err != nil {
+			return err
+		}
+		if _, dup := l.accounts[a.ID]; dup {
+			return fmt.Errorf("account %q twice", a.ID)
+		}
+		acc := newAccount(a.Kind, copyOf(a.OverdraftLimit))
+		acc.closed, acc.posted, acc.pending = a.Closed, copyOf(a.Posted), copyOf(a.Pending)
+		l.accounts[a.ID] = acc
+	}
+	if m, b := l.accounts[MintAccount], l.accounts[BurnAccount]; m == nil || b == nil || m.kind != KindMint || b.kind != KindBurn {
+		return fmt.Errorf("no mint or burn account")
+	}
+	states := map[string]holdState{"open": holdOpen, "captured": holdCaptured, "released": holdReleased}
+	for _, h := range snap.Holds {
+		state, ok := states[h.State]
+		switch {
+		case !ok:
+			return fmt.Errorf("hold %q in state %q", h.ID, h.State)
+		case l.accounts[h.Account] == nil:
+			return fmt.Errorf("hold %q on unknown account %q", h.ID, h.Account)
+		}
+		if err := nonNil(h.ID, h.Amount, h.Remaining, h.Captured); err != nil {
+			return err
+		}
+		hd := &hold{id: h.ID, account: h.Account, amount: copyOf(h.Amount), remaining: copyOf(h.Remaining),
+			captured: copyOf(h.Captured), timeout: h.Timeout, deadline: h.Deadline, index: -1,
+			state: state, capture: h.Capture, reason: h.Reason}
+		l.holds[h.ID] = hd
+		if state == holdOpen && h.Timeout > 0 {
+			l.expiries.push(hd)
+		}
+	}
+	byName := map[string]op{"mint": opMint, "transfer": opTransfer, "burn": opBurn, "capture": opCapture}
+	for _, t := range snap.Transfers {
+		o, ok := byName[t.Op]
+		if !ok {
+			return fmt.Errorf("transfer %q of kind %q", t.ID, t.Op)
+		}
+		if err := nonNil(t.ID, t.Amount); err != nil {
+			return err
+		}
+		l.transfers[t.ID] = movement{op: o, id: t.ID, hold: t.Hold, from: t.From, to: t.To, amount: copyOf(t.Amount), reason: t.Reason}
+	}
+	return nil
+}
+
+// nonNil checks that the decimals of the item id are present and finite.
+func nonNil(id string, ds ...*apd.Decimal) error {
+	for _, d := range ds {
+		if d == nil || d.Form != apd.Finite {
+			return fmt.Errorf("%q has a missing or non-finite decimal", id)
+		}
+	}
+	return nil
+}
+
+// copyOf returns a copy of d; nil stays nil.
+func copyOf(d *apd.Decimal) *apd.Decimal {
+	if d == nil {
+		return nil
+	}
+	return new(apd.Decimal).Set(d)
+}
+
+// text returns the reduced plain text of d, "0" for nil.
+func text(d *apd.Decimal) string {
+	if d == nil {
+		return "0"
+	}
+	return reduce(d).Text('f')
+}
+
+// replay re-enacts the expected events on l, then hands l its publisher
+// and clock.
+func (l *Ledger) replay(cfg config, want *expectation) (*Ledger, error) {
+	l.pub, l.now = want, want.time
+	ctx := context.Background()
+	for want.next < len(want.events) {
+		at := want.next
+		e := want.events[at]
+		if err := l.reenact(ctx, e); err != nil {
+			return nil, mismatch(e.String(), err)
+		}
+		if want.next != at+1 {
+			return nil, fmt.Errorf("%w: %v: the ledger would not emit it", ErrReplayMismatch, e)
+		}
+	}
+	l.pub, l.now = cfg.publisher, cfg.clock.Now
+	return l, nil
+}
