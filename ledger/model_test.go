@@ -799,7 +799,10 @@ func TestStateMachine(t *testing.T) {
 		newMachine(t, effects).Repeat(t)
 	})
 	// The generators must reach every kind of success, or the machine
-	// checks little.
+	// checks little. A -short run has too few cases to reach them all.
+	if testing.Short() {
+		return
+	}
 	for _, name := range []string{"open", "close", "overdrawn", "mint", "transfer", "burn", "hold", "hold with timeout", "capture", "partial capture", "expire", "release", "batch", "batch rejected", "retry", "query"} {
 		if effects[name] == 0 {
 			t.Errorf("no successful %s in any run: %v", name, effects)

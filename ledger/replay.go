@@ -200,29 +200,12 @@ func samePayload(a, b events.Payload) bool {
 }
 
 // fastEqual reports whether a and b are the same ledger payload written the
-// same way, the common case, which needs no normalizing.
+// same way, the common case, which needs no normalizing. Ledger payloads
+// are comparable structs, so interface equality compares them field by
+// field.
 func fastEqual(a, b events.Payload) bool {
-	switch a := a.(type) {
-	case events.CreditsTransferred:
-		b, ok := b.(events.CreditsTransferred)
-		return ok && a == b
-	case events.CreditsMinted:
-		b, ok := b.(events.CreditsMinted)
-		return ok && a == b
-	case events.CreditsBurned:
-		b, ok := b.(events.CreditsBurned)
-		return ok && a == b
-	case events.HoldCaptured:
-		b, ok := b.(events.HoldCaptured)
-		return ok && a == b
-	case events.HoldReleased:
-		b, ok := b.(events.HoldReleased)
-		return ok && a == b
-	case events.BalanceQueried:
-		b, ok := b.(events.BalanceQueried)
-		return ok && a == b
-	}
-	return false
+	_, ledgerPayload := prevHash(a)
+	return ledgerPayload && a == b
 }
 
 // normalize returns p with its decimals in reduced form, and false if p is
