@@ -5,7 +5,9 @@ import "context"
 // Publisher accepts events. Publish returns nil only once every event is
 // accepted by the transport (durably, where the transport is durable); the
 // events of one call are accepted in order. Re-publishing an event with an
-// id already accepted is not an error and adds nothing.
+// id already accepted is not an error and adds nothing. Like io.Writer,
+// Publish must not retain evs, the slice, after it returns (callers reuse
+// it); the events in it are values it may keep.
 type Publisher interface {
 	Publish(ctx context.Context, evs ...Event) error
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -32,7 +33,8 @@ type Log struct {
 	events  []Event
 	ids     map[string]struct{}
 	max     int
-	changed chan struct{} // closed and replaced on every append
+	changed chan struct{} // closed and replaced by the first append after a wait
+	waiting bool          // a subscription waits on changed
 	closed  bool
 }
 
@@ -66,37 +68,60 @@ func (l *Log) Publish(ctx context.Context, evs ...Event) error {
 	if l.closed {
 		return ErrClosed
 	}
-	fresh := l.unseen(evs)
-	if len(l.events)+len(fresh) > l.max {
+	n := l.unseen(evs)
+	if len(l.events)+n > l.max {
 		return fmt.Errorf("%w: %d events held, max %d", ErrFull, len(l.events), l.max)
 	}
-	if len(fresh) == 0 {
+	if n == 0 {
 		return nil
 	}
-	for _, e := range fresh {
-		l.ids[e.ID] = struct{}{}
+	for _, e := range evs {
+		if _, held := l.ids[e.ID]; !held {
+			l.ids[e.ID] = struct{}{}
+			l.events = append(l.events, e)
+		}
 	}
-	l.events = append(l.events, fresh...)
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wake()
 	return nil
 }
 
-// unseen returns the events of evs whose ids are neither in the log nor
-// earlier in evs.
-func (l *Log) unseen(evs []Event) []Event {
-	fresh := make([]Event, 0, len(evs))
-	batch := make(map[string]struct{}, len(evs))
-	for _, e := range evs {
-		_, held := l.ids[e.ID]
-		_, dup := batch[e.ID]
-		if held || dup {
+// unseen returns how many events of evs have ids that are neither in the
+// log nor earlier in evs. A small batch is searched for repeats in place; a
+// large one through a map.
+func (l *Log) unseen(evs []Event) int {
+	const small = 16
+	var earlier map[string]struct{}
+	if len(evs) > small {
+		earlier = make(map[string]struct{}, len(evs))
+	}
+	n := 0
+	for i, e := range evs {
+		if _, held := l.ids[e.ID]; held {
 			continue
 		}
-		batch[e.ID] = struct{}{}
-		fresh = append(fresh, e)
+		if earlier == nil {
+			if slices.ContainsFunc(evs[:i], func(x Event) bool { return x.ID == e.ID }) {
+				continue
+			}
+		} else if _, dup := earlier[e.ID]; dup {
+			continue
+		} else {
+			earlier[e.ID] = struct{}{}
+		}
+		n++
 	}
-	return fresh
+	return n
+}
+
+// wake tells the subscriptions waiting for new events that there are some.
+// A channel is closed and replaced only when one waits, so that publishing
+// with nobody waiting allocates nothing.
+func (l *Log) wake() {
+	if l.waiting {
+		close(l.changed)
+		l.changed = make(chan struct{})
+		l.waiting = false
+	}
 }
 
 // Len returns the number of events in the log, which is also the stream
@@ -154,6 +179,7 @@ func (l *Log) next(cursor uint64) ([]Event, <-chan struct{}, bool) {
 	defer l.mu.Unlock()
 	end := min(uint64(len(l.events)), cursor+chunk)
 	if cursor >= end {
+		l.waiting = true
 		return nil, l.changed, l.closed
 	}
 	return l.events[cursor:end:end], l.changed, l.closed

@@ -119,6 +119,22 @@ func TestLogDedupesByID(t *testing.T) {
 	}
 }
 
+func TestLogDedupesWithinALargeBatch(t *testing.T) {
+	l := events.NewLog(events.LogOptions{})
+	var ids40, want []string
+	for i := range 40 {
+		id := fmt.Sprintf("e%02d", i%25) // e00..e14 come twice
+		ids40 = append(ids40, id)
+		if i < 25 {
+			want = append(want, id)
+		}
+	}
+	publishIDs(t, l, ids40...)
+	if diff := cmp.Diff(want, ids(l.Events(0))); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+}
+
 func TestLogPublishIsAtomic(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	publishIDs(t, l, "a")

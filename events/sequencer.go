@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -31,9 +30,21 @@ func (s *Sequencer) Last() uint64 { return s.last }
 
 // Batch starts the events of one state change, all stamped with time now.
 func (s *Sequencer) Batch(now time.Time) *Batch {
-	b := &Batch{seq: s, base: s.last, now: now.UTC().Round(0)}
+	b := &Batch{seq: s}
 	b.events = b.inline[:0]
+	b.Reset(now)
 	return b
+}
+
+// Reset empties b and starts it again as a batch of its sequencer at time
+// now, numbered after the sequencer's last event, keeping its storage: a
+// single writer can reuse one batch for every change instead of allocating
+// one per change. Events returned by earlier Adds stay valid.
+func (b *Batch) Reset(now time.Time) {
+	clear(b.events)
+	b.events = b.events[:0]
+	b.base = b.seq.last
+	b.now = now.UTC().Round(0)
 }
 
 // Batch collects the events of one state change. Its events are numbered
@@ -54,14 +65,39 @@ func (b *Batch) Add(subject string, data Payload) Event {
 
 // AddCaused appends an event caused by the event with id causation.
 func (b *Batch) AddCaused(causation, subject string, data Payload) Event {
-	seq := b.base + uint64(len(b.events)) + 1
+	return b.add(eventID(b.now, b.seq.correlation, b.seq.source, b.nextSeq()), causation, subject, data)
+}
+
+// AppendNextID appends to dst the id that the next event added to b will
+// have, for a caller that keeps an event's id and texts in one allocation
+// and passes the id to AddWithID.
+func (b *Batch) AppendNextID(dst []byte) []byte {
+	return appendID(dst, b.now, b.seq.correlation, b.seq.source, b.nextSeq())
+}
+
+// AddWithID is AddCaused for a caller that built the event's id with
+// AppendNextID. It panics if id is not the id the event must have: ids
+// are the batch's to give, and a wrong one is a bug in the caller.
+func (b *Batch) AddWithID(id, causation, subject string, data Payload) Event {
+	var buf [96]byte
+	if want := b.AppendNextID(buf[:0]); string(want) != id {
+		panic(fmt.Sprintf("events: AddWithID: id %q, the next id is %q", id, string(want)))
+	}
+	return b.add(id, causation, subject, data)
+}
+
+// nextSeq returns the sequence of the next event added to b.
+func (b *Batch) nextSeq() uint64 { return b.base + uint64(len(b.events)) + 1 }
+
+// add appends the event with id and returns it.
+func (b *Batch) add(id, causation, subject string, data Payload) Event {
 	e := Event{
-		ID:          eventID(b.now, b.seq.correlation, b.seq.source, seq),
+		ID:          id,
 		Type:        data.EventType(),
 		Source:      b.seq.source,
 		Subject:     subject,
 		Time:        b.now,
-		Sequence:    seq,
+		Sequence:    b.nextSeq(),
 		Correlation: b.seq.correlation,
 		Causation:   causation,
 		Schema:      SchemaVersion,
@@ -97,26 +133,29 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 // sequence, and is unique for each (correlation, source, sequence):
 // "<19-digit unix ns>-[<correlation>-]<source>-<12-digit sequence>".
 func eventID(t time.Time, correlation string, source Source, seq uint64) string {
-	var id strings.Builder
-	id.Grow(19 + len(correlation) + len(source) + 15)
-	writePadded(&id, uint64(max(t.UnixNano(), 0)), 19)
-	id.WriteByte('-')
-	if correlation != "" {
-		id.WriteString(correlation)
-		id.WriteByte('-')
-	}
-	id.WriteString(string(source))
-	id.WriteByte('-')
-	writePadded(&id, seq, 12)
-	return id.String()
+	var buf [96]byte
+	return string(appendID(buf[:0], t, correlation, source, seq))
 }
 
-// writePadded writes v in decimal, zero-padded to width digits.
-func writePadded(w *strings.Builder, v uint64, width int) {
+// appendID appends the id of an event to dst: its time in Unix nanoseconds,
+// zero-padded to 19 digits, the correlation id if any, the source, and the
+// sequence zero-padded to 12 digits, joined by '-'.
+func appendID(dst []byte, t time.Time, correlation string, source Source, seq uint64) []byte {
+	dst = appendPadded(dst, uint64(max(t.UnixNano(), 0)), 19)
+	dst = append(dst, '-')
+	if correlation != "" {
+		dst = append(append(dst, correlation...), '-')
+	}
+	dst = append(append(dst, source...), '-')
+	return appendPadded(dst, seq, 12)
+}
+
+// appendPadded appends v in decimal, left-padded with zeros to width digits.
+func appendPadded(dst []byte, v uint64, width int) []byte {
 	var digits [20]byte
 	d := strconv.AppendUint(digits[:0], v, 10)
 	for range width - len(d) {
-		w.WriteByte('0')
+		dst = append(dst, '0')
 	}
-	w.Write(d)
+	return append(dst, d...)
 }

@@ -194,3 +194,46 @@ func TestEventIDsUniqueAndSortable(t *testing.T) {
 		t.Errorf("ids of one batch are not in sequence order: %v", one)
 	}
 }
+
+func TestBatchResetReusesForTheNextChange(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	s := events.NewSequencer(events.SourceLedger, "", 0)
+	b := s.Batch(t0)
+	b.Add("a", events.AgentAwake{AgentID: "a"})
+	first := b.Events()[0]
+	if err := b.Publish(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset(t0.Add(time.Second))
+	if b.Len() != 0 {
+		t.Fatalf("Len after Reset = %d, want 0", b.Len())
+	}
+	second := b.Add("b", events.AgentAwake{AgentID: "b"})
+	if err := b.Publish(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if second.Sequence != 2 || !second.Time.Equal(t0.Add(time.Second)) {
+		t.Fatalf("after Reset: sequence %d at %v, want 2 at %v", second.Sequence, second.Time, t0.Add(time.Second))
+	}
+	if got := rec.events(); len(got) != 2 || got[0] != first || got[1] != second {
+		t.Fatalf("published %v, want %v then %v", got, first, second)
+	}
+}
+
+func TestAddWithIDTakesTheNextID(t *testing.T) {
+	s := events.NewSequencer(events.SourceLedger, "run-1", 7)
+	b := s.Batch(t0)
+	id := string(b.AppendNextID([]byte("ignored")))[len("ignored"):]
+	e := b.AddWithID(id, "cause", "a", events.AgentAwake{AgentID: "a"})
+	want := s.Batch(t0).Add("a", events.AgentAwake{AgentID: "a"})
+	if e.ID != want.ID || e.Sequence != 8 || e.Causation != "cause" {
+		t.Fatalf("AddWithID = %+v, want id %s, sequence 8, causation cause", e, want.ID)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("AddWithID with a wrong id did not panic")
+		}
+	}()
+	b.AddWithID(id, "", "a", events.AgentAwake{AgentID: "a"}) // id of the event before
+}

@@ -50,6 +50,15 @@ func (l *Ledger) amount(a *apd.Decimal) (*apd.Decimal, error) {
 	return reduce(a), nil
 }
 
+// ownAmount is amount for a write: it takes the copy from the ledger's
+// slab. It runs with l.mu held.
+func (l *Ledger) ownAmount(a *apd.Decimal) (*apd.Decimal, error) {
+	if err := l.ValidateAmount(a); err != nil {
+		return nil, err
+	}
+	return reduceInto(l.slab.new(), a), nil
+}
+
 // finerThan reports whether the finite d has a non-zero digit beyond scale
 // decimal places.
 func finerThan(d *apd.Decimal, scale int32) bool {
@@ -66,7 +75,12 @@ func finerThan(d *apd.Decimal, scale int32) bool {
 // exponent 0, "12.50" becomes 12.5. So an integer amount prints without an
 // exponent and a difference of integers is never a zero with an exponent.
 func reduce(d *apd.Decimal) *apd.Decimal {
-	r, _ := new(apd.Decimal).Reduce(d)
+	return reduceInto(new(apd.Decimal), d)
+}
+
+// reduceInto is reduce with the copy in r, which it returns.
+func reduceInto(r, d *apd.Decimal) *apd.Decimal {
+	r.Reduce(d)
 	if r.Exponent > 0 {
 		// Quantizing to exponent 0 only appends zeros; it fails only for
 		// more than Precision digits, which a valid amount never has.

@@ -61,15 +61,15 @@ type ReleaseOp struct {
 }
 
 func (o TransferOp) prepare(l *Ledger, s stage) (change, error) {
-	return l.prepareMove(s, &movement{op: opTransfer, id: o.TransferID, from: o.From, to: o.To, reason: o.Reason}, o.Amount)
+	return l.moveChange(s, movement{op: opTransfer, id: o.TransferID, from: o.From, to: o.To, reason: o.Reason}, o.Amount)
 }
 
 func (o MintOp) prepare(l *Ledger, s stage) (change, error) {
-	return l.prepareMove(s, &movement{op: opMint, id: o.TransferID, from: MintAccount, to: o.To, reason: o.Reason}, o.Amount)
+	return l.moveChange(s, movement{op: opMint, id: o.TransferID, from: MintAccount, to: o.To, reason: o.Reason}, o.Amount)
 }
 
 func (o BurnOp) prepare(l *Ledger, s stage) (change, error) {
-	return l.prepareMove(s, &movement{op: opBurn, id: o.TransferID, from: o.From, to: BurnAccount, reason: o.Reason}, o.Amount)
+	return l.moveChange(s, movement{op: opBurn, id: o.TransferID, from: o.From, to: BurnAccount, reason: o.Reason}, o.Amount)
 }
 
 func (o HoldOp) prepare(l *Ledger, s stage) (change, error) {

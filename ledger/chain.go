@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -12,24 +13,70 @@ import (
 // HashLen is the length of an event hash or a state hash in hex digits.
 const HashLen = 2 * sha256.Size
 
+// link is the hash of the last event of a chain; unset before the first.
+type link struct {
+	sum [sha256.Size]byte
+	set bool
+}
+
+// appendHex appends l in lower-case hex to dst; nothing if l is unset.
+func (k link) appendHex(dst []byte) []byte {
+	if !k.set {
+		return dst
+	}
+	return hex.AppendEncode(dst, k.sum[:])
+}
+
+// String returns k in lower-case hex, or "" if k is unset: the form of a
+// PrevHash.
+func (k link) String() string { return string(k.appendHex(nil)) }
+
+// parseLink parses the String form of a link.
+func parseLink(s string) (link, error) {
+	if s == "" {
+		return link{}, nil
+	}
+	var k link
+	if len(s) != HashLen {
+		return k, fmt.Errorf("hash %q is not %d hex digits", s, HashLen)
+	}
+	if _, err := hex.Decode(k.sum[:], []byte(s)); err != nil {
+		return k, fmt.Errorf("hash %q: %w", s, err)
+	}
+	k.set = true
+	return k, nil
+}
+
 // chainBatch is a batch of events whose payloads carry the hash chain: each
-// event's PrevHash is the hash of the ledger event before it.
+// event's PrevHash is the hash of the ledger event before it. The ledger
+// keeps one and resets it for every write.
 type chainBatch struct {
 	*events.Batch
-	last string // hash of the last event added, or of the ledger's last
+	last link   // hash of the last event added, or of the ledger's last
+	text []byte // scratch for the texts of one event
 }
 
 // batch starts the events of a change at now, chained after the ledger's
-// last event.
+// last event. It reuses the ledger's batch, so it runs with l.mu held and
+// one change at a time.
 func (l *Ledger) batch(now time.Time) *chainBatch {
-	return &chainBatch{Batch: l.seq.Batch(now), last: l.lastHash}
+	if l.cb == nil {
+		l.cb = &chainBatch{Batch: l.seq.Batch(now)}
+	}
+	l.cb.Reset(now)
+	l.cb.last = l.lastHash
+	return l.cb
 }
 
 // add sets p's PrevHash to the hash of the event before it, appends it and
 // returns the event.
 func (b *chainBatch) add(subject string, p events.Payload) events.Event {
-	e := b.Add(subject, withPrev(p, b.last))
-	b.last = EventHash(e)
+	return b.chain(b.Add(subject, withPrev(p, b.last.String())))
+}
+
+// chain makes e, just added, the last event of b's chain, and returns it.
+func (b *chainBatch) chain(e events.Event) events.Event {
+	b.last = link{sum: eventSum(e), set: true}
 	return e
 }
 
@@ -111,20 +158,18 @@ func prevHash(p events.Payload) (string, bool) {
 // previous event's hash, changes the hash. An event with a payload that is
 // not a ledger payload hashes its envelope only.
 func EventHash(e events.Event) string {
+	return link{sum: eventSum(e), set: true}.String()
+}
+
+// eventSum returns the SHA-256 of e's hash encoding (see EventHash).
+func eventSum(e events.Event) [sha256.Size]byte {
 	var buf [512]byte
 	w := appendString(buf[:0], "scarcity.ledger.v1")
 	w = appendStrings(w, e.ID, string(e.Type), string(e.Source), e.Subject, e.Correlation, e.Causation)
 	w = binary.BigEndian.AppendUint64(w, e.Sequence)
 	w = binary.BigEndian.AppendUint64(w, uint64(e.Time.UnixNano()))
 	w = appendPayload(w, e.Data)
-	return hexHash(sha256.Sum256(w))
-}
-
-// hexHash returns sum in lower-case hex, with one allocation.
-func hexHash(sum [sha256.Size]byte) string {
-	var digits [HashLen]byte
-	hex.Encode(digits[:], sum[:])
-	return string(digits[:])
+	return sha256.Sum256(w)
 }
 
 // appendPayload appends the hash encoding of a ledger payload's fields.
@@ -194,5 +239,5 @@ func appendTime(w []byte, t time.Time) []byte {
 func (l *Ledger) LastHash() string {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.lastHash
+	return l.lastHash.String()
 }

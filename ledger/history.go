@@ -15,7 +15,7 @@ import (
 const (
 	// DefaultMaxHistory is the number of entries kept per account when
 	// Options.MaxHistory is zero.
-	DefaultMaxHistory = 10_000
+	DefaultMaxHistory = 1000
 	// MaxMaxHistory is the largest Options.MaxHistory.
 	MaxMaxHistory = 1 << 20
 	// DefaultHistoryLimit is the page size of History when limit is zero.

@@ -70,7 +70,7 @@ func (l *Ledger) placeHold(ctx context.Context, holdID, account string, amount *
 // prepareHold validates a hold against the ledger's state and adds its event
 // to s. It runs with l.mu held.
 func (l *Ledger) prepareHold(s stage, holdID, account string, amount *apd.Decimal, timeout time.Duration) (change, error) {
-	amt, err := l.amount(amount)
+	amt, err := l.ownAmount(amount)
 	if err != nil {
 		return change{}, err
 	}
@@ -95,7 +95,7 @@ func (l *Ledger) prepareHold(s stage, holdID, account string, amount *apd.Decima
 	if err != nil {
 		return change{}, err
 	}
-	h := &hold{id: holdID, account: account, amount: amt, remaining: amt, captured: new(apd.Decimal), timeout: timeout, index: -1}
+	h := &hold{id: holdID, account: account, amount: amt, remaining: amt, captured: l.slab.new(), timeout: timeout, index: -1}
 	placed := events.HoldPlaced{
 		HoldID:    holdID,
 		AccountID: account,
@@ -156,7 +156,7 @@ func (l *Ledger) captureHold(ctx context.Context, holdID, transferID, to string,
 // prepareCapture validates a capture against the ledger's state and adds its
 // event to s. It runs with l.mu held.
 func (l *Ledger) prepareCapture(s stage, holdID, transferID, to string, amount *apd.Decimal, reason string, final bool) (change, error) {
-	amt, err := l.amount(amount)
+	amt, err := l.ownAmount(amount)
 	if err != nil {
 		return change{}, err
 	}
@@ -231,7 +231,7 @@ func (l *Ledger) capture(s stage, h *hold, m *movement, final bool) (change, err
 			h.state, h.capture = holdCaptured, m.id
 			l.expiries.remove(h)
 		}
-		l.transfers[m.id] = *m
+		l.remember(*m)
 		l.record(from, e, entry{transfer: m.id, hold: m.hold, counterparty: m.to, amount: m.amount, debit: true})
 		l.record(to, e, entry{transfer: m.id, hold: m.hold, counterparty: m.from, amount: m.amount})
 	}}, nil
@@ -251,7 +251,7 @@ func (l *Ledger) captureResult(h *hold, from, to *account, amount *apd.Decimal, 
 	if err != nil {
 		return r, err
 	}
-	r.released, r.remaining = new(apd.Decimal), reduce(rest) // partial
+	r.released, r.remaining = l.slab.new(), reduceInto(l.slab.new(), rest) // partial
 	if final {
 		r.released, r.remaining = r.remaining, r.released
 	}
@@ -268,7 +268,7 @@ func (l *Ledger) captureResult(h *hold, from, to *account, amount *apd.Decimal, 
 	if r.pending, err = l.sub(from.pending, unheld); err != nil {
 		return r, err
 	}
-	r.pending = reduce(r.pending)
+	r.pending = reduceInto(l.slab.new(), r.pending)
 	r.toPosted, err = l.add(to.posted, amount)
 	return r, err
 }
@@ -323,7 +323,7 @@ func (l *Ledger) release(b *chainBatch, h *hold, reason string, before *apd.Deci
 	if err != nil {
 		return nil, nil, err
 	}
-	pending = reduce(pending)
+	pending = reduceInto(l.slab.new(), pending)
 	amount := h.remaining
 	e := refOf(b.add(h.account, events.HoldReleased{
 		HoldID:    h.id,
@@ -334,7 +334,7 @@ func (l *Ledger) release(b *chainBatch, h *hold, reason string, before *apd.Deci
 	}))
 	return func() {
 		a.pending = pending
-		h.state, h.reason, h.remaining = holdReleased, reason, new(apd.Decimal)
+		h.state, h.reason, h.remaining = holdReleased, reason, l.slab.new()
 		l.expiries.remove(h)
 		l.record(a, e, entry{hold: h.id, amount: amount})
 	}, pending, nil

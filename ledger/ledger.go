@@ -20,11 +20,14 @@ type Ledger struct {
 	now        func() time.Time
 	seq        *events.Sequencer
 	accounts   map[string]*account
-	holds      map[string]*hold    // every hold placed, open or closed
-	transfers  map[string]movement // every movement done, by transfer id
-	expiries   expiryQueue         // open holds with a deadline
-	maxHistory int                 // entries kept per account
-	lastHash   string              // EventHash of the last event; "" before the first
+	holds      map[string]*hold     // every hold placed, open or closed
+	transfers  map[string]*movement // every movement done, by transfer id
+	moves      []movement           // where transfers come from, in chunks
+	slab       slab                 // the decimals writes compute
+	expiries   expiryQueue          // open holds with a deadline
+	maxHistory int                  // entries kept per account
+	lastHash   link                 // hash of the last event
+	cb         *chainBatch          // the batch of the write in progress
 }
 
 // New validates opts, then opens the mint account (allowed negative) and the
@@ -52,7 +55,7 @@ func newLedger(cfg config) *Ledger {
 		seq:        events.NewSequencer(events.SourceLedger, cfg.correlation, 0),
 		accounts:   make(map[string]*account),
 		holds:      make(map[string]*hold),
-		transfers:  make(map[string]movement),
+		transfers:  make(map[string]*movement),
 		maxHistory: cfg.maxHistory,
 	}
 }
@@ -163,16 +166,24 @@ func (l *Ledger) LastSequence() uint64 {
 // applies the change; if the publish fails it calls undo, if given. It runs
 // with l.mu held.
 func (l *Ledger) commit(ctx context.Context, b *chainBatch, apply func(), undo ...func()) error {
-	if err := b.Publish(ctx, l.pub); err != nil {
+	if err := l.publish(ctx, b); err != nil {
 		for _, u := range undo {
 			u()
 		}
+		return err
+	}
+	apply()
+	return nil
+}
+
+// publish publishes b and moves the ledger's chain to its last event.
+func (l *Ledger) publish(ctx context.Context, b *chainBatch) error {
+	if err := b.Publish(ctx, l.pub); err != nil {
 		return fmt.Errorf("ledger: publish: %w", err)
 	}
 	if b.Len() > 0 {
 		l.lastHash = b.last
 	}
-	apply()
 	return nil
 }
 
@@ -227,7 +238,7 @@ func (l *Ledger) ensureAvailable(id string, a *account, amount *apd.Decimal) err
 
 // add returns x + y, or ErrBalanceOverflow if it is not exact.
 func (l *Ledger) add(x, y *apd.Decimal) (*apd.Decimal, error) {
-	d := new(apd.Decimal)
+	d := l.slab.new()
 	if _, err := l.dc.Add(d, x, y); err != nil {
 		return nil, fmt.Errorf("%w: %s + %s: %w", ErrBalanceOverflow, x.Text('f'), y.Text('f'), err)
 	}
@@ -236,7 +247,7 @@ func (l *Ledger) add(x, y *apd.Decimal) (*apd.Decimal, error) {
 
 // sub returns x - y, or ErrBalanceOverflow if it is not exact.
 func (l *Ledger) sub(x, y *apd.Decimal) (*apd.Decimal, error) {
-	d := new(apd.Decimal)
+	d := l.slab.new()
 	if _, err := l.dc.Sub(d, x, y); err != nil {
 		return nil, fmt.Errorf("%w: %s - %s: %w", ErrBalanceOverflow, x.Text('f'), y.Text('f'), err)
 	}

@@ -51,69 +51,111 @@ func (m *movement) same(o movement) bool {
 // Mint issues amount new credits to account to as transfer transferID: the
 // mint account's balance goes down by amount. It publishes credits_minted.
 func (l *Ledger) Mint(ctx context.Context, transferID, to string, amount *apd.Decimal, reason string) error {
-	return l.move(ctx, &movement{op: opMint, id: transferID, from: MintAccount, to: to, reason: reason}, amount)
+	return l.move(ctx, movement{op: opMint, id: transferID, from: MintAccount, to: to, reason: reason}, amount)
 }
 
 // Transfer moves amount from account from to account to as transfer
 // transferID. It publishes credits_transferred.
 func (l *Ledger) Transfer(ctx context.Context, transferID, from, to string, amount *apd.Decimal, reason string) error {
-	return l.move(ctx, &movement{op: opTransfer, id: transferID, from: from, to: to, reason: reason}, amount)
+	return l.move(ctx, movement{op: opTransfer, id: transferID, from: from, to: to, reason: reason}, amount)
 }
 
 // Burn moves amount from account from to the burn account as transfer
 // transferID. It publishes credits_burned.
 func (l *Ledger) Burn(ctx context.Context, transferID, from string, amount *apd.Decimal, reason string) error {
-	return l.move(ctx, &movement{op: opBurn, id: transferID, from: from, to: BurnAccount, reason: reason}, amount)
+	return l.move(ctx, movement{op: opBurn, id: transferID, from: from, to: BurnAccount, reason: reason}, amount)
 }
 
-// move validates and performs m of amount.
-func (l *Ledger) move(ctx context.Context, m *movement, amount *apd.Decimal) error {
+// move validates and performs m of amount. It is the hot path of the
+// ledger, so it goes without the closure of a change: one allocation holds
+// the event's texts, another its payload.
+func (l *Ledger) move(ctx context.Context, m movement, amount *apd.Decimal) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.stage()
-	ch, err := l.prepareMove(s, m, amount)
-	return l.finish(ctx, s, ch, err)
+	mv, err := l.prepareMove(s, m, amount)
+	if err != nil || mv.from == nil {
+		return err
+	}
+	if err := l.publish(ctx, s.b); err != nil {
+		return err
+	}
+	l.applyMove(&mv)
+	return nil
+}
+
+// moveChange is prepareMove as a change of a batch.
+func (l *Ledger) moveChange(s stage, m movement, amount *apd.Decimal) (change, error) {
+	mv, err := l.prepareMove(s, m, amount)
+	if err != nil || mv.from == nil {
+		return change{}, err
+	}
+	return change{accounts: [2]*account{mv.from, mv.to}, transfer: mv.m.id, apply: func() { l.applyMove(&mv) }}, nil
+}
+
+// moved is a validated movement whose event is staged; a zero moved (nil
+// from) is a retry, which changes nothing.
+type moved struct {
+	m                    movement
+	from, to             *account
+	fromPosted, toPosted *apd.Decimal
+	event                eventRef
 }
 
 // prepareMove validates m of amount against the ledger's state and adds its
 // event to s. It runs with l.mu held.
-func (l *Ledger) prepareMove(s stage, m *movement, amount *apd.Decimal) (change, error) {
-	amt, err := l.amount(amount)
+func (l *Ledger) prepareMove(s stage, m movement, amount *apd.Decimal) (moved, error) {
+	amt, err := l.ownAmount(amount)
 	if err != nil {
-		return change{}, err
+		return moved{}, err
 	}
 	m.amount = amt
 	if err := validIDs("transfer", m.id, "from account", m.from, "to account", m.to); err != nil {
-		return change{}, err
+		return moved{}, err
 	}
 	if err := validReason(m.reason); err != nil {
-		return change{}, err
+		return moved{}, err
 	}
-	if done, err := l.retried(m); done || err != nil {
-		return change{}, err
+	if done, err := l.retried(&m); done || err != nil {
+		return moved{}, err
 	}
-	from, to, err := l.movementAccounts(m)
+	from, to, err := l.movementAccounts(&m)
 	if err != nil {
-		return change{}, err
+		return moved{}, err
 	}
 	if err := l.ensureAvailable(m.from, from, amt); err != nil {
-		return change{}, err
+		return moved{}, err
 	}
-	fromPosted, err := l.sub(from.posted, amt)
-	if err != nil {
-		return change{}, err
+	mv := moved{m: m, from: from, to: to}
+	if mv.fromPosted, err = l.sub(from.posted, amt); err != nil {
+		return moved{}, err
 	}
-	toPosted, err := l.add(to.posted, amt)
-	if err != nil {
-		return change{}, err
+	if mv.toPosted, err = l.add(to.posted, amt); err != nil {
+		return moved{}, err
 	}
-	e := refOf(s.b.add(m.subject(), m.payload(fromPosted, toPosted)))
-	return change{accounts: [2]*account{from, to}, transfer: m.id, apply: func() {
-		from.posted, to.posted = fromPosted, toPosted
-		l.transfers[m.id] = *m
-		l.record(from, e, entry{transfer: m.id, counterparty: m.to, amount: amt, debit: true})
-		l.record(to, e, entry{transfer: m.id, counterparty: m.from, amount: amt})
-	}}, nil
+	mv.event = refOf(s.b.addMovement(&mv))
+	return mv, nil
+}
+
+// applyMove makes the staged movement mv.
+func (l *Ledger) applyMove(mv *moved) {
+	m := &mv.m
+	mv.from.posted, mv.to.posted = mv.fromPosted, mv.toPosted
+	l.remember(*m)
+	l.record(mv.from, mv.event, entry{transfer: m.id, counterparty: m.to, amount: m.amount, debit: true})
+	l.record(mv.to, mv.event, entry{transfer: m.id, counterparty: m.from, amount: m.amount})
+}
+
+// remember records m as what its transfer id did. The records come from
+// chunks, one allocation per chunk, and are kept for the ledger's life: a
+// retry is recognised however late it comes.
+func (l *Ledger) remember(m movement) {
+	const chunk = 256
+	if len(l.moves) == cap(l.moves) {
+		l.moves = make([]movement, 0, chunk)
+	}
+	l.moves = append(l.moves, m)
+	l.transfers[m.id] = &l.moves[len(l.moves)-1]
 }
 
 // retried reports whether m's transfer id was used already: done and no error
@@ -123,7 +165,7 @@ func (l *Ledger) retried(m *movement) (bool, error) {
 	switch {
 	case !ok:
 		return false, nil
-	case m.same(prior):
+	case m.same(*prior):
 		return true, nil
 	}
 	return true, fmt.Errorf("%w: transfer %q was a %s of %s from %q to %q",
@@ -160,17 +202,35 @@ func (m *movement) subject() string {
 	return m.from
 }
 
-// payload returns the event of m with the resulting posted balances.
-func (m *movement) payload(fromPosted, toPosted *apd.Decimal) events.Payload {
+// addMovement adds the event of mv to b, chained. The event's id, decimals
+// and PrevHash are substrings of one string, built in b's scratch buffer.
+func (b *chainBatch) addMovement(mv *moved) events.Event {
+	m := &mv.m
+	t := b.AppendNextID(b.text[:0])
+	var ends [4]int
+	ends[0] = len(t)
+	for i, d := range [...]*apd.Decimal{m.amount, mv.fromPosted, mv.toPosted} {
+		t = d.Append(t, 'f')
+		ends[i+1] = len(t)
+	}
+	t = b.last.appendHex(t)
+	b.text = t
+	text := string(t)
 	body := events.Movement{
 		TransferID:  m.id,
 		From:        m.from,
 		To:          m.to,
-		Amount:      decimalOf(m.amount),
+		Amount:      events.Decimal(text[ends[0]:ends[1]]),
 		Reason:      m.reason,
-		FromBalance: decimalOf(fromPosted),
-		ToBalance:   decimalOf(toPosted),
+		FromBalance: events.Decimal(text[ends[1]:ends[2]]),
+		ToBalance:   events.Decimal(text[ends[2]:ends[3]]),
+		PrevHash:    text[ends[3]:],
 	}
+	return b.chain(b.AddWithID(text[:ends[0]], "", m.subject(), m.payload(body)))
+}
+
+// payload returns the event of m with body.
+func (m *movement) payload(body events.Movement) events.Payload {
 	switch m.op {
 	case opMint:
 		return events.CreditsMinted{Movement: body}

@@ -44,7 +44,7 @@ type Options struct {
 	Correlation string
 	// MaxHistory is the number of History entries kept per account; when an
 	// account has more, its oldest are dropped. Zero means
-	// DefaultMaxHistory (10,000); valid values are 0 to MaxMaxHistory.
+	// DefaultMaxHistory (1,000); valid values are 0 to MaxMaxHistory.
 	MaxHistory int
 }
 

@@ -69,7 +69,7 @@ var ops = map[op]string{opMint: "mint", opTransfer: "transfer", opBurn: "burn", 
 func (l *Ledger) Snapshot() Snapshot {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	s := Snapshot{LastSequence: l.seq.Last(), LastHash: l.lastHash}
+	s := Snapshot{LastSequence: l.seq.Last(), LastHash: l.lastHash.String()}
 	for id, a := range l.accounts {
 		s.Accounts = append(s.Accounts, AccountState{
 			ID: id, Kind: a.kind, OverdraftLimit: copyOf(a.limit), Closed: a.closed,
@@ -123,7 +123,7 @@ func (s *Snapshot) stateHash() string {
 	for _, t := range s.Transfers {
 		w = appendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
 	}
-	return hexHash(sha256.Sum256(w))
+	return link{sum: sha256.Sum256(w), set: true}.String()
 }
 
 // ReplayFrom rebuilds a ledger from a snapshot and the events after it. It
@@ -143,7 +143,9 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	}
 	l := newLedger(cfg)
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
-	l.lastHash = snap.LastHash
+	if l.lastHash, err = parseLink(snap.LastHash); err != nil {
+		return nil, fmt.Errorf("%w: snapshot: last %w", ErrReplayMismatch, err)
+	}
 	if err := l.restore(snap); err != nil {
 		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
 	}
@@ -204,7 +206,7 @@ func (l *Ledger) restore(snap Snapshot) error {
 		if err := nonNil(t.ID, t.Amount); err != nil {
 			return err
 		}
-		l.transfers[t.ID] = movement{op: o, id: t.ID, hold: t.Hold, from: t.From, to: t.To, amount: copyOf(t.Amount), reason: t.Reason}
+		l.remember(movement{op: o, id: t.ID, hold: t.Hold, from: t.From, to: t.To, amount: copyOf(t.Amount), reason: t.Reason})
 	}
 	return nil
 }
