@@ -19,4 +19,9 @@ var (
 	// ErrInvalidResult reports a clearing result that breaks the contract
 	// every Mechanism honours; see Verify.
 	ErrInvalidResult = errors.New("auction: invalid result")
+	// ErrInvalidOrder reports an order that is not well formed.
+	ErrInvalidOrder = errors.New("auction: invalid order")
+	// ErrOffGrid reports a price or quantity that is not a whole number of
+	// ticks or lots of its grid.
+	ErrOffGrid = errors.New("auction: off the grid")
 )

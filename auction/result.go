@@ -42,6 +42,17 @@ type Result struct {
 	Utilisation map[string]*apd.Decimal
 	// Revenue is the sum of the payments.
 	Revenue *apd.Decimal
-	// Surplus is the sum over winners of limit less payment.
+	// Surplus is the sum over winners of limit less payment: the buyers'
+	// surplus.
 	Surplus *apd.Decimal
+	// Welfare is the realised total surplus of the round: the winners'
+	// limits less what the capacity they won costs at its sellers' asks
+	// (the reserve prices, for the operator's capacity). Nil where the
+	// mechanism does not compute it.
+	Welfare *apd.Decimal
+	// OptimalWelfare is the largest welfare any feasible allocation of the
+	// round's bids reaches, where the mechanism computes it exactly; nil
+	// where it does not, so that efficiency, Welfare / OptimalWelfare, is
+	// only ever reported when it is known.
+	OptimalWelfare *apd.Decimal
 }

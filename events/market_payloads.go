@@ -39,6 +39,13 @@ type MarketCleared struct {
 	Utilisation map[string]Decimal `json:"utilisation"`
 	Revenue     Decimal            `json:"revenue"`
 	Surplus     Decimal            `json:"surplus"`
+	// Welfare is the realised total surplus (winners' limits less the
+	// cost of what they won at the sellers' asks), OptimalWelfare the best
+	// any feasible allocation reaches, and Efficiency their ratio, in
+	// [0, 1]; each is empty where the mechanism does not compute it.
+	Welfare        Decimal `json:"welfare,omitempty"`
+	OptimalWelfare Decimal `json:"optimal_welfare,omitempty"`
+	Efficiency     Decimal `json:"efficiency,omitempty"`
 }
 
 // ResourcesAllocated records a bundle won at clearing. Amount is what the
