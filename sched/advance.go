@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,10 +21,24 @@ type step struct {
 // agent_dormant when it goes back to none. Expired bundles leave the
 // calendar, as do the bookings of bundles that ended early. Advance is
 // idempotent when nothing is due. If the publish fails, nothing changes.
+//
+// Once the events are published, a leased bundle that expired is paid for
+// in full through the Settler, and an agent whose last active bundle
+// expired is stopped through the Executor (Terminate with reason
+// ReasonExpired): an agent runs only while it holds a bundle. Advance
+// first retries the payments the Settler refused before. Errors of these
+// steps wrap ErrSettlementPending or the Executor's error; the expiries
+// happened all the same.
 func (s *Scheduler) Advance(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
+	retried := s.retrySettlements(ctx)
+	err := s.advance(ctx, s.clock.Now())
+	return errors.Join(retried, err)
+}
+
+// advance processes the timers due at now.
+func (s *Scheduler) advance(ctx context.Context, now time.Time) error {
 	due := s.timers.popDue(now)
 	steps, batch := s.planAdvance(due, now)
 	if err := batch.Publish(ctx, s.pub); err != nil {
@@ -32,15 +47,38 @@ func (s *Scheduler) Advance(ctx context.Context) error {
 		}
 		return fmt.Errorf("sched: advance: publish: %w", err)
 	}
+	var errs []error
 	for _, st := range steps {
 		if st.to == Active {
 			s.activate(st.e)
-		} else {
-			s.finish(st.e, st.to, now)
+			continue
 		}
+		s.finish(st.e, st.to, now)
+		errs = append(errs, s.settle(ctx, st.e, st.to, now))
 	}
 	s.pruneTails()
-	return nil
+	return errors.Join(append(errs, s.stopDormant(ctx, steps))...)
+}
+
+// stopDormant stops, through the Executor, the agents that steps left
+// without an active bundle.
+func (s *Scheduler) stopDormant(ctx context.Context, steps []step) error {
+	if s.exec == nil {
+		return nil
+	}
+	var errs []error
+	stopped := make(map[string]bool)
+	for _, st := range steps {
+		agent := st.e.agent
+		if st.to != Expired || stopped[agent] || s.awake[agent] > 0 {
+			continue
+		}
+		stopped[agent] = true
+		if err := s.exec.Terminate(ctx, agent, ReasonExpired); err != nil {
+			errs = append(errs, fmt.Errorf("sched: stop %q at expiry: %w", agent, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // planAdvance builds the steps and events of the due timers without changing

@@ -16,6 +16,7 @@ type entry struct {
 	b       bundle.Bundle
 	state   State
 	used    bundle.Quantities // consumed service-level quantities
+	lease   *Lease            // how the bundle is paid for, if it is
 }
 
 // left returns the quantity of resource the bundle has not consumed.

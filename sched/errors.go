@@ -31,6 +31,11 @@ var (
 	ErrInvalidOptions = errors.New("sched: invalid options")
 	// ErrInvalidID reports an empty bundle or agent id.
 	ErrInvalidID = errors.New("sched: invalid id")
+	// ErrInvalidLease reports a lease that cannot be settled.
+	ErrInvalidLease = errors.New("sched: invalid lease")
+	// ErrSettlementPending reports that a bundle ended but the settler
+	// refused its payment; the scheduler retries it on Advance.
+	ErrSettlementPending = errors.New("sched: settlement pending")
 )
 
 // DeniedError is the error of a request that Use refused. A service_denied

@@ -26,6 +26,9 @@ type Options struct {
 	// Schedule beyond it fails with ErrTooManyBundles. It also bounds the
 	// finished bundles remembered. Zero means DefaultMaxBundles.
 	MaxBundles int
+	// Settler pays for bundles scheduled with a Lease (ScheduleLeased); it
+	// is required to schedule one.
+	Settler Settler
 }
 
 // withDefaults validates o and returns it with its zero fields set.

@@ -13,4 +13,7 @@ const (
 	ReasonReleased = "released"
 	// ReasonTerminated: the bundle ended because its agent was terminated.
 	ReasonTerminated = "terminated"
+	// ReasonExpired: the bundle's window ended; the reason of its payment
+	// and of the agent's stop.
+	ReasonExpired = "expired"
 )

@@ -13,7 +13,10 @@ import (
 // bundle, and returns the calendar's capacity after now. It reports the
 // bundle's unused time in whole seconds (rounded down, from the later of
 // now and the window's start to its end) and its total seconds, from which
-// a caller can refund the unused fraction.
+// a caller can refund the unused fraction. A leased bundle pays for the
+// time used and its hold returns the rest (see Lease); if the Settler
+// fails, the bundle is released all the same and the error wraps
+// ErrSettlementPending: Advance retries the payment.
 //
 // Errors wrap ErrUnknownBundle, ErrWindowEnded for a bundle already finished
 // or whose window has ended, or the publisher's error.
@@ -45,5 +48,5 @@ func (s *Scheduler) Release(ctx context.Context, id string) (unused, total int64
 		from = e.b.Window.Start
 	}
 	s.finish(e, Released, now)
-	return int64(end.Sub(from) / time.Second), e.b.Window.Seconds(), nil
+	return int64(end.Sub(from) / time.Second), e.b.Window.Seconds(), s.settle(ctx, e, Released, now)
 }

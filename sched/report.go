@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -90,8 +91,13 @@ func (s *Scheduler) terminate(ctx context.Context, now time.Time, current []*ent
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		return fmt.Errorf("sched: terminate %q: publish: %w", agent, err)
 	}
+	var settleErrs []error
 	for _, e := range held {
 		s.finish(e, Terminated, now)
+		settleErrs = append(settleErrs, s.settle(ctx, e, Terminated, now))
+	}
+	if err := errors.Join(settleErrs...); err != nil {
+		return fmt.Errorf("%w: agent %q: %w", ErrTerminated, agent, err)
 	}
 	return fmt.Errorf("%w: agent %q sampled %d %s, envelope %d", ErrTerminated, agent, level, resource, envelope)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -20,6 +21,26 @@ import (
 // ErrDuplicateBundle, ErrWindowEnded when the window ends at or before now,
 // ErrTooManyBundles, bundle.ErrExceedsCapacity, or the publisher's error.
 func (s *Scheduler) Schedule(ctx context.Context, id, agent, orderID string, b bundle.Bundle) error {
+	return s.schedule(ctx, id, agent, orderID, b, nil)
+}
+
+// ScheduleLeased is Schedule for a bundle paid for by lease: when the
+// bundle ends, the scheduler pays for the time used through the Settler
+// of its Options and refunds the rest (see Lease). Errors also wrap
+// ErrInvalidLease, or ErrInvalidOptions when the scheduler has no Settler.
+func (s *Scheduler) ScheduleLeased(ctx context.Context, id, agent, orderID string, b bundle.Bundle, lease Lease) error {
+	if s.settler == nil {
+		return fmt.Errorf("%w: a leased bundle needs a Settler", ErrInvalidOptions)
+	}
+	if err := lease.validate(); err != nil {
+		return err
+	}
+	lease.Amount = new(apd.Decimal).Set(lease.Amount)
+	return s.schedule(ctx, id, agent, orderID, b, &lease)
+}
+
+// schedule books b, paid for by lease if it is not nil.
+func (s *Scheduler) schedule(ctx context.Context, id, agent, orderID string, b bundle.Bundle, lease *Lease) error {
 	if err := s.validateBundle(id, agent, b); err != nil {
 		return err
 	}
@@ -29,7 +50,7 @@ func (s *Scheduler) Schedule(ctx context.Context, id, agent, orderID string, b b
 	if err := s.admit(id, b, now); err != nil {
 		return err
 	}
-	e := &entry{id: id, agent: agent, orderID: orderID, b: b, state: Scheduled, used: make(bundle.Quantities)}
+	e := &entry{id: id, agent: agent, orderID: orderID, b: b, state: Scheduled, used: make(bundle.Quantities), lease: lease}
 	e.b.Quantities = b.Quantities.Clone()
 	batch := s.seq.Batch(now)
 	scheduled := batch.Add(agent, events.BundleScheduled{

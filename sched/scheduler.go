@@ -18,17 +18,19 @@ type Scheduler struct {
 	clock   clock.Clock
 	pub     events.Publisher
 	exec    Executor
+	settler Settler
 	max     int
 	seq     *events.Sequencer
 	cal     *bundle.Calendar
 
-	entries  map[string]*entry   // held and remembered finished bundles
-	byAgent  map[string][]*entry // held bundles per agent
-	awake    map[string]int      // Active bundles per agent, only if > 0
-	held     int                 // Scheduled and Active bundles
-	timers   timerHeap           // pending activations and expiries
-	tails    map[string]struct{} // bookings ended early, pruned by Advance
-	finished []*entry            // remembered finished bundles, oldest first
+	entries   map[string]*entry   // held and remembered finished bundles
+	byAgent   map[string][]*entry // held bundles per agent
+	awake     map[string]int      // Active bundles per agent, only if > 0
+	held      int                 // Scheduled and Active bundles
+	timers    timerHeap           // pending activations and expiries
+	tails     map[string]struct{} // bookings ended early, pruned by Advance
+	finished  []*entry            // remembered finished bundles, oldest first
+	unsettled []settlement        // payments the settler refused, retried by Advance
 }
 
 // New returns a scheduler booking bundles against catalog's capacity.
@@ -45,6 +47,7 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		clock:   opts.Clock,
 		pub:     opts.Publisher,
 		exec:    opts.Executor,
+		settler: opts.Settler,
 		max:     opts.MaxBundles,
 		seq:     events.NewSequencer(events.SourceScheduler, opts.Correlation, 0),
 		cal:     bundle.NewCalendar(catalog),

@@ -41,6 +41,18 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
+// reason returns the reason a bundle that ended in state s gives its
+// settlement.
+func (s State) reason() string {
+	switch s {
+	case Released:
+		return ReasonReleased
+	case Terminated:
+		return ReasonTerminated
+	}
+	return ReasonExpired
+}
+
 // held reports whether a bundle in state s is on the calendar.
 func (s State) held() bool { return s == Scheduled || s == Active }
 
