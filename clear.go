@@ -8,6 +8,8 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/ledger"
+	"github.com/scarcitylabs/scarcity/sched"
 )
 
 // ErrMechanism reports a clearing result that breaks the Mechanism
@@ -35,8 +37,9 @@ func (m *Market) Clear(ctx context.Context) (auction.Result, error) {
 }
 
 func (m *Market) clear(ctx context.Context) (auction.Result, error) {
-	if err := m.sched.Advance(ctx); err != nil {
-		return auction.Result{}, err
+	advanced := m.sched.Advance(ctx)
+	if advanced != nil && !sched.Aftermath(advanced) {
+		return auction.Result{}, advanced
 	}
 	bids := m.book.bids()
 	round := auction.Round{
@@ -59,7 +62,7 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 		o, _ := m.book.get(r.Bid.ID)
 		errs = append(errs, m.refuse(ctx, o, r.Reason, r.Detail))
 	}
-	errs = append(errs, m.closeRound(ctx, len(bids), res))
+	errs = append(errs, m.closeRound(ctx, len(bids), res), advanced)
 	return res, errors.Join(errs...)
 }
 
@@ -77,30 +80,33 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 	return nil
 }
 
-// settle schedules an allocated bundle, captures its payment and publishes
-// resources_allocated. A bundle that cannot be scheduled or paid for is
-// refused instead.
+// settle leases an allocated bundle and publishes resources_allocated: in
+// one ledger batch the bid's hold is released and a lease hold of the
+// payment placed, then the scheduler books the bundle, paid for by that
+// hold as its time passes (sched.Lease): in full at expiry, pro rata if it
+// ends early. A bundle that cannot be leased or scheduled is refused
+// instead, its credits returned.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
-	bundleID := "bundle/" + o.bid.ID
-	if err := m.sched.Schedule(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle); err != nil {
+	bundleID, leaseID := "bundle/"+o.bid.ID, "lease/"+o.bid.ID
+	if err := m.ledger.Apply(ctx,
+		ledger.ReleaseOp{HoldID: o.holdID, Reason: "allocated"},
+		ledger.HoldOp{HoldID: leaseID, Account: o.bid.Agent, Amount: a.Payment},
+	); err != nil {
 		return errors.Join(err, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
 	}
-	payID := "pay/" + o.bid.ID
-	if err := m.ledger.Capture(ctx, o.holdID, payID, OperatorAccount, a.Payment, "allocation"); err != nil {
-		_, _, rerr := m.sched.Release(ctx, bundleID)
-		return errors.Join(err, rerr, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
+	o.holdID = leaseID // from here on, the lease hold is what a refusal returns
+	lease := sched.Lease{HoldID: leaseID, Amount: a.Payment, Payee: OperatorAccount, Scale: m.cfg.Scale}
+	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle, lease); err != nil {
+		return errors.Join(err, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
 	}
 	m.book.remove(o.bid.ID)
-	err := m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+	return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
 		OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
-		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit), PaymentID: payID,
+		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit),
+		PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
 	})
-	if m.cfg.Settlement == SettleBurn {
-		err = errors.Join(err, m.ledger.Burn(ctx, "burn/"+o.bid.ID, OperatorAccount, a.Payment, "allocation"))
-	}
-	return err
 }
 
 // refuse takes a bid out of the book, releases its hold and publishes its

@@ -14,6 +14,9 @@ var (
 	// ErrBidRejected reports a bid refused at placement; the error is a
 	// *RejectedError carrying the reason code.
 	ErrBidRejected = errors.New("scarcity: bid rejected")
+	// ErrUnknownBundle reports a bundle id the scheduler does not hold for
+	// the agent that names it.
+	ErrUnknownBundle = errors.New("scarcity: unknown bundle")
 	// ErrUnknownAgent reports an agent without an account.
 	ErrUnknownAgent = errors.New("scarcity: unknown agent")
 	// ErrUnknownOrder reports an order id not in the book, or not the

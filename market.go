@@ -54,6 +54,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 	}
 	s, err := sched.New(cat, sched.Options{
 		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
+		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +170,20 @@ func (m *Market) Use(ctx context.Context, agent, resource string, qty int64) err
 // bundles terminates it (sched.ErrTerminated).
 func (m *Market) Report(ctx context.Context, agent, resource string, level int64) error {
 	return m.sched.Report(ctx, agent, resource, level)
+}
+
+// Release ends agent's bundle bundleID early: the agent pays for the time
+// used, pro rata, and the rest of its lease hold returns to it
+// (sched.Lease). It returns the bundle's unused and total seconds. Errors
+// wrap ErrUnknownBundle for a bundle that is not agent's, or the
+// scheduler's errors (sched.ErrWindowEnded for a bundle already over); an
+// error for which sched.Aftermath holds means the bundle was released and
+// its payment will be retried.
+func (m *Market) Release(ctx context.Context, agent, bundleID string) (unused, total int64, err error) {
+	if info, ok := m.sched.Bundle(bundleID); !ok || info.Agent != agent {
+		return 0, 0, fmt.Errorf("%w: %q of %q", ErrUnknownBundle, bundleID, agent)
+	}
+	return m.sched.Release(ctx, bundleID)
 }
 
 // publish publishes one market event about subject.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,18 +141,17 @@ func TestMarketClearsSettlesAndSchedules(t *testing.T) {
 	if got := f.balance(t, "carol"); got.Posted.Cmp(dec("100")) != 0 || got.Pending.Sign() != 0 {
 		t.Errorf("carol balance = %+v, want 100 posted, none pending", got)
 	}
-	op := f.balance(t, scarcity.OperatorAccount)
-	paid := new(apd.Decimal)
+	// The winners' payments are held by their leases while the bundles run.
+	leased := new(apd.Decimal)
 	for _, a := range []string{"alice", "bob"} {
 		b := f.balance(t, a)
-		if b.Posted.Cmp(dec("100")) >= 0 || b.Pending.Sign() != 0 {
-			t.Errorf("%s balance = %+v, want a payment and no pending", a, b)
+		if b.Posted.Cmp(dec("100")) != 0 || b.Pending.Sign() <= 0 || b.Pending.Cmp(dec("50")) > 0 {
+			t.Errorf("%s balance = %+v, want its payment held by its lease", a, b)
 		}
-		_, _ = apd.BaseContext.Sub(paid, paid, b.Posted)
-		_, _ = apd.BaseContext.Add(paid, paid, dec("100"))
+		_, _ = apd.BaseContext.Add(leased, leased, b.Pending)
 	}
-	if op.Posted.Cmp(paid) != 0 {
-		t.Errorf("operator received %s, winners paid %s", op.Posted, paid)
+	if op := f.balance(t, scarcity.OperatorAccount); !op.Posted.IsZero() {
+		t.Errorf("operator received %s before the bundles ran", op.Posted)
 	}
 	// Carol's density (31/50) sets the price above the reserve.
 	if p := f.m.Prices()["cpu"]; p.Cmp(dec("0.001")) <= 0 {
@@ -159,8 +159,9 @@ func TestMarketClearsSettlesAndSchedules(t *testing.T) {
 	}
 	wantAlice := []events.Type{
 		events.TypeAccountOpened, events.TypeCreditsMinted, events.TypeHoldPlaced, events.TypeBidPlaced,
+		events.TypeHoldReleased, events.TypeHoldPlaced, // the bid's hold becomes the lease's
 		events.TypeBundleScheduled, events.TypeBundleActivated, events.TypeAgentAwake,
-		events.TypeHoldCaptured, events.TypeResourcesAllocated,
+		events.TypeResourcesAllocated,
 	}
 	if diff := cmp.Diff(wantAlice, f.types("alice")); diff != "" {
 		t.Errorf("alice's events (-want +got):\n%s", diff)
@@ -174,14 +175,19 @@ func TestMarketClearsSettlesAndSchedules(t *testing.T) {
 	}
 	benchkit.AssertInvariants(t, f.log.Events(0))
 
-	// The bundles expire after their 10 minutes and the agents go dormant.
+	// The bundles expire after their 10 minutes, the agents go dormant and
+	// the leases pay the operator in full.
 	f.tick(t, 10*time.Minute)
 	if got := f.m.Scheduler().Active("alice"); len(got) != 0 {
 		t.Errorf("alice active after expiry = %v", got)
 	}
-	if got := f.types("alice"); got[len(got)-1] != events.TypeAgentDormant {
-		t.Errorf("alice's last event = %s, want agent_dormant", got[len(got)-1])
+	if got := f.types("alice"); !slices.Contains(got, events.TypeAgentDormant) || got[len(got)-1] != events.TypeHoldCaptured {
+		t.Errorf("alice's events end %v, want agent_dormant then the lease's hold_captured", got[len(got)-3:])
 	}
+	if op := f.balance(t, scarcity.OperatorAccount); op.Posted.Cmp(leased) != 0 {
+		t.Errorf("operator received %s, the leases held %s", op.Posted, leased)
+	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
 }
 
 func TestBidRejections(t *testing.T) {
@@ -339,6 +345,7 @@ func TestSettlementBurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.tick(t, time.Minute)
+	f.tick(t, 10*time.Minute) // the bundle expires and pays
 	burned := f.balance(t, ledger.BurnAccount).Posted
 	spent := new(apd.Decimal)
 	_, _ = apd.BaseContext.Sub(spent, dec("100"), f.balance(t, "alice").Posted)
@@ -411,4 +418,31 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReleaseRefundsUnusedTime(t *testing.T) {
+	f := newFixture(t, scarcity.Config{})
+	f.open(t, "alice", 100)
+	if err := f.m.Bid(f.ctx, cpuBid("a1", "alice", 10, "40")); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, time.Minute)
+	price := f.balance(t, "alice").Pending // the lease holds the bundle's price
+	if _, _, err := f.m.Release(f.ctx, "bob", "bundle/a1"); !errors.Is(err, scarcity.ErrUnknownBundle) {
+		t.Errorf("Release of another agent's bundle = %v, want ErrUnknownBundle", err)
+	}
+	f.clk.Add(150 * time.Second) // a quarter of the 10 minutes
+	unused, total, err := f.m.Release(f.ctx, "alice", "bundle/a1")
+	if err != nil || unused != 450 || total != 600 {
+		t.Fatalf("Release = %d, %d, %v; want 450, 600, nil", unused, total, err)
+	}
+	quarter := new(apd.Decimal)
+	_, _ = apd.BaseContext.WithPrecision(20).Quo(quarter, price, dec("4"))
+	if op := f.balance(t, scarcity.OperatorAccount).Posted; op.Cmp(quarter) != 0 {
+		t.Errorf("operator received %s for a quarter of a %s bundle, want %s", op, price, quarter)
+	}
+	if b := f.balance(t, "alice"); !b.Pending.IsZero() {
+		t.Errorf("alice still has %s held after the release", b.Pending)
+	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
 }

@@ -46,7 +46,7 @@ func (p *flakyPublisher) arm(fail func(events.Event) bool) {
 }
 
 func TestFailedSettlementDoesNotJamTheMarket(t *testing.T) {
-	for _, failing := range []events.Type{events.TypeBundleScheduled, events.TypeHoldCaptured, events.TypeResourcesAllocated} {
+	for _, failing := range []events.Type{events.TypeBundleScheduled, events.TypeHoldPlaced, events.TypeResourcesAllocated} {
 		t.Run(string(failing), func(t *testing.T) {
 			f := newFixture(t, scarcity.Config{})
 			flaky := &flakyPublisher{next: f.log}
@@ -86,6 +86,44 @@ func TestFailedSettlementDoesNotJamTheMarket(t *testing.T) {
 			benchkit.AssertInvariants(t, f.log.Events(0))
 		})
 	}
+}
+
+func TestFailedLeasePaymentIsRetried(t *testing.T) {
+	f := newFixture(t, scarcity.Config{})
+	flaky := &flakyPublisher{next: f.log}
+	m, err := scarcity.New(f.ctx, scarcity.Config{Resources: testResources, Clock: f.clk, Publisher: flaky, Correlation: "pay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(f.ctx, "alice", apd.New(100, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Bid(f.ctx, cpuBid("a1", "alice", 10, "10")); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Minute)
+	if err := m.Tick(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The ledger cannot publish the payment when the bundle expires.
+	flaky.arm(func(e events.Event) bool { return e.Type == events.TypeHoldCaptured })
+	f.clk.Add(10 * time.Minute)
+	err = m.Tick(f.ctx)
+	if !errors.Is(err, sched.ErrSettlementPending) || !sched.Aftermath(err) {
+		t.Fatalf("Tick with the payment failing = %v, want an aftermath of ErrSettlementPending", err)
+	}
+	if got := m.Scheduler().Active("alice"); len(got) != 0 {
+		t.Errorf("the bundle did not expire: %v", got)
+	}
+	flaky.arm(nil)
+	f.clk.Add(time.Minute)
+	if err := m.Tick(f.ctx); err != nil {
+		t.Fatalf("Tick after the ledger recovered: %v", err)
+	}
+	if b, _ := m.Ledger().Balance("alice"); !b.Pending.IsZero() || b.Posted.Cmp(apd.New(100, 0)) >= 0 {
+		t.Errorf("alice after the retry: %+v, want paid and nothing pending", b)
+	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
 }
 
 func TestBidPublishFailureSpendsTheID(t *testing.T) {

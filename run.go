@@ -2,27 +2,34 @@ package scarcity
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/sched"
 )
 
 // Tick brings the market up to its clock: due bundle activations and
 // expiries are processed, and a clearing round runs if one is due. Drive a
-// market with Tick from a test on a mock clock, or let Run do it.
+// market with Tick from a test on a mock clock, or let Run do it. An error
+// for which sched.Aftermath holds tells of a payment or a stop that failed
+// after the bundles moved on; the market carries on and retries the
+// payment on the next Tick.
 func (m *Market) Tick(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.sched.Advance(ctx); err != nil {
-		return err
+	advanced := m.sched.Advance(ctx)
+	if advanced != nil && !sched.Aftermath(advanced) {
+		return advanced
 	}
 	now := m.cfg.Clock.Now()
 	if now.Before(m.nextClear) {
-		return nil
+		return advanced
 	}
 	for !now.Before(m.nextClear) {
 		m.nextClear = m.nextClear.Add(m.cfg.ClearEvery)
 	}
 	_, err := m.clear(ctx)
-	return err
+	return errors.Join(advanced, err)
 }
 
 // Next returns the next instant at which Tick has work: the next clearing
@@ -52,7 +59,7 @@ func (m *Market) Run(ctx context.Context) error {
 			continue
 		case <-timer.C:
 		}
-		if err := m.Tick(ctx); err != nil {
+		if err := m.Tick(ctx); err != nil && !sched.Aftermath(err) {
 			return err
 		}
 	}

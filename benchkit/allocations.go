@@ -15,6 +15,14 @@ import (
 // more than that bid's total_cost.
 // Amounts compare as numbers: "2.50" equals "2.5". A payment may come before
 // or after its allocation on the stream.
+//
+// A leased allocation (one with a lease_id) is paid as its time passes: its
+// lease hold must be on the stream, placed on the agent's account for
+// exactly the allocation's amount, and its payment, once on the stream,
+// must come from the agent and be at most that amount (a bundle that ended
+// early pays pro rata). A stream that ends while the bundle still runs, or
+// one released before it started, carries no payment: that is not a
+// violation.
 func CheckAllocationsPaid(evs []events.Event) error { return join(inOrder(allocations(evs))) }
 
 // paymentKey names a payment within one run.
@@ -32,7 +40,7 @@ type payment struct {
 }
 
 func allocations(evs []events.Event) []finding {
-	pays := payments(evs)
+	pays, leases := payments(evs), leaseHolds(evs)
 	bids := placedBids(evs)
 	r := newRecorder(AllocationsPaid)
 	for i, e := range evs {
@@ -41,7 +49,11 @@ func allocations(evs []events.Event) []finding {
 			continue
 		}
 		r.at(i, e)
-		checkAllocation(r, a, pays[paymentKey{e.Correlation, a.PaymentID}])
+		if a.LeaseID != "" {
+			checkLease(r, a, leases[paymentKey{e.Correlation, a.LeaseID}], pays[paymentKey{e.Correlation, a.PaymentID}])
+		} else {
+			checkAllocation(r, a, pays[paymentKey{e.Correlation, a.PaymentID}])
+		}
 		if bids[paymentKey{e.Correlation, ""}].OrderID != "" {
 			checkBid(r, a, bids[paymentKey{e.Correlation, a.OrderID}])
 		}
@@ -132,5 +144,43 @@ func checkAllocation(r *recorder, a events.ResourcesAllocated, pay *payment) {
 	}
 	if paid, err := pay.amount.Apd(); err != nil || pay.amount == "" || paid.Cmp(amount) != 0 {
 		r.flag("order %q pays %s but payment %q moved %q", a.OrderID, a.Amount, a.PaymentID, pay.amount)
+	}
+}
+
+// leaseHolds indexes the ledger's hold_placed events by hold id.
+func leaseHolds(evs []events.Event) map[paymentKey]events.HoldPlaced {
+	holds := make(map[paymentKey]events.HoldPlaced)
+	for _, e := range evs {
+		if h, ok := payload(e.Data).(events.HoldPlaced); ok && e.Source == events.SourceLedger {
+			holds[paymentKey{e.Correlation, h.HoldID}] = h
+		}
+	}
+	return holds
+}
+
+// checkLease checks a leased allocation: its hold, and its payment if it
+// is on the stream.
+func checkLease(r *recorder, a events.ResourcesAllocated, hold events.HoldPlaced, pay *payment) {
+	amount, okAmount := r.nonNegative("amount", a.Amount)
+	if bid, ok := r.decimal("bid", a.Bid); ok && okAmount && amount.Cmp(bid) > 0 {
+		r.flag("order %q pays %s, more than its bid %s", a.OrderID, a.Amount, a.Bid)
+	}
+	switch held, err := hold.Amount.Apd(); {
+	case hold.HoldID == "":
+		r.flag("lease %q of order %q is not on the stream", a.LeaseID, a.OrderID)
+	case hold.AccountID != a.AgentID:
+		r.flag("lease %q of order %q holds credits of %q, not of %q", a.LeaseID, a.OrderID, hold.AccountID, a.AgentID)
+	case okAmount && (err != nil || held.Cmp(amount) != 0):
+		r.flag("lease %q of order %q holds %q for an amount of %s", a.LeaseID, a.OrderID, hold.Amount, a.Amount)
+	}
+	if pay == nil {
+		return
+	}
+	if pay.count > 1 || pay.paid != "" || pay.from != a.AgentID {
+		r.flag("payment %q of order %q is ambiguous, reused or not from %q", a.PaymentID, a.OrderID, a.AgentID)
+	}
+	pay.paid = r.event.ID
+	if paid, err := pay.amount.Apd(); okAmount && (err != nil || paid.Cmp(amount) > 0) {
+		r.flag("order %q leased for %s but payment %q moved %q", a.OrderID, a.Amount, a.PaymentID, pay.amount)
 	}
 }

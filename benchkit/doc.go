@@ -21,8 +21,9 @@
 //     and remainder add up to what it held, or by a release of all it holds.
 //   - allocations_paid ([CheckAllocationsPaid]): every resources_allocated is
 //     paid by one hold_captured or credits_transferred of exactly its amount
-//     whose transfer id is its payment id, no payment pays two allocations, and
-//     no agent pays more than its bid.
+//     whose transfer id is its payment id (a leased one: by its lease hold
+//     of its amount, and a payment of at most that once the bundle ends), no
+//     payment pays two allocations, and no agent pays more than its bid.
 //   - sequences_gap_free ([CheckSequences]): each source's events of one
 //     correlation are numbered 1, 2, 3, … with no gap and no repeat.
 //

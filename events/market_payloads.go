@@ -48,9 +48,9 @@ type MarketCleared struct {
 	Efficiency     Decimal `json:"efficiency,omitempty"`
 }
 
-// ResourcesAllocated records a bundle won at clearing. Amount is what the
-// agent pays; PaymentID is the id of the ledger transfer (a hold capture)
-// that pays it.
+// ResourcesAllocated records a bundle won at clearing. Amount is the price
+// of the whole bundle; PaymentID is the id of the ledger transfer (a hold
+// capture) that pays for it: at most Amount when the bundle is leased.
 type ResourcesAllocated struct {
 	OrderID    string     `json:"order_id"`
 	AgentID    string     `json:"agent_id"`
@@ -61,6 +61,11 @@ type ResourcesAllocated struct {
 	Amount     Decimal    `json:"amount"`
 	Bid        Decimal    `json:"bid"`
 	PaymentID  string     `json:"payment_id"`
+	// LeaseID is the ledger hold that pays for the bundle as its time
+	// passes: captured under PaymentID when the bundle ends, in full at
+	// expiry, pro rata for the time used if it ends early, the rest
+	// released. Empty for an allocation paid at once.
+	LeaseID string `json:"lease_id,omitempty"`
 }
 
 // PriceUpdate records a change of a resource's price, in credits per unit

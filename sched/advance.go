@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -27,8 +28,8 @@ type step struct {
 // expired is stopped through the Executor (Terminate with reason
 // ReasonExpired): an agent runs only while it holds a bundle. Advance
 // first retries the payments the Settler refused before. Errors of these
-// steps wrap ErrSettlementPending or the Executor's error; the expiries
-// happened all the same.
+// steps wrap ErrSettlementPending or ErrStopFailed (see Aftermath); the
+// expiries happened all the same.
 func (s *Scheduler) Advance(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,7 +76,7 @@ func (s *Scheduler) stopDormant(ctx context.Context, steps []step) error {
 		}
 		stopped[agent] = true
 		if err := s.exec.Terminate(ctx, agent, ReasonExpired); err != nil {
-			errs = append(errs, fmt.Errorf("sched: stop %q at expiry: %w", agent, err))
+			errs = append(errs, fmt.Errorf("%w: %q at expiry: %w", ErrStopFailed, agent, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -129,3 +130,27 @@ func (s *Scheduler) Next() (at time.Time, ok bool) {
 	t, ok := s.timers.peek()
 	return t.at, ok
 }
+
+// Aftermath reports whether err, from Advance, Release or Report, only
+// tells of payments still pending or agents not stopped after the state
+// change itself happened: the caller may carry on, and Advance retries the
+// payments.
+func Aftermath(err error) bool {
+	switch e := err.(type) {
+	case nil:
+		return false
+	case interface{ Unwrap() []error }:
+		children := e.Unwrap()
+		if slices.ContainsFunc(children, isAftermathSentinel) {
+			return true
+		}
+		return len(children) > 0 && !slices.ContainsFunc(children, func(c error) bool { return !Aftermath(c) })
+	case interface{ Unwrap() error }:
+		return isAftermathSentinel(e.Unwrap()) || Aftermath(e.Unwrap())
+	}
+	return isAftermathSentinel(err)
+}
+
+// isAftermathSentinel reports whether err is one of the sentinels of an
+// aftermath.
+func isAftermathSentinel(err error) bool { return err == ErrSettlementPending || err == ErrStopFailed }

@@ -36,6 +36,9 @@ var (
 	// ErrSettlementPending reports that a bundle ended but the settler
 	// refused its payment; the scheduler retries it on Advance.
 	ErrSettlementPending = errors.New("sched: settlement pending")
+	// ErrStopFailed reports that the Executor failed to stop an agent
+	// whose last bundle expired; the expiry happened all the same.
+	ErrStopFailed = errors.New("sched: stop failed")
 )
 
 // DeniedError is the error of a request that Use refused. A service_denied

@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -236,5 +237,29 @@ func TestExpiryStopsOnlyDormantAgents(t *testing.T) {
 	}
 	if got := f.exec.Calls(); len(got) != 2 || got[1] != (terminateCall{"alice", ReasonExpired}) {
 		t.Errorf("at 20 s: calls %v, want alice stopped second", got)
+	}
+}
+
+func TestAftermath(t *testing.T) {
+	pending := fmt.Errorf("%w: bundle %q: %w", ErrSettlementPending, "b", errSettle)
+	stop := fmt.Errorf("%w: %q at expiry: %w", ErrStopFailed, "a", errExecutor)
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"pending", pending, true},
+		{"stop", stop, true},
+		{"both joined", errors.Join(pending, stop), true},
+		{"joined with nil", errors.Join(nil, pending), true},
+		{"wrapped", fmt.Errorf("market: %w", pending), true},
+		{"publish", errPublish, false},
+		{"pending and publish", errors.Join(pending, errPublish), false},
+		{"the cause alone", errSettle, false},
+	} {
+		if got := Aftermath(tt.err); got != tt.want {
+			t.Errorf("%s: Aftermath(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }
