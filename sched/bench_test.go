@@ -77,3 +77,107 @@ func BenchmarkUseBaseline(b *testing.B) {
 		}
 	}
 }
+
+// admitSizes are the numbers of booked bundles BenchmarkAdmit runs against.
+var admitSizes = []int{1000, 10_000, 100_000}
+
+// admitScheduler returns a scheduler holding n bundles of one minute, one
+// starting every 10 seconds from t0 (six overlap at any instant), and a
+// ten-minute probe in the middle of them that fits: the probe overlaps the
+// same number of bundles whatever n is, so checking it is the same unit of
+// work at every size. It also returns the booked bundles.
+func admitScheduler(b *testing.B, n int) (*Scheduler, bundle.Bundle, []bundle.Bundle) {
+	cat, err := bundle.NewCatalog(
+		bundle.Resource{Name: "cpu", Capacity: 100, Enforcement: bundle.OSLevel},
+		bundle.Resource{Name: "mem", Capacity: 4096, Enforcement: bundle.OSLevel},
+	)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clk := clock.NewMock()
+	clk.Set(t0)
+	s, err := New(cat, Options{Clock: clk})
+	if err != nil {
+		b.Fatal(err)
+	}
+	booked := make([]bundle.Bundle, n)
+	for i := range n {
+		booked[i] = bundle.Bundle{Quantities: bundle.Quantities{"cpu": int64(5 + i%5), "mem": int64(100 + i%7)},
+			Window: bundle.Window{Start: t0.Add(time.Duration(i) * 10 * time.Second), Duration: time.Minute}}
+		if err := s.Schedule(context.Background(), fmt.Sprintf("b%d", i), "a", "", booked[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	probe := bundle.Bundle{Quantities: bundle.Quantities{"cpu": 30, "mem": 300},
+		Window: bundle.Window{Start: t0.Add(time.Duration(n) * 5 * time.Second), Duration: 10 * time.Minute}}
+	return s, probe, booked
+}
+
+// BenchmarkAdmit measures one admission check (Check: validation and the
+// calendar's capacity check at every instant of the window) against 1000,
+// 10,000 and 100,000 booked bundles. The calendar's timelines are chunked,
+// so the cost grows with the logarithm of the number booked.
+func BenchmarkAdmit(b *testing.B) {
+	for _, n := range admitSizes {
+		b.Run(fmt.Sprintf("booked=%d", n), func(b *testing.B) {
+			s, probe, _ := admitScheduler(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Check(probe); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAdmitBaseline is the same admission decision made naively:
+// validating the probe, then, at the start of the probe and of every
+// booked bundle inside its window, summing the booked bundles that cover
+// that instant, scanning all of them.
+func BenchmarkAdmitBaseline(b *testing.B) {
+	for _, n := range admitSizes {
+		b.Run(fmt.Sprintf("booked=%d", n), func(b *testing.B) {
+			s, probe, booked := admitScheduler(b, n)
+			capacity := s.catalog.Capacity()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := probe.Validate(s.catalog); err != nil {
+					b.Fatal(err)
+				}
+				if !naiveFits(probe, booked, capacity) {
+					b.Fatal("the probe does not fit")
+				}
+			}
+		})
+	}
+}
+
+// naiveFits reports whether probe fits next to booked at every instant
+// where the booked quantity can change inside the probe's window.
+func naiveFits(probe bundle.Bundle, booked []bundle.Bundle, capacity bundle.Quantities) bool {
+	w := probe.Window
+	fits := func(t time.Time) bool {
+		for name, q := range probe.Quantities {
+			used := q
+			for _, bk := range booked {
+				if bk.Window.Contains(t) {
+					used += bk.Quantities[name]
+				}
+			}
+			if used > capacity[name] {
+				return false
+			}
+		}
+		return true
+	}
+	if !fits(w.Start) {
+		return false
+	}
+	for _, bk := range booked {
+		if w.Contains(bk.Window.Start) && !fits(bk.Window.Start) {
+			return false
+		}
+	}
+	return true
+}

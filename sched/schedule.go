@@ -75,6 +75,17 @@ func (s *Scheduler) schedule(ctx context.Context, id, agent, orderID string, b b
 	return nil
 }
 
+// Check reports whether Schedule would admit b now, without booking it:
+// nil, or the error Schedule would return for b under a fresh id.
+func (s *Scheduler) Check(b bundle.Bundle) error {
+	if err := s.validateBundle("check", "check", b); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admit("", b, s.clock.Now())
+}
+
 // validateBundle checks what Schedule can check without the scheduler's
 // state.
 func (s *Scheduler) validateBundle(id, agent string, b bundle.Bundle) error {

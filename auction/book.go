@@ -1,0 +1,144 @@
+package auction
+
+import "fmt"
+
+// DefaultMaxOrders is the number of orders a [Book] holds at most when
+// BookOptions.MaxOrders is zero.
+const DefaultMaxOrders = 1 << 20
+
+// maxBookOrders bounds BookOptions.MaxOrders, so that orders are indexed
+// by int32.
+const maxBookOrders = 1 << 30
+
+// BookOptions configures a [Book]. The zero value means the defaults.
+type BookOptions struct {
+	// MaxOrders is the most orders the book holds; zero means
+	// DefaultMaxOrders. When the book is full, an order that would rest is
+	// refused with ErrBookFull, and nothing changes; one that trades in
+	// full at once is still accepted.
+	MaxOrders int
+}
+
+// Book is a continuous double auction for one resource: a limit order book
+// matched by price-time priority. An incoming order trades against the
+// resting orders of the other side, best price first and, at a price, in
+// arrival order, always at the resting order's price; what is left of a
+// limit order rests if its time in force allows it. See [Book.Submit] for
+// the rules.
+//
+// The book allocates nothing per order once warm: orders live in a pool
+// indexed by int32 with a free list, each price level is an intrusive FIFO
+// of its orders, levels are pooled, and each side keeps its active prices in
+// a sorted slice with the best price last. Storage grows, and allocates,
+// only when the book holds more orders or price levels than ever before.
+//
+// A Book is not safe for concurrent use: the market that owns it is its
+// single writer. The book publishes nothing; it returns fills and removed
+// orders to its caller.
+type Book struct {
+	max        int
+	nodes      []node
+	free       int32
+	levels     []level
+	freeLevels []int32
+	bids, asks bookSide
+	index      bookIndex
+	expiry     expiryHeap
+	seq        uint64
+}
+
+// NewBook returns an empty book.
+func NewBook(opts BookOptions) (*Book, error) {
+	if opts.MaxOrders < 0 || opts.MaxOrders > maxBookOrders {
+		return nil, fmt.Errorf("%w: MaxOrders %d not in [0, %d]", ErrInvalidArgument, opts.MaxOrders, maxBookOrders)
+	}
+	if opts.MaxOrders == 0 {
+		opts.MaxOrders = DefaultMaxOrders
+	}
+	return &Book{
+		max:   opts.MaxOrders,
+		free:  none,
+		bids:  bookSide{sign: 1},
+		asks:  bookSide{sign: -1},
+		index: newBookIndex(),
+	}, nil
+}
+
+// Reset empties the book and restarts its arrival numbers, keeping its
+// storage for reuse.
+func (b *Book) Reset() {
+	clear(b.nodes)
+	b.nodes = b.nodes[:0]
+	b.free = none
+	b.levels = b.levels[:0]
+	b.freeLevels = b.freeLevels[:0]
+	b.bids.reset()
+	b.asks.reset()
+	b.index.reset()
+	b.expiry.items = b.expiry.items[:0]
+	b.seq = 0
+}
+
+// Len returns the number of orders resting in the book.
+func (b *Book) Len() int { return b.index.n }
+
+// Order returns the resting order id, with its remaining quantity and the
+// arrival number the book gave it, and whether it rests in the book.
+func (b *Book) Order(id string) (Order, bool) {
+	n := b.index.find(b.nodes, id)
+	if n == none {
+		return Order{}, false
+	}
+	return b.nodes[n].order, true
+}
+
+// BestBid returns the highest price a resting buy order bids, and false if
+// there is none. Resting AON orders count; see [AON].
+func (b *Book) BestBid() (int64, bool) { return b.bestPrice(&b.bids) }
+
+// BestAsk returns the lowest price a resting sell order asks, and false if
+// there is none. Resting AON orders count; see [AON].
+func (b *Book) BestAsk() (int64, bool) { return b.bestPrice(&b.asks) }
+
+func (b *Book) bestPrice(s *bookSide) (int64, bool) {
+	li, ok := s.best()
+	if !ok {
+		return 0, false
+	}
+	return b.levels[li].price, true
+}
+
+// Depth returns up to n price levels of side, best first.
+func (b *Book) Depth(side Side, n int) []Level { return b.DepthAppend(nil, side, n) }
+
+// DepthAppend is [Book.Depth] appending the levels to dst.
+func (b *Book) DepthAppend(dst []Level, side Side, n int) []Level {
+	s := b.side(side)
+	if s == nil {
+		return dst
+	}
+	for i := len(s.levels) - 1; i >= 0 && n > 0; i, n = i-1, n-1 {
+		lv := &b.levels[s.levels[i]]
+		dst = append(dst, Level{Price: lv.price, Qty: lv.qty, Orders: int(lv.count)})
+	}
+	return dst
+}
+
+// side returns the side orders of side s rest on, or nil.
+func (b *Book) side(s Side) *bookSide {
+	switch s {
+	case Buy:
+		return &b.bids
+	case Sell:
+		return &b.asks
+	}
+	return nil
+}
+
+// contra returns the side an order of side s trades against.
+func (b *Book) contra(s Side) *bookSide {
+	if s == Buy {
+		return &b.asks
+	}
+	return &b.bids
+}

@@ -1,0 +1,16 @@
+package auction
+
+import "errors"
+
+// Sentinel errors returned by a [Book]. Test for them with errors.Is.
+var (
+	// ErrUnknownOrder reports a cancel or replace of an order id that is not
+	// resting in the book.
+	ErrUnknownOrder = errors.New("auction: unknown order")
+	// ErrDuplicateOrder reports a submitted order whose id is already
+	// resting in the book.
+	ErrDuplicateOrder = errors.New("auction: duplicate order")
+	// ErrBookFull reports an order that would rest in a book that already
+	// holds its maximum number of orders.
+	ErrBookFull = errors.New("auction: book full")
+)
