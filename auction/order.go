@@ -53,8 +53,8 @@ type Order struct {
 }
 
 // MaxTicks bounds prices and quantities in ticks and lots, so that a price
-// times a quantity, and a sum of such products over a million orders, fits
-// an int64 without overflow.
+// times a quantity fits an int64 with room to spare; the mechanisms state
+// their own bounds on sums (see Call).
 const MaxTicks = 1 << 31
 
 // Validate checks that o is a well-formed order.
