@@ -12,9 +12,11 @@ var (
 	// ErrInvalidRule reports reserve rule options that do not parse or are
 	// out of range.
 	ErrInvalidRule = errors.New("auction: invalid rule")
-	// ErrInvalidArgument reports an argument of a reserve rule out of range:
-	// a price that is not positive or not on the scale, a utilisation outside
-	// [0, 1], or a scale out of range.
+	// ErrInvalidArgument reports an argument out of range: for a reserve
+	// rule, a price that is not positive or not on the scale, a utilisation
+	// outside [0, 1] or a scale out of range; a KDA's k outside [0, 1]; an
+	// SBBA without randomness or with a draw out of range; a grid unit that
+	// is not positive.
 	ErrInvalidArgument = errors.New("auction: invalid argument")
 	// ErrInvalidResult reports a clearing result that breaks the contract
 	// every Mechanism honours; see Verify.
