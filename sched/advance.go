@@ -40,6 +40,9 @@ func (s *Scheduler) Advance(ctx context.Context) error {
 
 // advance processes the timers due at now.
 func (s *Scheduler) advance(ctx context.Context, now time.Time) error {
+	if err := s.flush(ctx, now); err != nil {
+		return err
+	}
 	due := s.timers.popDue(now)
 	steps, batch := s.planAdvance(due, now)
 	if err := batch.Publish(ctx, s.pub); err != nil {

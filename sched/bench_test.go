@@ -15,19 +15,33 @@ import (
 // benchBudget is a token budget no benchmark run exhausts.
 const benchBudget = 1 << 60
 
-// BenchmarkUse measures one successful Use of one token, with its
-// usage_recorded event stamped and published to events.Discard, for an agent
-// holding 1 or 8 active bundles.
+// BenchmarkUse measures one successful Use of one token for an agent
+// holding 1 or 8 active bundles: with its usage_recorded event stamped and
+// published to events.Discard on every call (usage=each), and with usage
+// coalesced by Options.UsageBatch 1024 (usage=batched, the fast path: one
+// publish per 1024 calls).
 func BenchmarkUse(b *testing.B) {
 	for _, bundles := range []int{1, 8} {
-		b.Run(fmt.Sprintf("bundles=%d", bundles), func(b *testing.B) {
+		for _, batch := range []int{1, 1024} {
+			mode := map[int]string{1: "each", 1024: "batched"}[batch]
+			b.Run(fmt.Sprintf("bundles=%d/usage=%s", bundles, mode), func(b *testing.B) {
+				benchUse(b, bundles, batch)
+			})
+		}
+	}
+}
+
+// benchUse runs BenchmarkUse for one configuration.
+func benchUse(b *testing.B, bundles, batch int) {
+	{
+		{
 			cat, err := bundle.NewCatalog(bundle.Resource{Name: "tokens", Capacity: benchBudget, Enforcement: bundle.ServiceLevel})
 			if err != nil {
 				b.Fatal(err)
 			}
 			clk := clock.NewMock()
 			clk.Set(t0)
-			s, err := New(cat, Options{Clock: clk, Publisher: events.Discard})
+			s, err := New(cat, Options{Clock: clk, Publisher: events.Discard, UsageBatch: batch})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -45,7 +59,7 @@ func BenchmarkUse(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-		})
+		}
 	}
 }
 

@@ -17,6 +17,8 @@ type entry struct {
 	state   State
 	used    bundle.Quantities // consumed service-level quantities
 	lease   *Lease            // how the bundle is paid for, if it is
+	// unpublished is the part of used not yet on the stream (UsageBatch).
+	unpublished bundle.Quantities
 }
 
 // left returns the quantity of resource the bundle has not consumed.

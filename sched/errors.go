@@ -36,6 +36,10 @@ var (
 	// ErrSettlementPending reports that a bundle ended but the settler
 	// refused its payment; the scheduler retries it on Advance.
 	ErrSettlementPending = errors.New("sched: settlement pending")
+	// ErrUsageUnpublished reports, under Options.UsageBatch, a Use that
+	// consumed what it asked for but whose usage could not be published
+	// yet: it stays pending and goes out with the next publish.
+	ErrUsageUnpublished = errors.New("sched: usage not yet published")
 	// ErrStopFailed reports that the Executor failed to stop an agent
 	// whose last bundle expired; the expiry happened all the same.
 	ErrStopFailed = errors.New("sched: stop failed")

@@ -29,10 +29,22 @@ type Options struct {
 	// Settler pays for bundles scheduled with a Lease (ScheduleLeased); it
 	// is required to schedule one.
 	Settler Settler
+	// UsageBatch is how many successful Uses are metered before their
+	// usage_recorded events are published, coalesced per bundle and
+	// resource. 0 or 1 publishes one with every Use: a Use returns once its
+	// usage is on the stream. A larger batch makes Use cheaper (no publish
+	// on most calls) at a price: the usage of up to UsageBatch calls is only
+	// in memory until it is published, by the call that fills the batch, by
+	// Flush, or before any other event of the scheduler, so a crash can
+	// lose it. Enforcement is exact either way.
+	UsageBatch int
 }
 
 // withDefaults validates o and returns it with its zero fields set.
 func (o Options) withDefaults() (Options, error) {
+	if o.UsageBatch < 0 {
+		return o, fmt.Errorf("%w: UsageBatch %d is negative", ErrInvalidOptions, o.UsageBatch)
+	}
 	if o.MaxBundles < 0 {
 		return o, fmt.Errorf("%w: MaxBundles %d is negative", ErrInvalidOptions, o.MaxBundles)
 	}

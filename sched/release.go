@@ -24,6 +24,9 @@ func (s *Scheduler) Release(ctx context.Context, id string) (unused, total int64
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
+	if err := s.flush(ctx, now); err != nil {
+		return 0, 0, err
+	}
 	e, ok := s.entries[id]
 	if !ok {
 		return 0, 0, fmt.Errorf("%w: %q", ErrUnknownBundle, id)

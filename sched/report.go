@@ -45,6 +45,9 @@ func (s *Scheduler) Report(ctx context.Context, agent, resource string, level in
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
+	if err := s.flush(ctx, now); err != nil {
+		return err
+	}
 	current := s.current(nil, agent, now)
 	var envelope int64
 	for _, e := range current {

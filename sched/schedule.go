@@ -47,6 +47,9 @@ func (s *Scheduler) schedule(ctx context.Context, id, agent, orderID string, b b
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
+	if err := s.flush(ctx, now); err != nil {
+		return err
+	}
 	if err := s.admit(id, b, now); err != nil {
 		return err
 	}

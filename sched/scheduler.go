@@ -31,6 +31,7 @@ type Scheduler struct {
 	tails     map[string]struct{} // bookings ended early, pruned by Advance
 	finished  []*entry            // remembered finished bundles, oldest first
 	unsettled []settlement        // payments the settler refused, retried by Advance
+	meter     meter               // usage consumed, not yet published
 }
 
 // New returns a scheduler booking bundles against catalog's capacity.
@@ -48,6 +49,7 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		pub:     opts.Publisher,
 		exec:    opts.Executor,
 		settler: opts.Settler,
+		meter:   meter{batch: max(opts.UsageBatch, 1)},
 		max:     opts.MaxBundles,
 		seq:     events.NewSequencer(events.SourceScheduler, opts.Correlation, 0),
 		cal:     bundle.NewCalendar(catalog),

@@ -50,6 +50,9 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 	}
 	var drawBuf [8]draw
 	draws := plan(drawBuf[:0], holders, resource, qty)
+	if s.meter.batch > 1 {
+		return s.meterDraws(ctx, now, draws, resource)
+	}
 	batch := s.seq.Batch(now)
 	for _, d := range draws {
 		batch.Add(agent, events.UsageRecorded{BundleID: d.e.id, AgentID: agent, Resource: resource,
@@ -60,6 +63,22 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 	}
 	for _, d := range draws {
 		d.e.used[resource] += d.qty
+	}
+	return nil
+}
+
+// meterDraws consumes draws at once and publishes their usage only when the
+// meter's batch is full.
+func (s *Scheduler) meterDraws(ctx context.Context, now time.Time, draws []draw, resource string) error {
+	for _, d := range draws {
+		d.e.used[resource] += d.qty
+		s.meter.add(d.e, resource, d.qty)
+	}
+	if !s.meter.full() {
+		return nil
+	}
+	if err := s.flush(ctx, now); err != nil {
+		return fmt.Errorf("%w: %w", ErrUsageUnpublished, err)
 	}
 	return nil
 }
@@ -88,6 +107,9 @@ func plan(buf []draw, holders []*entry, resource string, qty int64) []draw {
 
 // deny publishes service_denied for d and returns d.
 func (s *Scheduler) deny(ctx context.Context, now time.Time, d *DeniedError) error {
+	if err := s.flush(ctx, now); err != nil {
+		return errors.Join(d, err)
+	}
 	batch := s.seq.Batch(now)
 	batch.Add(d.Agent, events.ServiceDenied{AgentID: d.Agent, Resource: d.Resource,
 		Requested: d.Requested, Available: d.Available, Reason: d.Reason})
