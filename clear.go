@@ -21,6 +21,10 @@ var ErrMechanism = errors.New("scarcity: mechanism broke its contract")
 // utilisationPlaces is the number of decimal places of reported utilisation.
 const utilisationPlaces = 4
 
+// EfficiencyPlaces is the number of decimal places of market_cleared's
+// efficiency, the round's welfare over its optimal welfare, rounded down.
+const EfficiencyPlaces = 4
+
 // Clear runs one clearing round now, whatever the clearing schedule: the
 // mechanism clears the book against the capacity left, each winner's hold
 // is captured and its bundle scheduled, each loser's hold is released, and
@@ -155,6 +159,7 @@ func (m *Market) summary(bids int, res auction.Result, util map[string]*apd.Deci
 		Utilisation: make(map[string]events.Decimal), Revenue: decimalOrEmpty(res.Revenue),
 		Surplus: decimalOrEmpty(res.Surplus),
 	}
+	mc.Welfare, mc.OptimalWelfare, mc.Efficiency = welfareSummary(res)
 	for _, name := range m.catalog.Names() {
 		if p := res.Prices[name]; p != nil {
 			mc.Prices[name] = events.DecimalOf(p)
@@ -190,6 +195,37 @@ func (m *Market) moveReserve(util map[string]*apd.Decimal) error {
 		m.reserve[name] = next
 	}
 	return nil
+}
+
+// welfareSummary returns the round's welfare, optimal welfare and
+// efficiency, each empty where the mechanism did not compute it. Efficiency
+// is welfare / optimal rounded down to EfficiencyPlaces, exactly, and 1 when
+// both are zero.
+func welfareSummary(res auction.Result) (welfare, optimal, efficiency events.Decimal) {
+	if res.Welfare == nil {
+		return "", "", ""
+	}
+	welfare = events.DecimalOf(res.Welfare)
+	if res.OptimalWelfare == nil {
+		return welfare, "", ""
+	}
+	optimal = events.DecimalOf(res.OptimalWelfare)
+	if res.OptimalWelfare.IsZero() {
+		if res.Welfare.IsZero() {
+			return welfare, optimal, "1"
+		}
+		return welfare, optimal, ""
+	}
+	ctx := apd.BaseContext.WithPrecision(uint32(max(34, res.Welfare.NumDigits()+EfficiencyPlaces+2)))
+	ctx.Rounding = apd.RoundDown
+	e := new(apd.Decimal)
+	if _, err := ctx.Quo(e, res.Welfare, res.OptimalWelfare); err != nil {
+		return welfare, optimal, ""
+	}
+	if _, err := ctx.Quantize(e, e, -EfficiencyPlaces); err != nil {
+		return welfare, optimal, ""
+	}
+	return welfare, optimal, events.DecimalOf(e)
 }
 
 func decimalOrEmpty(d *apd.Decimal) events.Decimal {

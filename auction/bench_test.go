@@ -114,3 +114,99 @@ func admitByCounters(bids []auction.Bid, capacity bundle.Quantities) int {
 	}
 	return won
 }
+
+// bundleBids is the number of bids of BenchmarkBundleGreedy.
+const bundleBids = 100_000
+
+// bundleRound returns a round of n bids over four resources (cpu, memory,
+// tokens, spend), each for cpu and a random subset of the others, for one
+// to ten minutes, starting when cleared or, if spread, a quarter of them
+// at a whole second within the first minute. Demand is about twice the
+// capacity.
+func bundleRound(tb testing.TB, n int, spread bool) auction.Round {
+	tb.Helper()
+	names := []string{"cpu", "memory", "spend", "tokens"}
+	rs := make([]bundle.Resource, len(names))
+	for i, name := range names {
+		rs[i] = bundle.Resource{Name: name, Capacity: int64(n) * int64(10*(i+1))}
+	}
+	cat, err := bundle.NewCatalog(rs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	bids := make([]auction.Bid, n)
+	for i := range bids {
+		q := bundle.Quantities{}
+		for j, name := range names {
+			if j == 0 || rng.IntN(2) == 0 {
+				q[name] = 1 + rng.Int64N(int64(40*(j+1)))
+			}
+		}
+		w := bundle.Window{Duration: time.Duration(1+rng.IntN(10)) * time.Minute}
+		if spread && rng.IntN(4) == 0 {
+			w.Start = t0.Add(time.Duration(rng.IntN(60)) * time.Second)
+		}
+		bids[i] = auction.Bid{
+			ID: fmt.Sprintf("b%06d", i), Agent: fmt.Sprintf("a%d", i%101), Seq: uint64(i),
+			Bundle: bundle.Bundle{Quantities: q, Window: w},
+			Limit:  apd.New(1_000_000+rng.Int64N(99_000_000), -4), // 100 to 10,000 credits
+		}
+	}
+	return auction.Round{
+		Number: 1, At: t0, Bids: bids, Calendar: bundle.NewCalendar(cat),
+		Reserve: bundle.Prices{"cpu": apd.New(1, -3), "memory": apd.New(1, -4), "spend": apd.New(2, -4), "tokens": apd.New(1, -5)},
+		Scale:   6,
+	}
+}
+
+// BenchmarkBundleGreedy clears one round of 100,000 bundle bids over four
+// resources with the default Greedy, bids starting when cleared; the
+// spread round has many more distinct instants, which the calendar pays
+// for on every booking.
+func BenchmarkBundleGreedy(b *testing.B) {
+	for _, spread := range []bool{false, true} {
+		for _, g := range []auction.Greedy{{}, {Order: auction.ByDensity, Payment: auction.PayCriticalValue}} {
+			b.Run(fmt.Sprintf("mechanism=%s/spread=%t", g.Name(), spread), func(b *testing.B) {
+				benchmarkBundleGreedy(b, g, bundleRound(b, bundleBids, spread))
+			})
+		}
+	}
+}
+
+func benchmarkBundleGreedy(b *testing.B, g auction.Greedy, r auction.Round) {
+	empty := r.Calendar
+	check := r
+	check.Calendar = empty.Clone()
+	res := clear(b, check)
+	if len(res.Allocations) == 0 || len(res.Rejections) == 0 {
+		b.Fatalf("%d winners, %d losers: no contention", len(res.Allocations), len(res.Rejections))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Calendar = empty.Clone()
+		if _, err := g.Clear(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBundleGreedyBaseline sorts the same 100,000 bids by limit, the
+// floor under any greedy clearing of them.
+func BenchmarkBundleGreedyBaseline(b *testing.B) {
+	r := bundleRound(b, bundleBids, false)
+	order := make([]auction.Bid, len(r.Bids))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(order, r.Bids)
+		slices.SortFunc(order, func(x, y auction.Bid) int {
+			if c := y.Limit.Cmp(x.Limit); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(x.Seq, y.Seq); c != 0 {
+				return c
+			}
+			return strings.Compare(x.ID, y.ID)
+		})
+	}
+}

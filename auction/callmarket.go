@@ -80,8 +80,9 @@ func (m CallMarket) Clear(r Round) (Result, error) {
 	}
 	rejections := make([]*Rejection, len(r.Bids))
 	byResource := make(map[string][]candidate)
+	resources := resourceIndex(r.Calendar.Catalog())
 	for i, b := range r.Bids {
-		c, rej := screenCall(r, i, b)
+		c, rej := screenCall(r, i, b, resources)
 		if rej != nil {
 			rejections[i] = rej
 			continue
@@ -113,18 +114,18 @@ func (m CallMarket) settle(r Round, prices bundle.Prices, winners []candidate, r
 			return Result{}, fmt.Errorf("auction: booking bid %q: %w", w.bid.ID, err)
 		}
 	}
-	res := Result{Round: r.Number, Mechanism: m.Name(), Prices: prices, Welfare: new(apd.Decimal)}
-	if err := settle(&res, r, winners); err != nil {
-		return Result{}, err
-	}
-	for _, w := range winners {
-		var gain apd.Decimal
-		if err := chain(
-			op(exact.Sub, &gain, w.bid.Limit, w.reserve),
-			op(exact.Add, res.Welfare, res.Welfare, &gain),
-		); err != nil {
-			return Result{}, err
+	res := Result{Round: r.Number, Mechanism: m.Name(), Prices: prices}
+	won := make([]*candidate, len(winners))
+	payments := make([]*apd.Decimal, len(winners))
+	for i := range winners {
+		pay, err := bundle.Cost(exact, winners[i].bundle, prices)
+		if err != nil {
+			return Result{}, fmt.Errorf("auction: payment of bid %q: %w", winners[i].bid.ID, err)
 		}
+		won[i], payments[i] = &winners[i], pay
+	}
+	if err := settle(&res, r, won, payments); err != nil {
+		return Result{}, err
 	}
 	for _, rej := range rejections {
 		if rej != nil {
@@ -136,8 +137,9 @@ func (m CallMarket) settle(r Round, prices bundle.Prices, winners []candidate, r
 
 // screenCall screens b as Greedy does, then rejects a bundle of more than
 // one resource or of more than MaxTicks units.
-func screenCall(r Round, index int, b Bid) (candidate, *Rejection) {
-	c, rej := screen(r, index, b)
+func screenCall(r Round, index int, b Bid, resources map[string]int) (candidate, *Rejection) {
+	reserveCost := func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact, b, r.Reserve) }
+	c, rej := screen(r, index, b, reserveCost)
 	if rej != nil {
 		return c, rej
 	}
@@ -152,14 +154,33 @@ func screenCall(r Round, index int, b Bid) (candidate, *Rejection) {
 			return reject(fmt.Sprintf("%q quantity %d is more than %d lots", name, q, int64(MaxTicks)))
 		}
 	}
+	c.need = needsOf(nil, c.bundle.Quantities, resources)
 	return c, nil
+}
+
+// resourceIndex maps the catalog's resource names to their positions in
+// name order, as a candidate's needs count them.
+func resourceIndex(cat *bundle.Catalog) map[string]int {
+	names := cat.Names()
+	index := make(map[string]int, len(names))
+	for i, name := range names {
+		index[name] = i
+	}
+	return index
+}
+
+// outbidBid is the rejection of the candidate at index of the round's
+// bids.
+type outbidBid struct {
+	index     int
+	rejection *Rejection
 }
 
 // cleared is the outcome of one resource's call.
 type cleared struct {
 	price   *apd.Decimal
 	winners []candidate
-	outbid  []loser
+	outbid  []outbidBid
 }
 
 // clearResource runs the call market of the resource called name over its
@@ -196,7 +217,7 @@ func clearResource(r Round, rule CallRule, name string, cs []candidate) (cleared
 	}
 	for i, c := range cs {
 		if filled[i] < orders[i].Qty {
-			out.outbid = append(out.outbid, loser{c, &Rejection{
+			out.outbid = append(out.outbid, outbidBid{c.index, &Rejection{
 				Bid: c.bid.clone(), Reason: events.ReasonOutbid,
 				Detail: fmt.Sprintf("%s traded %d of %d units of %q at %s per unit-second",
 					rule.Name(), filled[i], orders[i].Qty, name, out.price.Text('f')),

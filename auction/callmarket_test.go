@@ -184,7 +184,7 @@ func (m *market) checkCallMarket(t *rapid.T, r auction.Round, res auction.Result
 
 func TestCallMarketProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m := newMarket(t)
+		m := newMarket(t, auction.Greedy{})
 		t.Repeat(map[string]func(*rapid.T){
 			"clear":   m.clearCall,
 			"advance": m.advance,

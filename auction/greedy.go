@@ -1,20 +1,25 @@
 package auction
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
+	"math/bits"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// Greedy clears a round by admitting bids greedily by limit, and charges
-// every winner at uniform per-resource prices that are a common multiple λ
-// of the reserve prices. Its zero value is ready to use.
+// ErrInvalidMechanism reports a mechanism configured with a value out of
+// range, such as an unknown Greedy Order or Payment.
+var ErrInvalidMechanism = errors.New("auction: invalid mechanism")
+
+// Greedy clears a round by admitting bids greedily, by limit (ByValue, the
+// default) or by value density (ByDensity), and charges every winner by its
+// Payment rule: at uniform per-resource prices (PayUniformPrice, the
+// default), its limit (PayAsBid), or its critical value (PayCriticalValue).
+// Its zero value is ready to use and is the greedy-by-limit, uniform-price
+// mechanism described below.
 //
 // The algorithm, for a round r:
 //
@@ -28,64 +33,95 @@ import (
 //     the resource's capacity, so that it could never fit; and
 //     [events.ReasonBelowReserve] if its limit is below its reserve cost
 //     R = [bundle.Cost] of its bundle at r.Reserve.
-//  2. Take the remaining candidates by limit descending, then Seq
-//     ascending, then ID ascending. Book each into r.Calendar under its bid
-//     ID if it fits the capacity left at every instant of its window: it
-//     wins. Otherwise it is rejected with [events.ReasonOutbid].
+//  2. Take the remaining candidates in the Order: by limit descending (or
+//     density descending), then Seq ascending, then ID ascending. Book each
+//     into r.Calendar under its bid ID if it fits the capacity left at
+//     every instant of its window: it wins. Otherwise it is rejected with
+//     [events.ReasonOutbid].
 //  3. Set λ = max(1, min(lowest Limit/R of the winners, highest Limit/R of
 //     the outbid bids)), or λ = 1 if no bid was outbid; ratios are compared
 //     exactly. The clearing price of resource x is λ × Reserve_x rounded
 //     down to r.Scale places, computed exactly as Limit_m × Reserve_x / R_m
 //     for the bid m that sets λ (or Reserve_x when λ = 1). Every resource of
-//     the catalog gets a price, traded or not.
-//  4. Each winner pays the cost of its bundle at the clearing prices, which
-//     is exact: prices have r.Scale places, quantities and seconds are
-//     integers. Since λ is at most every winner's Limit/R, no winner pays
-//     more than its limit; since λ >= 1 and reserve prices have at most
-//     r.Scale places, every winner pays at least its reserve cost.
+//     the catalog gets a price, traded or not; under PayAsBid and
+//     PayCriticalValue it is the round's indicative price, not what winners
+//     pay.
+//  4. Each winner pays, by the Payment rule (see [PaymentRule]): the cost
+//     of its bundle at the clearing prices; its limit, rounded down to
+//     r.Scale places; or its critical value, rounded down to r.Scale places.
+//     Every payment is at most the winner's limit and at least its reserve
+//     cost R, which has at most r.Scale places.
 //  5. Report the volume per resource, the utilisation per resource at r.At
 //     after booking (rounded down to [UtilisationPlaces]), the revenue (the
-//     sum of the payments) and the surplus (the sum of limit less payment).
+//     sum of the payments), the surplus (the sum of limit less payment),
+//     the welfare (the sum of limit less R) and, when at most
+//     [MaxOptimalWelfareBids] bids pass screening, the optimal welfare
+//     (see [Result]).
 //
 // Allocations are reported in clearing order (step 2), rejections in bid
 // order.
-type Greedy struct{}
+type Greedy struct {
+	// Order is the greedy rule; the zero value is ByValue.
+	Order Priority
+	// Payment is the payment rule; the zero value is PayUniformPrice.
+	Payment PaymentRule
+}
 
 var _ Mechanism = Greedy{}
 
-// Name returns "greedy".
-func (Greedy) Name() string { return "greedy" }
+// Name returns "greedy" for the zero value, else "greedy/" followed by
+// the Order and the Payment rule, such as "greedy/density/critical-value".
+func (g Greedy) Name() string {
+	if g == (Greedy{}) {
+		return "greedy"
+	}
+	return "greedy/" + g.Order.String() + "/" + g.Payment.String()
+}
+
+// Validate reports whether g's Order and Payment are known. Errors wrap
+// ErrInvalidMechanism.
+func (g Greedy) Validate() error {
+	if g.Order != ByValue && g.Order != ByDensity {
+		return fmt.Errorf("%w: greedy order %v", ErrInvalidMechanism, g.Order)
+	}
+	if g.Payment < PayUniformPrice || g.Payment > PayCriticalValue {
+		return fmt.Errorf("%w: greedy payment %v", ErrInvalidMechanism, g.Payment)
+	}
+	return nil
+}
 
 // Clear clears r as the type's documentation describes, booking the winners
 // into r.Calendar. It returns an error wrapping ErrInvalidRound, and books
-// nothing, if r is malformed.
+// nothing, if r is malformed, and one wrapping ErrInvalidMechanism if g is.
 func (g Greedy) Clear(r Round) (Result, error) {
+	if err := g.Validate(); err != nil {
+		return Result{}, err
+	}
 	if err := r.Validate(); err != nil {
 		return Result{}, err
 	}
-	rejections := make([]*Rejection, len(r.Bids))
-	candidates := make([]candidate, 0, len(r.Bids))
-	for i, b := range r.Bids {
-		c, rej := screen(r, i, b)
-		if rej != nil {
-			rejections[i] = rej
-			continue
-		}
-		candidates = append(candidates, c)
+	rejections, cs := screenAll(r)
+	occ := newOccupancy(r.Calendar, cs)
+	k := newRanking(g.Order, cs, occ.capacity)
+	order := k.order(cs)
+	var optimal *apd.Decimal
+	if len(cs) <= MaxOptimalWelfareBids {
+		optimal = optimalWelfare(occ, cs)
 	}
-	winners, outbid, err := admit(r.Calendar, candidates)
+	winners, outbid, err := g.admit(r, occ, order, rejections)
 	if err != nil {
 		return Result{}, err
 	}
-	for _, o := range outbid {
-		rejections[o.index] = o.rejection
-	}
-	prices, err := clearingPrices(r, winners, outbid)
+	prices, err := clearingPrices(r, k, winners, outbid)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Round: r.Number, Mechanism: g.Name(), Prices: prices}
-	if err := settle(&res, r, winners); err != nil {
+	payments, err := g.payments(r, k, order, winners, prices)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Round: r.Number, Mechanism: g.Name(), Prices: prices, OptimalWelfare: optimal}
+	if err := settle(&res, r, winners, payments); err != nil {
 		return Result{}, err
 	}
 	for _, rej := range rejections {
@@ -96,52 +132,40 @@ func (g Greedy) Clear(r Round) (Result, error) {
 	return res, nil
 }
 
-// loser is a candidate that did not fit.
-type loser struct {
-	candidate
-	rejection *Rejection
-}
-
-// admit books the candidates into cal in clearing order and returns the
-// winners in that order and the outbid candidates.
-func admit(cal *bundle.Calendar, cs []candidate) (winners []candidate, outbid []loser, err error) {
-	slices.SortFunc(cs, clearingOrder)
-	occ := newOccupancy(cal)
-	for _, c := range cs {
-		err := occ.shortfall(c.bundle)
-		if err == nil {
-			err = cal.Book(c.bid.ID, c.bundle)
+// admit books the candidates into r.Calendar in clearing order, records
+// the rejection of each that does not fit, and returns the winners in that
+// order and the outbid candidates.
+func (g Greedy) admit(r Round, occ *occupancy, order []*candidate, rejections []*Rejection) (winners, outbid []*candidate, err error) {
+	names := r.Calendar.Catalog().Names()
+	var blocks []blockingOf
+	for pos, c := range order {
+		c.pos = pos
+		if !occ.fits(c) {
+			rejections[c.index] = &Rejection{
+				Bid: c.bid.clone(), Reason: events.ReasonOutbid, Detail: occ.shortfall(c, names).Error(),
+			}
+			if g.Payment == PayCriticalValue {
+				from := len(blocks)
+				blocks = occ.blockings(c, blocks)
+				c.blocks = blocks[from:len(blocks):len(blocks)]
+			}
+			outbid = append(outbid, c)
+			continue
 		}
-		switch {
-		case err == nil:
-			occ.booked(c.bundle)
-			winners = append(winners, c)
-		case errors.Is(err, bundle.ErrExceedsCapacity):
-			outbid = append(outbid, loser{c, &Rejection{
-				Bid: c.bid.clone(), Reason: events.ReasonOutbid, Detail: err.Error(),
-			}})
-		default:
+		if err := r.Calendar.Book(c.bid.ID, c.bundle); err != nil {
 			return nil, nil, fmt.Errorf("auction: booking bid %q: %w", c.bid.ID, err)
 		}
+		occ.add(c, 1)
+		c.won = true
+		winners = append(winners, c)
 	}
 	return winners, outbid, nil
 }
 
-// clearingOrder sorts by limit descending, then Seq, then ID ascending.
-func clearingOrder(a, b candidate) int {
-	if c := b.bid.Limit.Cmp(a.bid.Limit); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.bid.Seq, b.bid.Seq); c != 0 {
-		return c
-	}
-	return strings.Compare(a.bid.ID, b.bid.ID)
-}
-
 // clearingPrices returns λ × Reserve_x rounded down to r.Scale places for
 // every resource x of the catalog.
-func clearingPrices(r Round, winners []candidate, outbid []loser) (bundle.Prices, error) {
-	m, err := priceSetter(winners, outbid)
+func clearingPrices(r Round, k *ranking, winners, outbid []*candidate) (bundle.Prices, error) {
+	m, err := priceSetter(newRatios(k, winners, outbid), winners, outbid)
 	if err != nil {
 		return nil, err
 	}
@@ -167,33 +191,65 @@ func clearingPrices(r Round, winners []candidate, outbid []loser) (bundle.Prices
 
 // priceSetter returns the candidate m whose Limit/R is λ, or nil when λ is
 // 1: no bid was outbid, or the ratio chosen is at most 1.
-func priceSetter(winners []candidate, outbid []loser) (*candidate, error) {
+func priceSetter(less ratioOrder, winners, outbid []*candidate) (*candidate, error) {
 	if len(outbid) == 0 {
 		return nil, nil
 	}
-	m := &outbid[0].candidate
-	for i := range outbid[1:] {
-		less, err := ratioLess(m, &outbid[i+1].candidate)
+	m := outbid[0]
+	for _, c := range outbid[1:] {
+		less, err := less(m, c)
 		if err != nil {
 			return nil, err
 		}
 		if less {
-			m = &outbid[i+1].candidate
+			m = c
 		}
 	}
-	for i := range winners {
-		less, err := ratioLess(&winners[i], m)
+	for _, c := range winners {
+		less, err := less(c, m)
 		if err != nil {
 			return nil, err
 		}
 		if less {
-			m = &winners[i]
+			m = c
 		}
 	}
 	if m.bid.Limit.Cmp(m.reserve) <= 0 {
 		return nil, nil
 	}
 	return m, nil
+}
+
+// ratioOrder reports whether a.Limit/a.R < b.Limit/b.R.
+type ratioOrder func(a, b *candidate) (bool, error)
+
+// newRatios returns the exact comparison of Limit/R ratios: on integers
+// where every limit and reserve cost of winners and outbid fits 64 bits,
+// else ratioLess.
+func newRatios(k *ranking, winners, outbid []*candidate) ratioOrder {
+	if !k.small || len(outbid) == 0 {
+		return ratioLess
+	}
+	var exp int32
+	for _, set := range [][]*candidate{winners, outbid} {
+		for _, c := range set {
+			exp = min(exp, c.reserve.Exponent)
+		}
+	}
+	for _, set := range [][]*candidate{winners, outbid} {
+		for _, c := range set {
+			u, ok := decimalUnits(c.reserve, exp)
+			if !ok {
+				return ratioLess
+			}
+			c.reserveUnits = u
+		}
+	}
+	return func(a, b *candidate) (bool, error) {
+		xh, xl := bits.Mul64(a.rank.units, b.reserveUnits)
+		yh, yl := bits.Mul64(b.rank.units, a.reserveUnits)
+		return xh < yh || (xh == yh && xl < yl), nil
+	}
 }
 
 // ratioLess reports whether a.Limit/a.R < b.Limit/b.R, exactly.
@@ -208,32 +264,35 @@ func ratioLess(a, b *candidate) (bool, error) {
 	return x.Cmp(&y) < 0, nil
 }
 
-// settle fills res with the winners' allocations and payments at
-// res.Prices, and the round's volume, utilisation, revenue and surplus.
-func settle(res *Result, r Round, winners []candidate) error {
-	cat := r.Calendar.Catalog()
+// settle fills res with the winners' allocations and payments, and the
+// round's volume, utilisation, revenue, surplus and welfare.
+func settle(res *Result, r Round, winners []*candidate, payments []*apd.Decimal) error {
+	names := r.Calendar.Catalog().Names()
 	res.Volume = make(bundle.Quantities)
-	for _, name := range cat.Names() {
+	for _, name := range names {
 		res.Volume[name] = 0
 	}
-	res.Revenue, res.Surplus = new(apd.Decimal), new(apd.Decimal)
-	for _, w := range winners {
-		pay, err := bundle.Cost(exact, w.bundle, res.Prices)
-		if err != nil {
-			return fmt.Errorf("auction: payment of bid %q: %w", w.bid.ID, err)
-		}
-		var surplus apd.Decimal
+	res.Revenue, res.Surplus, res.Welfare = new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
+	res.Allocations = make([]Allocation, 0, len(winners))
+	var surplus, value apd.Decimal
+	for i, w := range winners {
+		pay := payments[i]
 		if err := chain(
 			op(exact.Add, res.Revenue, res.Revenue, pay),
 			op(exact.Sub, &surplus, w.bid.Limit, pay),
 			op(exact.Add, res.Surplus, res.Surplus, &surplus),
+			op(exact.Sub, &value, w.bid.Limit, w.reserve),
+			op(exact.Add, res.Welfare, res.Welfare, &value),
 		); err != nil {
 			return err
 		}
-		for name, q := range w.bundle.Quantities {
-			res.Volume[name] += q
+		for _, q := range w.need {
+			res.Volume[names[q.res]] += q.n
 		}
-		res.Allocations = append(res.Allocations, Allocation{Bid: w.bid.clone(), Bundle: w.bundle, Payment: pay})
+		bid := w.bid.clone()
+		b := w.bundle
+		b.Quantities = bid.Bundle.Quantities // the result's own copy, shared within the allocation
+		res.Allocations = append(res.Allocations, Allocation{Bid: bid, Bundle: b, Payment: pay})
 	}
 	util, err := utilisation(r)
 	res.Utilisation = util

@@ -31,9 +31,10 @@ type market struct {
 	reserve bundle.Prices
 	scale   int32
 	round   uint64
+	g       auction.Greedy
 }
 
-func newMarket(t *rapid.T) *market {
+func newMarket(t *rapid.T, g auction.Greedy) *market {
 	var rs []bundle.Resource
 	for i := range rapid.IntRange(1, 4).Draw(t, "resources") {
 		rs = append(rs, bundle.Resource{Name: fmt.Sprintf("r%d", i), Capacity: rapid.Int64Range(1, 50).Draw(t, "capacity")})
@@ -42,7 +43,7 @@ func newMarket(t *rapid.T) *market {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &market{cat: cat, cal: bundle.NewCalendar(cat), now: t0, reserve: bundle.Prices{}, scale: rapid.Int32Range(0, 6).Draw(t, "scale")}
+	m := &market{cat: cat, cal: bundle.NewCalendar(cat), now: t0, reserve: bundle.Prices{}, scale: rapid.Int32Range(0, 6).Draw(t, "scale"), g: g}
 	for _, name := range cat.Names() {
 		m.reserve[name] = apd.New(rapid.Int64Range(1, 1000).Draw(t, "reserve ticks"), -m.scale)
 	}
@@ -113,7 +114,11 @@ func (m *market) clear(t *rapid.T) {
 	r := auction.Round{Number: m.round + 1, At: m.now, Bids: bids, Calendar: m.cal.Clone(), Reserve: m.reserve, Scale: m.scale}
 	again := r
 	again.Calendar = m.cal.Clone()
-	res, err := auction.Greedy{}.Clear(r)
+	shuffled := r
+	shuffled.Bids = rapid.Permutation(bids).Draw(t, "bid order")
+	shuffled.Calendar = m.cal.Clone()
+	before := m.cal.Clone()
+	res, err := m.g.Clear(r)
 	if err != nil {
 		t.Fatalf("Clear: %v", err)
 	}
@@ -121,7 +126,15 @@ func (m *market) clear(t *rapid.T) {
 		t.Fatal(err)
 	}
 	m.checkGreedy(t, r, res)
-	res2, err := auction.Greedy{}.Clear(again)
+	checkWelfare(t, r, before, res)
+	res3, err := m.g.Clear(shuffled)
+	if err != nil {
+		t.Fatalf("shuffled Clear: %v", err)
+	}
+	if diff := cmp.Diff(outcomeByBid(res), outcomeByBid(res3)); diff != "" {
+		t.Fatalf("the order of the bids changes the outcome (-given +shuffled):\n%s", diff)
+	}
+	res2, err := m.g.Clear(again)
 	if err != nil {
 		t.Fatalf("second Clear: %v", err)
 	}
@@ -149,7 +162,7 @@ func (m *market) checkGreedy(t *rapid.T, r auction.Round, res auction.Result) {
 		if a.Payment.Cmp(cost) < 0 || a.Bid.Limit.Cmp(cost) < 0 {
 			t.Fatalf("bid %s pays %s, limit %s, below its reserve cost %s", a.Bid.ID, a.Payment.Text('f'), a.Bid.Limit.Text('f'), cost.Text('f'))
 		}
-		if i > 0 && res.Allocations[i-1].Bid.Limit.Cmp(a.Bid.Limit) < 0 {
+		if m.g.Order == auction.ByValue && i > 0 && res.Allocations[i-1].Bid.Limit.Cmp(a.Bid.Limit) < 0 {
 			t.Fatalf("allocation %d (limit %s) after a lower limit %s", i, a.Bid.Limit.Text('f'), res.Allocations[i-1].Bid.Limit.Text('f'))
 		}
 	}
@@ -182,7 +195,7 @@ func (m *market) checkGreedy(t *rapid.T, r auction.Round, res auction.Result) {
 			t.Fatalf("bid %s rejected for %q", rej.Bid.ID, rej.Reason)
 		}
 	}
-	if !outbid {
+	if !outbid && m.g.Payment == auction.PayUniformPrice {
 		for name, p := range res.Prices {
 			if p.Cmp(r.Reserve[name]) != 0 {
 				t.Fatalf("no contention but %q clears at %s over its reserve %s", name, p.Text('f'), r.Reserve[name].Text('f'))
@@ -216,12 +229,128 @@ func (m *market) check(t *rapid.T) {
 }
 
 func TestGreedyProperties(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		m := newMarket(t)
-		t.Repeat(map[string]func(*rapid.T){
-			"clear":   m.clear,
-			"advance": m.advance,
-			"":        m.check,
+	for _, g := range configs {
+		t.Run(g.Name(), func(t *testing.T) {
+			t.Parallel()
+			rapid.Check(t, func(t *rapid.T) {
+				m := newMarket(t, g)
+				t.Repeat(map[string]func(*rapid.T){
+					"clear":   m.clear,
+					"advance": m.advance,
+					"":        m.check,
+				})
+			})
 		})
-	})
+	}
+}
+
+// outcomeByBid returns each bid's outcome: what it pays, or why it lost.
+func outcomeByBid(res auction.Result) map[string]string {
+	out := map[string]string{}
+	for _, a := range res.Allocations {
+		out[a.Bid.ID] = "pays " + text(a.Payment)
+	}
+	for _, r := range res.Rejections {
+		out[r.Bid.ID] = string(r.Reason)
+	}
+	return out
+}
+
+// checkWelfare checks Welfare against the allocations and OptimalWelfare
+// against a brute force over every subset of the bids that could win (the
+// winners and the outbid), booked on a clone of before, the calendar the
+// round started from.
+func checkWelfare(t fataler, r auction.Round, before *bundle.Calendar, res auction.Result) {
+	t.Helper()
+	welfare := new(apd.Decimal)
+	for _, a := range res.Allocations {
+		welfare = addDec(t, welfare, subDec(t, a.Bid.Limit, reserveCost(t, a.Bundle, r.Reserve)))
+	}
+	if res.Welfare == nil || res.Welfare.Cmp(welfare) != 0 {
+		t.Fatalf("welfare %s, allocations add up to %s", text(res.Welfare), text(welfare))
+	}
+	var contenders []auction.Bid
+	for _, a := range res.Allocations {
+		contenders = append(contenders, a.Bid)
+	}
+	for _, rej := range res.Rejections {
+		if rej.Reason == events.ReasonOutbid {
+			contenders = append(contenders, rej.Bid)
+		}
+	}
+	if len(contenders) > auction.MaxOptimalWelfareBids {
+		if res.OptimalWelfare != nil {
+			t.Fatalf("optimal welfare %s for %d contenders", text(res.OptimalWelfare), len(contenders))
+		}
+		return
+	}
+	if res.OptimalWelfare == nil {
+		t.Fatalf("no optimal welfare for %d contenders", len(contenders))
+	}
+	if len(contenders) <= bruteForceBids {
+		if best := bruteForceWelfare(t, r, before, contenders); res.OptimalWelfare.Cmp(best) != 0 {
+			t.Fatalf("optimal welfare %s, brute force %s", text(res.OptimalWelfare), text(best))
+		}
+	}
+	if res.OptimalWelfare.Cmp(res.Welfare) < 0 {
+		t.Fatalf("optimal welfare %s below welfare %s", text(res.OptimalWelfare), text(res.Welfare))
+	}
+}
+
+// bruteForceBids bounds the rounds checked by brute force, which books
+// every subset on its own calendar clone.
+const bruteForceBids = 7
+
+// bruteForceWelfare returns the best Σ (limit − reserve cost) over the
+// subsets of bids that can all be booked on a clone of cal.
+func bruteForceWelfare(t fataler, r auction.Round, cal *bundle.Calendar, bids []auction.Bid) *apd.Decimal {
+	t.Helper()
+	best := new(apd.Decimal)
+	for set := range 1 << len(bids) {
+		c := cal.Clone()
+		sum, ok := new(apd.Decimal), true
+		for i, b := range bids {
+			if set&(1<<i) == 0 {
+				continue
+			}
+			fixed := b.Bundle
+			fixed.Window = fixed.Window.At(r.At)
+			if c.Book(b.ID, fixed) != nil {
+				ok = false
+				break
+			}
+			sum = addDec(t, sum, subDec(t, b.Limit, reserveCost(t, fixed, r.Reserve)))
+		}
+		if ok && sum.Cmp(best) > 0 {
+			best = sum
+		}
+	}
+	return best
+}
+
+func reserveCost(t fataler, b bundle.Bundle, reserve bundle.Prices) *apd.Decimal {
+	t.Helper()
+	c, err := bundle.Cost(exactCtx, b, reserve)
+	if err != nil {
+		t.Fatalf("cost: %v", err)
+	}
+	return c
+}
+
+func addDec(t fataler, x, y *apd.Decimal) *apd.Decimal {
+	t.Helper()
+	d := new(apd.Decimal)
+	if _, err := exactCtx.Add(d, x, y); err != nil {
+		t.Fatalf("add: %v", err)
+	}
+	return d
+}
+
+func subDec(t fataler, x, y *apd.Decimal) *apd.Decimal {
+	t.Helper()
+	d := new(apd.Decimal)
+	if _, err := exactCtx.Sub(d, x, y); err != nil {
+		t.Fatalf("sub: %v", err)
+	}
+	return d
 }
