@@ -52,6 +52,11 @@ const (
 	TypeSpendLimitReached Type = "spend_limit_reached"
 	TypeAgentAwake        Type = "agent_awake"
 	TypeAgentDormant      Type = "agent_dormant"
+	// TypeUsageReserved and TypeReservationReleased bracket a reservation
+	// (reserve → commit or cancel or lapse) for calls whose cost is known
+	// only afterwards.
+	TypeUsageReserved       Type = "usage_reserved"
+	TypeReservationReleased Type = "reservation_released"
 )
 
 // Agent and judge events. Agents publish these themselves.

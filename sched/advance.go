@@ -21,7 +21,9 @@ type step struct {
 // agent_awake when an agent goes from no active bundle to one and
 // agent_dormant when it goes back to none. Expired bundles leave the
 // calendar, as do the bookings of bundles that ended early. Advance is
-// idempotent when nothing is due. If the publish fails, nothing changes.
+// idempotent when nothing is due. Reservations past their ttl lapse in the
+// same batch (reservation_released with reason lapsed). If the publish
+// fails, nothing changes.
 //
 // Once the events are published, a leased bundle that expired is paid for
 // in full through the Settler, and an agent whose last active bundle
@@ -45,6 +47,7 @@ func (s *Scheduler) advance(ctx context.Context, now time.Time) error {
 	}
 	due := s.timers.popDue(now)
 	steps, batch := s.planAdvance(due, now)
+	lapsed := s.planLapses(batch, now) // reservations due to lapse
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		for _, t := range due {
 			s.timers.push(t)
@@ -61,6 +64,7 @@ func (s *Scheduler) advance(ctx context.Context, now time.Time) error {
 		errs = append(errs, s.settle(ctx, st.e, st.to, now))
 	}
 	s.pruneTails()
+	s.applyLapses(lapsed)
 	return errors.Join(append(errs, s.stopDormant(ctx, steps))...)
 }
 
@@ -124,14 +128,21 @@ func (s *Scheduler) planAdvance(due []timer, now time.Time) ([]step, *events.Bat
 	return steps, batch
 }
 
-// Next returns the earliest pending activation or expiry, so a driver can
-// sleep until it; ok is false if none is pending. The instant may be at or
-// before now if Advance has not run since it passed.
+// Next returns the earliest pending activation, expiry or reservation
+// lapse, so a driver can sleep until it; ok is false if none is pending.
+// The instant may be at or before now if Advance has not run since it
+// passed.
 func (s *Scheduler) Next() (at time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.timers.peek()
-	return t.at, ok
+	at = t.at
+	if len(s.spend.lapses) > 0 {
+		if lapse := s.spend.lapses[0].expires; !ok || lapse.Before(at) {
+			at, ok = lapse, true
+		}
+	}
+	return at, ok
 }
 
 // Aftermath reports whether err, from Advance, Release or Report, only

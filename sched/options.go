@@ -38,6 +38,12 @@ type Options struct {
 	// Flush, or before any other event of the scheduler, so a crash can
 	// lose it. Enforcement is exact either way.
 	UsageBatch int
+	// Spend is the system-wide limit on LLM spend; nil means none.
+	Spend *SpendLimit
+	// MaxReservations is the most reservations outstanding at once; Reserve
+	// beyond it fails with ErrTooManyReservations. Zero means
+	// DefaultMaxReservations.
+	MaxReservations int
 }
 
 // withDefaults validates o and returns it with its zero fields set.
@@ -50,6 +56,15 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxBundles == 0 {
 		o.MaxBundles = DefaultMaxBundles
+	}
+	if o.MaxReservations < 0 {
+		return o, fmt.Errorf("%w: MaxReservations %d is negative", ErrInvalidOptions, o.MaxReservations)
+	}
+	if o.MaxReservations == 0 {
+		o.MaxReservations = DefaultMaxReservations
+	}
+	if err := o.Spend.validate(); err != nil {
+		return o, err
 	}
 	if o.Clock == nil {
 		o.Clock = clock.New()

@@ -32,6 +32,7 @@ type Scheduler struct {
 	finished  []*entry            // remembered finished bundles, oldest first
 	unsettled []settlement        // payments the settler refused, retried by Advance
 	meter     meter               // usage consumed, not yet published
+	spend     spendState          // spend limit and reservations
 }
 
 // New returns a scheduler booking bundles against catalog's capacity.
@@ -43,6 +44,10 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
+	spend, err := newSpendState(catalog, opts)
+	if err != nil {
+		return nil, err
+	}
 	return &Scheduler{
 		catalog: catalog,
 		clock:   opts.Clock,
@@ -50,6 +55,7 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		exec:    opts.Executor,
 		settler: opts.Settler,
 		meter:   meter{batch: max(opts.UsageBatch, 1)},
+		spend:   spend,
 		max:     opts.MaxBundles,
 		seq:     events.NewSequencer(events.SourceScheduler, opts.Correlation, 0),
 		cal:     bundle.NewCalendar(catalog),

@@ -48,6 +48,9 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 		return s.deny(ctx, now, &DeniedError{Agent: agent, Resource: resource, Requested: qty, Available: available,
 			Reason: denyReason(len(holders))})
 	}
+	if err := s.meterSpend(ctx, now, agent, resource, qty); err != nil {
+		return err
+	}
 	var drawBuf [8]draw
 	draws := plan(drawBuf[:0], holders, resource, qty)
 	if s.meter.batch > 1 {
@@ -64,6 +67,7 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 	for _, d := range draws {
 		d.e.used[resource] += d.qty
 	}
+	s.commitSpend(now, resource, qty)
 	return nil
 }
 
@@ -73,6 +77,7 @@ func (s *Scheduler) meterDraws(ctx context.Context, now time.Time, draws []draw,
 	for _, d := range draws {
 		d.e.used[resource] += d.qty
 		s.meter.add(d.e, resource, d.qty)
+		s.commitSpend(now, resource, d.qty)
 	}
 	if !s.meter.full() {
 		return nil

@@ -1,0 +1,104 @@
+package sched
+
+import (
+	"cmp"
+	"container/heap"
+	"slices"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// lapseHeap is a min-heap of the outstanding reservations ordered by
+// expiry, then id. A reservation leaves it as soon as it ends.
+type lapseHeap []*reservation
+
+func (h lapseHeap) Len() int { return len(h) }
+
+func (h lapseHeap) Less(i, j int) bool { return lapseOrder(h[i], h[j]) < 0 }
+
+func (h lapseHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+func (h *lapseHeap) Push(x any) {
+	r := x.(*reservation)
+	r.index = len(*h)
+	*h = append(*h, r)
+}
+
+func (h *lapseHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	r.index = -1
+	return r
+}
+
+func (h *lapseHeap) push(r *reservation) { heap.Push(h, r) }
+
+func (h *lapseHeap) remove(r *reservation) {
+	if r.index >= 0 {
+		heap.Remove(h, r.index)
+	}
+}
+
+// due returns, in expiry then id order, the reservations expired at or
+// before now, without changing the heap: only the due part of the heap is
+// visited.
+func (h lapseHeap) due(now time.Time) []*reservation {
+	var out []*reservation
+	var visit func(i int)
+	visit = func(i int) {
+		if i >= len(h) || h[i].expires.After(now) {
+			return
+		}
+		out = append(out, h[i])
+		visit(2*i + 1)
+		visit(2*i + 2)
+	}
+	visit(0)
+	slices.SortFunc(out, lapseOrder)
+	return out
+}
+
+// lapseOrder orders reservations by expiry, then id.
+func lapseOrder(a, b *reservation) int {
+	if c := a.expires.Compare(b.expires); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// planLapses adds to batch a reservation_released event for each
+// reservation expired at or before now, and returns them for applyLapses.
+// It changes no state, so that Advance can drop the batch if its publish
+// fails.
+func (s *Scheduler) planLapses(batch *events.Batch, now time.Time) []*reservation {
+	lapsed := s.spend.lapses.due(now)
+	for _, r := range lapsed {
+		batch.Add(r.agent, r.released(0, ReasonLapsed))
+	}
+	return lapsed
+}
+
+// applyLapses returns what the lapsed reservations hold, once their events
+// are published.
+func (s *Scheduler) applyLapses(lapsed []*reservation) {
+	for _, r := range lapsed {
+		s.endReservation(r, nil)
+	}
+}
+
+// NextLapse returns the earliest expiry of an outstanding reservation, so
+// a driver can call Advance then; ok is false if none is outstanding.
+func (s *Scheduler) NextLapse() (at time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.spend.lapses) == 0 {
+		return time.Time{}, false
+	}
+	return s.spend.lapses[0].expires, true
+}
