@@ -1,14 +1,77 @@
-// Package auction implements the clearing mechanisms of a periodic call
-// market: bids for all-or-nothing, multi-resource bundles are collected into
-// a [Round] and cleared at once against the capacity left on a
-// [bundle.Calendar], at uniform clearing prices per resource, and reserve
-// prices move between rounds with utilisation ([UtilisationRule]).
+// Package auction implements the price discovery of a scarcity market: the
+// double-auction mechanisms economists use, the all-or-nothing
+// multi-resource bundle clearing that compute markets need, a continuous
+// order book, and reserve prices that follow utilisation.
 //
-// A [Mechanism] clears one round. [Greedy] is the first: it admits bids by
-// descending limit and prices every resource at a common multiple of its
-// reserve price (see its documentation for the exact rule). Further
-// mechanisms plug in behind the same interface, and [Verify] checks any
-// mechanism's result against the contract they all share.
+// # Three ways to trade
+//
+// Bundle rounds. Bids for all-or-nothing bundles of several resources over
+// a time window ([Bid]) are collected into a [Round] and cleared at once by
+// a [Mechanism] against the capacity left on a [bundle.Calendar], offered
+// by the operator at reserve prices. [Greedy] admits bids in order of total
+// value ([ByValue], the default) or of value density ([ByDensity]: limit
+// over the square root of the bid's size in capacity-seconds) and charges a
+// uniform price per resource ([PayUniformPrice], the default), the limit
+// ([PayAsBid]) or each winner's critical value ([PayCriticalValue]).
+//
+// Call markets for one resource. [Order]s in integer ticks and lots (a
+// [Grid] converts exact decimals at the edges) are cleared by a [CallRule]:
+// the uniform-price k-double auction ([KDA]), McAfee's trade reduction
+// ([McAfee]) or the strongly budget-balanced SBBA ([SBBA], its randomness
+// injected). [CallMarket] runs a rule behind the Mechanism interface for
+// rounds whose bids each ask for one resource.
+//
+// A continuous market. A [Book] matches orders for one resource as they
+// arrive, by price-time priority, at the resting order's price: limit and
+// market orders, GTC, IOC, FOK and all-or-none, cancel, replace and expiry,
+// with fills returned as they happen.
+//
+// # Properties
+//
+// For truthful, single-minded bidders (one bundle each, or one lot each in a
+// call market):
+//
+//	mechanism                      truthful?              budget balance      efficiency loss
+//	Greedy (ByValue, uniform)      no: the price setter   weak (operator      unbounded for bundles: a
+//	                               can shade              keeps revenue)      big bid can block many
+//	Greedy (ByValue, pay-as-bid)   no: bidders shade      weak                as above
+//	Greedy (ByValue, critical)     yes                    weak                as above
+//	Greedy (ByDensity, uniform)    no                     weak                within √m of the optimum
+//	Greedy (ByDensity, pay-as-bid) no                     weak                within √m
+//	Greedy (ByDensity, critical)   yes (Lehmann et al.)   weak                within √m; the choice when
+//	                                                                          truthful bids matter
+//	KDA                            no: marginal traders   strong (one price)  none: all efficient trades
+//	                               move the price
+//	McAfee                         yes, single-lot        weak                at most one trade
+//	SBBA                           yes, single-lot (in    strong              at most one trade
+//	                               expectation for sellers)
+//
+// where m is the number of contended resource time-slices. Every payment
+// lies between the bundle's reserve cost and the bid's limit; every
+// mechanism is deterministic (SBBA given its seed). Each Result reports the
+// realised Welfare and, where it is computable exactly (rounds of up to
+// [MaxOptimalWelfareBids] bundle bids, by branch and bound), the
+// OptimalWelfare, so that efficiency is a number the market publishes in
+// market_cleared.
+//
+// # Prices
+//
+// A round's clearing price per resource goes out as price_update. Between
+// rounds a [ReserveRule] moves each reserve price; [UtilisationRule] moves
+// it with utilisation against a target, by at most MaxChange (12.5 % by
+// default, like Ethereum's EIP-1559 base fee) per round and at least one
+// tick, between a floor and a ceiling: prices rise under excess demand and
+// fall when utilisation is low, even in a thin market.
+//
+// # Writing a mechanism
+//
+// A Mechanism is a value with a Name and a Clear method. Clear receives the
+// round: its bids in arrival order, the calendar with the capacity already
+// booked, the reserve prices and the scale of payments. It books its winners
+// on r.Calendar (windows start at r.At), decides what each pays and the
+// clearing prices, and calls [Summarize] for the totals; [Verify] then
+// checks the result against the contract below, as the market does before
+// it applies any result. ExampleMechanism shows one in full.
 //
 // # Invariants
 //
@@ -22,17 +85,24 @@
 //   - revenue is the sum of the payments, and surplus, the sum of the
 //     winners' limits less their payments, is never negative.
 //
+// A call market's trades never exceed an order's lots, buy and sell volumes
+// match, no buyer pays above and no seller receives below its limit, and
+// buyers pay at least what sellers receive (exactly, for KDA and SBBA). A
+// book is never crossed (an all-or-none order may rest across the spread;
+// see [Book]) and fills at prices within both orders' limits.
+//
 // Money is exact: amounts and prices are apd decimals, computed in a context
-// that traps Inexact and Rounded, so silent rounding is an error. The only
-// roundings are explicit quantizations to the round's scale, and they are
-// computed exactly from rational values (see [Greedy] and
-// [UtilisationRule.Next]).
+// that traps Inexact and Rounded, so silent rounding is an error, or integer
+// ticks where that is exactly equivalent. The only roundings are explicit
+// quantizations to the round's scale, always in the direction that keeps
+// every trader within its limit.
 //
 // # Concurrency
 //
-// Mechanisms and reserve rules are stateless values, safe for concurrent use.
-// Clearing a round books its winners into Round.Calendar, which is not safe
-// for concurrent use: pass each round its own clone. Clearing is pure and
-// deterministic: the same round, on an equal calendar, gives the same result.
-// The package publishes no events; the market that runs the rounds does.
+// Mechanisms, call rules and reserve rules are values, safe for concurrent
+// use (an SBBA's random source is the caller's to share or not). Clearing a
+// round books its winners into Round.Calendar, which is not safe for
+// concurrent use: pass each round its own clone. A Book is not safe for
+// concurrent use: the market is its single writer. The package publishes no
+// events; the market that runs it does.
 package auction
