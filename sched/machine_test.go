@@ -21,13 +21,16 @@ type machine struct {
 	consumed   map[string]int64 // tokens consumed per agent, from Use results
 	terminated map[string]bool  // agents terminated and not scheduled since
 	awake      map[string]int   // agent_awake minus agent_dormant per agent
+	money      *leaseModel      // the ledger that leases pay through
 }
 
 // newMachine returns a machine; tb only fails if the fixture cannot be
 // built.
 func newMachine(tb testing.TB) *machine {
+	f := newFixture(tb, Options{})
 	return &machine{
-		f:          newFixture(tb, Options{}),
+		f:          f,
+		money:      newLeaseModel(tb, f),
 		agents:     []string{"a0", "a1", "a2"},
 		consumed:   map[string]int64{},
 		terminated: map[string]bool{},
@@ -76,7 +79,7 @@ func (m *machine) schedule(t *rapid.T) {
 	case m.f.s.Snapshot().Check(b) != nil:
 		want = bundle.ErrExceedsCapacity
 	}
-	err := m.f.s.Schedule(t.Context(), id, agent, "", b)
+	err := m.money.schedule(t, id, agent, b)
 	if !errors.Is(err, want) {
 		t.Fatalf("Schedule: err = %v, want %v", err, want)
 	}
@@ -105,9 +108,11 @@ func (m *machine) tick(t *rapid.T) {
 }
 
 func (m *machine) advance(t *rapid.T) {
+	before := m.money.states(m.f.s, m.ids)
 	if err := m.f.s.Advance(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	m.money.ended(t, m.f, before)
 	for _, e := range m.take(t) {
 		switch e.Type {
 		case events.TypeBundleActivated, events.TypeBundleExpired, events.TypeAgentAwake, events.TypeAgentDormant:
@@ -176,7 +181,9 @@ func (m *machine) report(t *rapid.T) {
 		envelope += in.Bundle.Quantities[resource]
 	}
 	calls := len(m.f.exec.Calls())
+	before := m.money.states(m.f.s, m.ids)
 	err := m.f.s.Report(t.Context(), agent, resource, level)
+	m.money.ended(t, m.f, before)
 	evs := m.take(t)
 	within := len(active) > 0 && level <= envelope
 	switch {
@@ -202,7 +209,9 @@ func (m *machine) release(t *rapid.T) {
 	}
 	id := rapid.SampledFrom(m.ids).Draw(t, "id")
 	in, _ := m.f.s.Bundle(id)
+	before := m.money.states(m.f.s, m.ids)
 	unused, total, err := m.f.s.Release(t.Context(), id)
+	m.money.ended(t, m.f, before)
 	evs := m.take(t)
 	ended := !in.State.held() || !in.Bundle.Window.End().After(m.f.clk.Now())
 	switch {
@@ -238,7 +247,7 @@ func (m *machine) failedOp(t *rapid.T) {
 	case 2:
 		b := mkBundle(bundle.Quantities{"tokens": 1}, 0, 1)
 		b.Window.Start = m.f.clk.Now()
-		err = m.f.s.Schedule(t.Context(), "never", agent, "", b)
+		err = m.money.schedule(t, "never", agent, b)
 	case 3:
 		if len(m.ids) > 0 {
 			_, _, err = m.f.s.Release(t.Context(), rapid.SampledFrom(m.ids).Draw(t, "id"))
@@ -265,6 +274,7 @@ func (m *machine) failedOp(t *rapid.T) {
 
 // check verifies the invariants.
 func (m *machine) check(t *rapid.T) {
+	m.money.check(t, m.f.s, m.ids)
 	snap := m.f.s.Snapshot()
 	now := m.f.clk.Now()
 	instants := []time.Time{now}
