@@ -6,19 +6,19 @@
 //
 // # Lifecycle
 //
-//	              Schedule / ScheduleLeased
-//	                         │ (admitted: capacity free at every instant
-//	                         ▼  of the window, against every booking)
-//	                    ┌─────────┐   window starts   ┌────────┐  window ends  ┌─────────┐
-//	                    │Scheduled│ ─────────────────►│ Active │ ─────────────►│ Expired │
-//	                    └─────────┘     (Advance)     └────────┘   (Advance)   └─────────┘
-//	                         │                          │    │                 pays in full;
-//	                 Release │                  Release │    │ Report over     agent stopped
-//	                         ▼                          ▼    ▼ the envelope    if it was its
-//	                    ┌──────────┐               ┌──────────┐ ┌────────────┐ last bundle
-//	                    │ Released │               │ Released │ │ Terminated │
-//	                    └──────────┘               └──────────┘ └────────────┘
-//	                    pays nothing               pays pro rata for the time used
+//	Schedule / ScheduleLeased
+//	           │ (admitted: capacity free at every instant
+//	           ▼  of the window, against every booking)
+//	      ┌─────────┐   window starts   ┌────────┐  window ends  ┌─────────┐
+//	      │Scheduled│ ─────────────────►│ Active │ ─────────────►│ Expired │
+//	      └─────────┘     (Advance)     └────────┘   (Advance)   └─────────┘
+//	           │                          │    │                 pays in full;
+//	   Release │                  Release │    │ Report over     agent stopped
+//	           ▼                          ▼    ▼ the envelope    if it was its
+//	      ┌──────────┐               ┌──────────┐ ┌────────────┐ last bundle
+//	      │ Released │               │ Released │ │ Terminated │
+//	      └──────────┘               └──────────┘ └────────────┘
+//	      pays nothing               pays pro rata for the time used
 //
 // [Scheduler.Schedule] books a bundle for an agent: bundle_scheduled, and
 // bundle_activated at once if its window has started. [Scheduler.Advance]

@@ -2,7 +2,6 @@ package sched
 
 import (
 	"cmp"
-	"slices"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/bundle"
@@ -15,22 +14,78 @@ type entry struct {
 	orderID string
 	b       bundle.Bundle
 	state   State
-	used    bundle.Quantities // consumed service-level quantities
-	lease   *Lease            // how the bundle is paid for, if it is
-	// unpublished is the part of used not yet on the stream (UsageBatch).
-	unpublished bundle.Quantities
+	meters  []meter // one per resource of the bundle, in name order
+	lease   *Lease  // how the bundle is paid for, if it is
+	// unpublished is set while a meter has usage not yet on the stream.
+	unpublished bool
+}
+
+// meter is the use of one resource of a bundle. A few resources per bundle
+// make a linear search by name cheaper than a map on the hot path of Use.
+type meter struct {
+	resource    string
+	quantity    int64 // the bundle's
+	used        int64 // consumed, outstanding reservations included
+	unpublished int64 // the part of used not yet on the stream (UsageBatch)
+}
+
+// newEntry returns the record of bundle b, nothing used.
+func newEntry(id, agent, orderID string, b bundle.Bundle, lease *Lease) *entry {
+	b.Quantities = b.Quantities.Clone()
+	e := &entry{id: id, agent: agent, orderID: orderID, b: b, state: Scheduled, lease: lease}
+	for _, name := range b.Quantities.Names() {
+		e.meters = append(e.meters, meter{resource: name, quantity: b.Quantities[name]})
+	}
+	return e
+}
+
+// meter returns the meter of resource, or nil if the bundle has none.
+func (e *entry) meter(resource string) *meter {
+	for i := range e.meters {
+		if e.meters[i].resource == resource {
+			return &e.meters[i]
+		}
+	}
+	return nil
 }
 
 // left returns the quantity of resource the bundle has not consumed.
 func (e *entry) left(resource string) int64 {
-	return e.b.Quantities[resource] - e.used[resource]
+	if m := e.meter(resource); m != nil {
+		return m.quantity - m.used
+	}
+	return 0
+}
+
+// used returns the quantity of resource the bundle has consumed.
+func (e *entry) used(resource string) int64 {
+	if m := e.meter(resource); m != nil {
+		return m.used
+	}
+	return 0
+}
+
+// consume adds qty to what the bundle has used of resource, which it must
+// hold; if unpublished, the usage is not yet on the stream.
+func (e *entry) consume(resource string, qty int64, unpublished bool) {
+	m := e.meter(resource)
+	m.used += qty
+	if unpublished {
+		m.unpublished += qty
+	}
 }
 
 // info returns a copy of e for callers.
 func (e *entry) info() Info {
 	b := e.b
 	b.Quantities = b.Quantities.Clone()
-	return Info{ID: e.id, Agent: e.agent, OrderID: e.orderID, Bundle: b, State: e.state, Used: e.used.Clone()}
+	used := make(bundle.Quantities)
+	for _, m := range e.meters {
+		if m.used != 0 {
+			used[m.resource] = m.used
+		}
+	}
+	return Info{ID: e.id, Agent: e.agent, OrderID: e.orderID, Bundle: b, State: e.state, Used: used}
 }
 
 // byEnd orders entries earliest-ending first, then by id.
@@ -42,24 +97,12 @@ func byEnd(a, b *entry) int {
 }
 
 // current returns the held entries of agent whose window contains now,
-// earliest-ending first. buf is reused for the result.
+// earliest-ending first (byAgent keeps them in that order). buf is reused
+// for the result.
 func (s *Scheduler) current(buf []*entry, agent string, now time.Time) []*entry {
 	out := buf[:0]
 	for _, e := range s.byAgent[agent] {
 		if e.b.Window.Contains(now) {
-			out = append(out, e)
-		}
-	}
-	slices.SortFunc(out, byEnd)
-	return out
-}
-
-// holding filters es, in place, to the entries that hold a quantity of
-// resource.
-func holding(es []*entry, resource string) []*entry {
-	out := es[:0]
-	for _, e := range es {
-		if e.b.Quantities[resource] > 0 {
 			out = append(out, e)
 		}
 	}
@@ -70,7 +113,7 @@ func holding(es []*entry, resource string) []*entry {
 // resource, or nil.
 func firstHolding(es []*entry, resource string) *entry {
 	for _, e := range es {
-		if e.b.Quantities[resource] > 0 {
+		if e.meter(resource) != nil {
 			return e
 		}
 	}

@@ -9,7 +9,9 @@ import (
 // Active is counted as awake; a Scheduled one gets an activation timer.
 func (s *Scheduler) hold(e *entry) {
 	s.entries[e.id] = e
-	s.byAgent[e.agent] = append(s.byAgent[e.agent], e)
+	held := s.byAgent[e.agent]
+	at, _ := slices.BinarySearchFunc(held, e, byEnd)
+	s.byAgent[e.agent] = slices.Insert(held, at, e)
 	s.held++
 	if e.state == Active {
 		s.awake[e.agent]++

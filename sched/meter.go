@@ -5,32 +5,29 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// meter is the usage of service-level resources consumed but not yet
+// usageBatch is the usage of service-level resources consumed but not yet
 // published, when Options.UsageBatch coalesces usage_recorded events.
-type meter struct {
-	batch   int      // uses per publish; 1 publishes every use
+type usageBatch struct {
+	size    int      // uses per publish; 1 publishes every use
 	uses    int      // uses pending
 	pending []*entry // entries with usage pending, in the order first used
 }
 
-// add records that e consumed qty of resource without publishing it yet.
-func (m *meter) add(e *entry, resource string, qty int64) {
-	if e.unpublished == nil {
-		e.unpublished = make(bundle.Quantities)
+// add records one use that e consumed without publishing it yet (its
+// meters hold the quantities).
+func (u *usageBatch) add(e *entry) {
+	if !e.unpublished {
+		e.unpublished = true
+		u.pending = append(u.pending, e)
 	}
-	if len(e.unpublished) == 0 {
-		m.pending = append(m.pending, e)
-	}
-	e.unpublished[resource] += qty
-	m.uses++
+	u.uses++
 }
 
 // full reports whether the pending usage is due for publishing.
-func (m *meter) full() bool { return m.uses >= m.batch }
+func (u *usageBatch) full() bool { return u.uses >= u.size }
 
 // flush publishes the pending usage: one usage_recorded per bundle and
 // resource, with the quantity consumed since the last one. If the publish
@@ -38,23 +35,28 @@ func (m *meter) full() bool { return m.uses >= m.batch }
 // other event the scheduler publishes, so that usage is on the stream
 // before whatever follows it.
 func (s *Scheduler) flush(ctx context.Context, now time.Time) error {
-	if len(s.meter.pending) == 0 {
+	if len(s.usage.pending) == 0 {
 		return nil
 	}
 	batch := s.seq.Batch(now)
-	for _, e := range s.meter.pending {
-		for _, resource := range e.unpublished.Names() {
-			batch.Add(e.agent, events.UsageRecorded{BundleID: e.id, AgentID: e.agent, Resource: resource,
-				Quantity: e.unpublished[resource], Used: e.used[resource], Limit: e.b.Quantities[resource]})
+	for _, e := range s.usage.pending {
+		for _, m := range e.meters {
+			if m.unpublished != 0 {
+				batch.Add(e.agent, events.UsageRecorded{BundleID: e.id, AgentID: e.agent, Resource: m.resource,
+					Quantity: m.unpublished, Used: m.used, Limit: m.quantity})
+			}
 		}
 	}
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		return fmt.Errorf("sched: publish usage: %w", err)
 	}
-	for _, e := range s.meter.pending {
-		clear(e.unpublished)
+	for _, e := range s.usage.pending {
+		e.unpublished = false
+		for i := range e.meters {
+			e.meters[i].unpublished = 0
+		}
 	}
-	s.meter.pending, s.meter.uses = s.meter.pending[:0], 0
+	s.usage.pending, s.usage.uses = s.usage.pending[:0], 0
 	return nil
 }
 

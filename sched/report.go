@@ -107,7 +107,5 @@ func (s *Scheduler) terminate(ctx context.Context, now time.Time, current []*ent
 
 // heldBy returns a copy of agent's held bundles, earliest-ending first.
 func (s *Scheduler) heldBy(agent string) []*entry {
-	held := append([]*entry(nil), s.byAgent[agent]...)
-	slices.SortFunc(held, byEnd)
-	return held
+	return slices.Clone(s.byAgent[agent])
 }

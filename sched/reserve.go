@@ -86,20 +86,15 @@ func (s *Scheduler) Reserve(ctx context.Context, agent, resource string, worstCa
 		return "", fmt.Errorf("%w: %d outstanding", ErrTooManyReservations, len(s.spend.reservations))
 	}
 	now := s.clock.Now()
-	holders := holding(s.current(nil, agent, now), resource)
-	var available int64
-	for _, e := range holders {
-		available += e.left(resource)
-	}
-	if available < worstCase {
-		return "", s.deny(ctx, now, &DeniedError{Agent: agent, Resource: resource, Requested: worstCase,
-			Available: available, Reason: denyReason(len(holders))})
+	holds, denied := s.take(nil, agent, resource, worstCase, now)
+	if denied != nil {
+		return "", s.deny(ctx, now, denied)
 	}
 	if err := s.meterSpend(ctx, now, agent, resource, worstCase); err != nil {
 		return "", err
 	}
 	r := &reservation{id: fmt.Sprintf("rsv-%012d", s.seq.Last()+1), agent: agent, resource: resource, qty: worstCase,
-		holds: plan(nil, holders, resource, worstCase), metered: s.spend.metered(resource), expires: now.Add(ttl)}
+		holds: holds, metered: s.spend.metered(resource), expires: now.Add(ttl)}
 	if err := s.flush(ctx, now); err != nil {
 		return "", err
 	}
@@ -109,7 +104,7 @@ func (s *Scheduler) Reserve(ctx context.Context, agent, resource string, worstCa
 		return "", fmt.Errorf("sched: reserve: publish: %w", err)
 	}
 	for _, h := range r.holds {
-		h.e.used[resource] += h.qty
+		h.e.consume(resource, h.qty, false)
 	}
 	if r.metered {
 		s.spend.meter.reserved += worstCase
@@ -152,7 +147,7 @@ func (s *Scheduler) Commit(ctx context.Context, id string, actual int64) error {
 	for i, h := range r.holds {
 		if takes[i] > 0 {
 			batch.Add(r.agent, events.UsageRecorded{BundleID: h.e.id, AgentID: r.agent, Resource: r.resource,
-				Quantity: takes[i], Used: h.e.used[r.resource] - h.qty + takes[i], Limit: h.e.b.Quantities[r.resource]})
+				Quantity: takes[i], Used: h.e.used(r.resource) - h.qty + takes[i], Limit: h.e.b.Quantities[r.resource]})
 		}
 	}
 	batch.Add(r.agent, r.released(actual, ReasonCommitted))
@@ -214,7 +209,7 @@ func (s *Scheduler) endReservation(r *reservation, takes []int64) {
 		if takes != nil {
 			take = takes[i]
 		}
-		h.e.used[r.resource] -= h.qty - take
+		h.e.consume(r.resource, take-h.qty, false)
 	}
 	if r.metered {
 		s.spend.meter.reserved -= r.qty

@@ -53,8 +53,7 @@ func (s *Scheduler) schedule(ctx context.Context, id, agent, orderID string, b b
 	if err := s.admit(id, b, now); err != nil {
 		return err
 	}
-	e := &entry{id: id, agent: agent, orderID: orderID, b: b, state: Scheduled, used: make(bundle.Quantities), lease: lease}
-	e.b.Quantities = b.Quantities.Clone()
+	e := newEntry(id, agent, orderID, b, lease)
 	batch := s.seq.Batch(now)
 	scheduled := batch.Add(agent, events.BundleScheduled{
 		BundleID: id, AgentID: agent, OrderID: orderID,

@@ -24,14 +24,14 @@ type Scheduler struct {
 	cal     *bundle.Calendar
 
 	entries   map[string]*entry   // held and remembered finished bundles
-	byAgent   map[string][]*entry // held bundles per agent
+	byAgent   map[string][]*entry // held bundles per agent, earliest-ending first
 	awake     map[string]int      // Active bundles per agent, only if > 0
 	held      int                 // Scheduled and Active bundles
 	timers    timerHeap           // pending activations and expiries
 	tails     map[string]struct{} // bookings ended early, pruned by Advance
 	finished  []*entry            // remembered finished bundles, oldest first
 	unsettled []settlement        // payments the settler refused, retried by Advance
-	meter     meter               // usage consumed, not yet published
+	usage     usageBatch          // usage consumed, not yet published
 	spend     spendState          // spend limit and reservations
 }
 
@@ -54,7 +54,7 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		pub:     opts.Publisher,
 		exec:    opts.Executor,
 		settler: opts.Settler,
-		meter:   meter{batch: max(opts.UsageBatch, 1)},
+		usage:   usageBatch{size: max(opts.UsageBatch, 1)},
 		spend:   spend,
 		max:     opts.MaxBundles,
 		seq:     events.NewSequencer(events.SourceScheduler, opts.Correlation, 0),

@@ -38,34 +38,27 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
-	var buf [8]*entry
-	holders := holding(s.current(buf[:0], agent, now), resource)
-	var available int64
-	for _, e := range holders {
-		available += e.left(resource)
-	}
-	if available < qty {
-		return s.deny(ctx, now, &DeniedError{Agent: agent, Resource: resource, Requested: qty, Available: available,
-			Reason: denyReason(len(holders))})
+	var drawBuf [8]draw
+	draws, denied := s.take(drawBuf[:0], agent, resource, qty, now)
+	if denied != nil {
+		return s.deny(ctx, now, denied)
 	}
 	if err := s.meterSpend(ctx, now, agent, resource, qty); err != nil {
 		return err
 	}
-	var drawBuf [8]draw
-	draws := plan(drawBuf[:0], holders, resource, qty)
-	if s.meter.batch > 1 {
+	if s.usage.size > 1 {
 		return s.meterDraws(ctx, now, draws, resource)
 	}
 	batch := s.seq.Batch(now)
 	for _, d := range draws {
 		batch.Add(agent, events.UsageRecorded{BundleID: d.e.id, AgentID: agent, Resource: resource,
-			Quantity: d.qty, Used: d.e.used[resource] + d.qty, Limit: d.e.b.Quantities[resource]})
+			Quantity: d.qty, Used: d.e.used(resource) + d.qty, Limit: d.e.b.Quantities[resource]})
 	}
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		return fmt.Errorf("sched: use: publish: %w", err)
 	}
 	for _, d := range draws {
-		d.e.used[resource] += d.qty
+		d.e.consume(resource, d.qty, false)
 	}
 	s.commitSpend(now, resource, qty)
 	return nil
@@ -75,11 +68,11 @@ func (s *Scheduler) Use(ctx context.Context, agent, resource string, qty int64) 
 // meter's batch is full.
 func (s *Scheduler) meterDraws(ctx context.Context, now time.Time, draws []draw, resource string) error {
 	for _, d := range draws {
-		d.e.used[resource] += d.qty
-		s.meter.add(d.e, resource, d.qty)
+		d.e.consume(resource, d.qty, true)
+		s.usage.add(d.e)
 		s.commitSpend(now, resource, d.qty)
 	}
-	if !s.meter.full() {
+	if !s.usage.full() {
 		return nil
 	}
 	if err := s.flush(ctx, now); err != nil {
@@ -94,20 +87,30 @@ type draw struct {
 	qty int64
 }
 
-// plan appends to buf the draws that consume qty from holders, in order,
-// skipping the holders with nothing left; the holders must have at least qty
-// left in total.
-func plan(buf []draw, holders []*entry, resource string, qty int64) []draw {
-	for _, e := range holders {
-		if qty == 0 {
-			break
+// take plans drawing qty of resource from agent's bundles whose window
+// contains now, earliest-ending first (ties by bundle id), spanning several
+// bundles if one has too little left, appending the draws to buf. If the
+// bundles hold less than qty in all, it returns the denial instead.
+func (s *Scheduler) take(buf []draw, agent, resource string, qty int64, now time.Time) ([]draw, *DeniedError) {
+	need, holders, available := qty, 0, int64(0)
+	for _, e := range s.byAgent[agent] {
+		m := e.meter(resource)
+		if m == nil || !e.b.Window.Contains(now) {
+			continue
 		}
-		if d := min(e.left(resource), qty); d > 0 {
+		holders++
+		left := m.quantity - m.used
+		available += left
+		if d := min(left, need); d > 0 {
 			buf = append(buf, draw{e, d})
-			qty -= d
+			need -= d
+		}
+		if need == 0 {
+			return buf, nil
 		}
 	}
-	return buf
+	return nil, &DeniedError{Agent: agent, Resource: resource, Requested: qty, Available: available,
+		Reason: denyReason(holders)}
 }
 
 // deny publishes service_denied for d and returns d.
