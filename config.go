@@ -69,6 +69,13 @@ type Config struct {
 	// as events only. It is called with the scheduler's lock held, so it
 	// must not call back into the Market or its scheduler.
 	Executor sched.Executor
+	// Spend is the system-wide LLM spend limit (sched.SpendLimit); its
+	// resource must be a service-level resource of Resources whose capacity
+	// is the limit in units. Nil means no limit.
+	Spend *sched.SpendLimit
+	// UsageBatch coalesces the usage_recorded events of Use (see
+	// sched.Options.UsageBatch); 0 publishes one per Use.
+	UsageBatch int
 }
 
 // withDefaults returns c with its zero fields set to their defaults.

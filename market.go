@@ -55,6 +55,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 	s, err := sched.New(cat, sched.Options{
 		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
 		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
+		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch,
 	})
 	if err != nil {
 		return nil, err
@@ -164,6 +165,25 @@ func (m *Market) agentBalance(agent string) (ledger.Balance, error) {
 // or is denied (sched.ErrServiceDenied) and consumes nothing.
 func (m *Market) Use(ctx context.Context, agent, resource string, qty int64) error {
 	return m.sched.Use(ctx, agent, resource, qty)
+}
+
+// Reserve sets aside worstCase of a service-level resource in agent's
+// bundles (and, for LLM spend, in the spend window) for a call whose cost
+// is known only afterwards; see sched.Scheduler.Reserve. It returns the
+// reservation's id, for Commit or CancelReservation.
+func (m *Market) Reserve(ctx context.Context, agent, resource string, worstCase int64, ttl time.Duration) (string, error) {
+	return m.sched.Reserve(ctx, agent, resource, worstCase, ttl)
+}
+
+// Commit consumes actual (at most what was reserved) of reservation id and
+// returns the rest.
+func (m *Market) Commit(ctx context.Context, id string, actual int64) error {
+	return m.sched.Commit(ctx, id, actual)
+}
+
+// CancelReservation returns all of reservation id.
+func (m *Market) CancelReservation(ctx context.Context, id string) error {
+	return m.sched.Cancel(ctx, id)
 }
 
 // Report records an OS-level usage sample for agent; usage beyond its

@@ -1,6 +1,7 @@
 package scarcity_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -9,7 +10,9 @@ import (
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/sched"
 )
 
 // lowestFirst is a mechanism of the test's own, standing for any mechanism
@@ -66,6 +69,58 @@ func TestMarketTakesAnyMechanismAndReserveRule(t *testing.T) {
 	want := []*apd.Decimal{dec("0.002"), dec("0.004")}
 	if len(prices) != len(want) || prices[0].Cmp(want[0]) != 0 || prices[1].Cmp(want[1]) != 0 {
 		t.Errorf("cpu price updates = %v, want %v", prices, want)
+	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
+}
+
+func TestMarketSpendLimitAndReservations(t *testing.T) {
+	limit := &sched.SpendLimit{Resource: "llm_spend", Max: dec("5"), Window: time.Hour, Unit: dec("0.01")}
+	resources := append(append([]bundle.Resource(nil), testResources...),
+		bundle.Resource{Name: "llm_spend", Unit: "cent", Capacity: 500, Enforcement: bundle.ServiceLevel})
+	f := newFixture(t, scarcity.Config{Resources: resources, Spend: limit,
+		Reserve: map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001", "llm_spend": "0.000001"}})
+	f.open(t, "alice", 100)
+	spend := func(id string, d time.Duration) {
+		t.Helper()
+		b := scarcity.Bid{ID: id, Agent: "alice", Limit: dec("20"), Bundle: bundle.Bundle{
+			Quantities: bundle.Quantities{"llm_spend": 500}, Window: bundle.Window{Duration: d}}}
+		if err := f.m.Bid(f.ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		f.tick(t, time.Minute)
+	}
+	spend("s1", 30*time.Minute)
+	// A call that may cost up to 4.00 is reserved and costs 3.00; 2.00 more
+	// is used: the bundle's 5.00 are spent.
+	id, err := f.m.Reserve(f.ctx, "alice", "llm_spend", 400, time.Minute)
+	if err != nil {
+		t.Fatalf("Reserve: %v", err)
+	}
+	if err := f.m.Commit(f.ctx, id, 300); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if err := f.m.Use(f.ctx, "alice", "llm_spend", 200); err != nil {
+		t.Fatalf("Use: %v", err)
+	}
+	// Half an hour later a new bundle holds 5.00 more, but the hour's
+	// limit is spent: use is denied until the window frees.
+	f.clk.Add(30 * time.Minute)
+	spend("s2", time.Hour)
+	if err := f.m.Use(f.ctx, "alice", "llm_spend", 1); !errors.Is(err, sched.ErrSpendLimit) {
+		t.Fatalf("Use within the spent hour = %v, want ErrSpendLimit", err)
+	}
+	f.clk.Add(30 * time.Minute) // an hour after the first spends
+	if err := f.m.Use(f.ctx, "alice", "llm_spend", 100); err != nil {
+		t.Fatalf("Use once the window freed: %v", err)
+	}
+	var reached int
+	for _, e := range f.log.Events(0) {
+		if e.Type == events.TypeSpendLimitReached {
+			reached++
+		}
+	}
+	if reached != 1 {
+		t.Errorf("%d spend_limit_reached events, want 1", reached)
 	}
 	benchkit.AssertInvariants(t, f.log.Events(0))
 }
