@@ -1,6 +1,10 @@
 package events
 
-import "context"
+import (
+	"context"
+	"slices"
+	"time"
+)
 
 // Publisher accepts events. Publish returns nil only once every event is
 // accepted by the transport (durably, where the transport is durable); the
@@ -12,11 +16,42 @@ type Publisher interface {
 	Publish(ctx context.Context, evs ...Event) error
 }
 
-// Subscriber delivers the events of a stream in stream order, starting at
-// stream sequence from (1 is the first event; 0 means 1), then follows new
-// events as they are published.
+// Subscriber delivers the events of a stream in stream order, from where
+// opts says, then follows new events as they are published. A replay and a
+// live tail are the same call.
 type Subscriber interface {
-	Subscribe(ctx context.Context, from uint64) (Subscription, error)
+	Subscribe(ctx context.Context, opts SubscribeOptions) (Subscription, error)
+}
+
+// SubscribeOptions says where a subscription starts and which events it
+// delivers. The zero value delivers every event from the first.
+type SubscribeOptions struct {
+	// From is the stream sequence of the first event to deliver: 1 is the
+	// first event of the stream; 0 means 1.
+	From uint64
+	// Since, if not zero, starts at the first event whose Time is at or
+	// after it, and From is ignored.
+	Since time.Time
+	// Filter selects the events delivered. Deliveries keep their stream
+	// sequences, so a filtered subscription sees gaps.
+	Filter Filter
+}
+
+// Filter selects events. Each non-empty field must match (a list matches
+// if it contains the event's value); the zero Filter matches every event.
+type Filter struct {
+	Sources     []Source
+	Types       []Type
+	Subjects    []string // the agents or accounts events are about
+	Correlation string
+}
+
+// Match reports whether f selects e.
+func (f Filter) Match(e Event) bool {
+	return (len(f.Sources) == 0 || slices.Contains(f.Sources, e.Source)) &&
+		(len(f.Types) == 0 || slices.Contains(f.Types, e.Type)) &&
+		(len(f.Subjects) == 0 || slices.Contains(f.Subjects, e.Subject)) &&
+		(f.Correlation == "" || f.Correlation == e.Correlation)
 }
 
 // Subscription is a running subscription. C is closed when the subscription

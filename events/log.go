@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Limits of the in-memory log.
@@ -155,20 +156,36 @@ func (l *Log) Close() error {
 	return nil
 }
 
-// Subscribe delivers the log's events from stream sequence from, then new
-// events as they are published, until ctx is cancelled, the subscription is
-// closed or the log is closed.
-func (l *Log) Subscribe(ctx context.Context, from uint64) (Subscription, error) {
+// Subscribe delivers the log's events selected by opts, from where opts
+// says, then new events as they are published, until ctx is cancelled, the
+// subscription is closed or the log is closed. A slow subscriber loses
+// nothing and blocks no publisher: it reads the log at its own pace.
+func (l *Log) Subscribe(ctx context.Context, opts SubscribeOptions) (Subscription, error) {
 	l.mu.Lock()
 	closed := l.closed
+	from := max(opts.From, 1)
+	if !opts.Since.IsZero() {
+		from = l.firstSince(opts.Since)
+	}
 	l.mu.Unlock()
 	if closed {
 		return nil, ErrClosed
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &logSubscription{c: make(chan Delivery, SubscriptionBuffer), cancel: cancel, done: make(chan struct{})}
-	go s.run(ctx, l, max(from, 1))
+	s := &logSubscription{c: make(chan Delivery, SubscriptionBuffer), cancel: cancel, done: make(chan struct{}), filter: opts.Filter}
+	go s.run(ctx, l, from)
 	return s, nil
+}
+
+// firstSince returns the sequence of the first event at or after t, or the
+// sequence the next event will have. It runs with l.mu held.
+func (l *Log) firstSince(t time.Time) uint64 {
+	for i, e := range l.events {
+		if !e.Time.Before(t) {
+			return uint64(i) + 1
+		}
+	}
+	return uint64(len(l.events)) + 1
 }
 
 // next returns the events after cursor (0-based) up to a chunk, and a channel
@@ -186,6 +203,7 @@ func (l *Log) next(cursor uint64) ([]Event, <-chan struct{}, bool) {
 }
 
 type logSubscription struct {
+	filter Filter
 	c      chan Delivery
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -199,6 +217,10 @@ func (s *logSubscription) run(ctx context.Context, l *Log, seq uint64) {
 	for {
 		evs, changed, closed := l.next(seq - 1)
 		for _, e := range evs {
+			if !s.filter.Match(e) {
+				seq++
+				continue
+			}
 			select {
 			case s.c <- Delivery{Seq: seq, Event: e}:
 				seq++

@@ -196,7 +196,7 @@ func TestLogClosed(t *testing.T) {
 	if err := l.Publish(context.Background(), testEvent("b", 2)); !errors.Is(err, events.ErrClosed) {
 		t.Errorf("Publish after Close: %v, want ErrClosed", err)
 	}
-	if _, err := l.Subscribe(context.Background(), 1); !errors.Is(err, events.ErrClosed) {
+	if _, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 1}); !errors.Is(err, events.ErrClosed) {
 		t.Errorf("Subscribe after Close: %v, want ErrClosed", err)
 	}
 	if diff := cmp.Diff([]string{"a"}, ids(l.Events(0))); diff != "" {
@@ -207,7 +207,7 @@ func TestLogClosed(t *testing.T) {
 func TestSubscribeFromSequenceThenTail(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	publishIDs(t, l, "a", "b", "c", "d", "e")
-	sub, err := l.Subscribe(context.Background(), 3)
+	sub, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,12 +227,12 @@ func TestSubscribeFromSequenceThenTail(t *testing.T) {
 func TestSubscribeFromZeroAndFromFuture(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	publishIDs(t, l, "a", "b")
-	all, err := l.Subscribe(context.Background(), 0)
+	all, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer all.Close()
-	future, err := l.Subscribe(context.Background(), 4)
+	future, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestSubscribeFromZeroAndFromFuture(t *testing.T) {
 
 func TestSlowConsumerGetsEveryEvent(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
-	sub, err := l.Subscribe(context.Background(), 1)
+	sub, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestSubscriptionContextCancel(t *testing.T) {
 				publishIDs(t, l, numbered("e", backlog)...)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			sub, err := l.Subscribe(ctx, 1)
+			sub, err := l.Subscribe(ctx, events.SubscribeOptions{From: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +295,7 @@ func TestSubscriptionDeadline(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
-	sub, err := l.Subscribe(ctx, 1)
+	sub, err := l.Subscribe(ctx, events.SubscribeOptions{From: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestSubscriptionDeadline(t *testing.T) {
 func TestSubscriptionCloseTwice(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	publishIDs(t, l, "a")
-	sub, err := l.Subscribe(context.Background(), 1)
+	sub, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ func TestSubscriptionCloseTwice(t *testing.T) {
 func TestLogCloseEndsSubscriptions(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
 	publishIDs(t, l, "a", "b")
-	sub, err := l.Subscribe(context.Background(), 1)
+	sub, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestLogCloseEndsSubscriptions(t *testing.T) {
 
 func TestLogConcurrentPublishers(t *testing.T) {
 	l := events.NewLog(events.LogOptions{})
-	sub, err := l.Subscribe(context.Background(), 1)
+	sub, err := l.Subscribe(context.Background(), events.SubscribeOptions{From: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,5 +389,57 @@ func TestLogConcurrentPublishers(t *testing.T) {
 			t.Fatalf("writer %s: sequence %d after %d", d.Event.Correlation, d.Event.Sequence, last[d.Event.Correlation])
 		}
 		last[d.Event.Correlation] = d.Event.Sequence
+	}
+}
+
+func TestSubscribeFilteredAndSince(t *testing.T) {
+	l := events.NewLog(events.LogOptions{})
+	ctx := context.Background()
+	mk := func(id string, seq uint64, src events.Source, subject string, at int) events.Event {
+		e := testEvent(id, seq)
+		e.Source, e.Subject, e.Time = src, subject, t0.Add(time.Duration(at)*time.Second)
+		return e
+	}
+	if err := l.Publish(ctx,
+		mk("a", 1, events.SourceLedger, "alice", 0),
+		mk("b", 2, events.SourceMarket, "bob", 10),
+		mk("c", 3, events.SourceLedger, "bob", 20),
+		mk("d", 4, events.SourceLedger, "alice", 30),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		opts events.SubscribeOptions
+		want []uint64
+	}{
+		{"all", events.SubscribeOptions{}, []uint64{1, 2, 3, 4}},
+		{"by source", events.SubscribeOptions{Filter: events.Filter{Sources: []events.Source{events.SourceLedger}}}, []uint64{1, 3, 4}},
+		{"by subject", events.SubscribeOptions{Filter: events.Filter{Subjects: []string{"bob"}}}, []uint64{2, 3}},
+		{"by source and subject", events.SubscribeOptions{Filter: events.Filter{
+			Sources: []events.Source{events.SourceLedger}, Subjects: []string{"alice"}}}, []uint64{1, 4}},
+		{"since a time", events.SubscribeOptions{Since: t0.Add(15 * time.Second)}, []uint64{3, 4}},
+		{"since an event's time", events.SubscribeOptions{Since: t0.Add(10 * time.Second)}, []uint64{2, 3, 4}},
+		{"from a sequence", events.SubscribeOptions{From: 3}, []uint64{3, 4}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sub, err := l.Subscribe(ctx, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Close()
+			var got []uint64
+			for range tt.want {
+				select {
+				case d := <-sub.C():
+					got = append(got, d.Seq)
+				case <-time.After(5 * time.Second):
+					t.Fatalf("got %v, then nothing", got)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("deliveries (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
