@@ -7,6 +7,13 @@ type BundleScheduled struct {
 	OrderID    string     `json:"order_id,omitempty"`
 	Quantities Quantities `json:"quantities"`
 	Window     Window     `json:"window"`
+	// Lease, for a bundle paid for as its time passes: the ledger hold
+	// that pays, its amount, the account paid, and the decimal places of
+	// a pro-rata payment. Empty for a bundle paid otherwise.
+	LeaseHold   string  `json:"lease_hold,omitempty"`
+	LeaseAmount Decimal `json:"lease_amount,omitempty"`
+	LeasePayee  string  `json:"lease_payee,omitempty"`
+	LeaseScale  int32   `json:"lease_scale,omitempty"`
 }
 
 // BundleActivated records a bundle whose window has started.

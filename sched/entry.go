@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
 )
 
 // entry is the scheduler's record of one bundle.
@@ -14,8 +15,9 @@ type entry struct {
 	orderID string
 	b       bundle.Bundle
 	state   State
-	meters  []meter // one per resource of the bundle, in name order
-	lease   *Lease  // how the bundle is paid for, if it is
+	meters  []meter   // one per resource of the bundle, in name order
+	lease   *Lease    // how the bundle is paid for, if it is
+	ended   time.Time // when it left the calendar, once it has
 	// unpublished is set while a meter has usage not yet on the stream.
 	unpublished bool
 }
@@ -73,6 +75,16 @@ func (e *entry) consume(resource string, qty int64, unpublished bool) {
 	if unpublished {
 		m.unpublished += qty
 	}
+}
+
+// scheduled returns e's bundle_scheduled payload.
+func (e *entry) scheduled() events.BundleScheduled {
+	p := events.BundleScheduled{BundleID: e.id, AgentID: e.agent, OrderID: e.orderID,
+		Quantities: e.b.EventQuantities(), Window: e.b.EventWindow()}
+	if l := e.lease; l != nil {
+		p.LeaseHold, p.LeaseAmount, p.LeasePayee, p.LeaseScale = l.HoldID, events.DecimalOf(l.Amount), l.Payee, l.Scale
+	}
+	return p
 }
 
 // info returns a copy of e for callers.

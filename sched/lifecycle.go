@@ -36,7 +36,7 @@ func (s *Scheduler) finish(e *entry, to State, now time.Time) {
 			delete(s.awake, e.agent)
 		}
 	}
-	e.state = to
+	e.state, e.ended = to, now
 	s.unhold(e)
 	if to == Expired {
 		_ = s.cal.Cancel(e.id) // held entries are always booked

@@ -338,6 +338,7 @@ func TestMachine(t *testing.T) {
 			"report":   m.report,
 			"release":  m.release,
 			"failedOp": m.failedOp,
+			"restore":  m.restore,
 			"":         m.check,
 		})
 	})

@@ -55,10 +55,7 @@ func (s *Scheduler) schedule(ctx context.Context, id, agent, orderID string, b b
 	}
 	e := newEntry(id, agent, orderID, b, lease)
 	batch := s.seq.Batch(now)
-	scheduled := batch.Add(agent, events.BundleScheduled{
-		BundleID: id, AgentID: agent, OrderID: orderID,
-		Quantities: b.EventQuantities(), Window: b.EventWindow(),
-	})
+	scheduled := batch.Add(agent, e.scheduled())
 	if b.Window.Contains(now) {
 		e.state = Active
 		activated := batch.AddCaused(scheduled.ID, agent, events.BundleActivated{BundleID: id, AgentID: agent})

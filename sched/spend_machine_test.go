@@ -405,6 +405,7 @@ func TestSpendMachine(t *testing.T) {
 			"use":      m.use,
 			"burst":    m.burst,
 			"failedOp": m.failedOp,
+			"restore":  m.restore,
 			"":         m.check,
 		})
 	})
