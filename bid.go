@@ -48,7 +48,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	if reason, err := m.checkBid(b); err != nil {
 		return m.reject(ctx, b, reason, err)
 	}
-	holdID := "bid/" + b.ID
+	holdID := bidHoldPrefix + b.ID
 	if err := m.ledger.Hold(ctx, holdID, b.Agent, b.Limit); err != nil {
 		return m.rejectHold(ctx, b, err)
 	}

@@ -92,7 +92,7 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 // instead, its credits returned.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
-	bundleID, leaseID := "bundle/"+o.bid.ID, "lease/"+o.bid.ID
+	bundleID, leaseID := "bundle/"+o.bid.ID, leaseHoldPrefix+o.bid.ID
 	if err := m.ledger.Apply(ctx,
 		ledger.ReleaseOp{HoldID: o.holdID, Reason: "allocated"},
 		ledger.HoldOp{HoldID: leaseID, Account: o.bid.Agent, Amount: a.Payment},

@@ -52,14 +52,26 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 	if err := l.Open(ctx, OperatorAccount, ledger.KindOperator); err != nil {
 		return nil, err
 	}
-	s, err := sched.New(cat, sched.Options{
-		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
-		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
-		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch,
-	})
+	s, err := sched.New(cat, schedOptions(cfg, l))
 	if err != nil {
 		return nil, err
 	}
+	return newMarket(cfg, cat, reserve, l, s), nil
+}
+
+// schedOptions returns the options of the scheduler of a market with
+// configuration cfg and ledger l.
+func schedOptions(cfg Config, l *ledger.Ledger) sched.Options {
+	return sched.Options{
+		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
+		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
+		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch,
+	}
+}
+
+// newMarket returns a market of cfg over l and s with an empty book, its
+// prices at reserve and its first round due ClearEvery from now.
+func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger.Ledger, s *sched.Scheduler) *Market {
 	return &Market{
 		cfg:       cfg,
 		catalog:   cat,
@@ -71,7 +83,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
 		wake:      make(chan struct{}, 1),
-	}, nil
+	}
 }
 
 // Catalog returns the resources the market sells.
@@ -96,6 +108,25 @@ func (m *Market) Prices() bundle.Prices {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return clonePrices(m.prices)
+}
+
+// ReservePrices returns the reserve price of every resource for the next
+// round, in credits per unit per second.
+func (m *Market) ReservePrices() bundle.Prices {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return clonePrices(m.reserve)
+}
+
+// Orders returns the open bids in the book, oldest first.
+func (m *Market) Orders() []Bid {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Bid
+	for _, b := range m.book.bids() {
+		out = append(out, Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
+	}
+	return out
 }
 
 // Open opens an account for agent and mints credits into it (none if

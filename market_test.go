@@ -27,6 +27,7 @@ var testResources = []bundle.Resource{
 
 // fixture is a market on a mock clock publishing to an in-memory log.
 type fixture struct {
+	cfg scarcity.Config // the market's configuration, for Restore
 	m   *scarcity.Market
 	clk *clock.Mock
 	log *events.Log
@@ -50,6 +51,7 @@ func newFixture(tb tb, cfg scarcity.Config) *fixture {
 		cfg.Reserve = map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"}
 	}
 	cfg.Clock, cfg.Publisher = f.clk, f.log
+	f.cfg = cfg
 	m, err := scarcity.New(f.ctx, cfg)
 	if err != nil {
 		tb.Fatalf("New: %v", err)

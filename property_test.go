@@ -163,6 +163,7 @@ func TestMarketStateMachine(t *testing.T) {
 			"advance": mm.advance,
 			"use":     mm.use,
 			"report":  mm.report,
+			"restore": mm.restore,
 			"":        mm.check,
 		})
 	})

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -351,6 +352,20 @@ func (l *Ledger) HoldAmount(holdID string) (*apd.Decimal, bool) {
 		return nil, false
 	}
 	return new(apd.Decimal).Set(h.remaining), true
+}
+
+// OpenHolds returns the ids of the open holds, sorted.
+func (l *Ledger) OpenHolds() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var ids []string
+	for id, h := range l.holds {
+		if h.state == holdOpen {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // hold returns the hold holdID, open or closed, or ErrUnknownHold.
