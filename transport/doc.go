@@ -1,0 +1,25 @@
+// Package transport holds the transports that carry scarcity's events: the
+// implementations of the events.Publisher and events.Subscriber
+// contracts that the domain packages publish through without knowing which
+// one is configured.
+//
+// # Transports
+//
+//   - In memory: events.Log, an append-only stream held by the process.
+//     It is the reference transport: atomic batches, deduplication by event
+//     id, and subscribers that read at their own pace.
+//   - NATS JetStream (package natstransport, the default for a market that
+//     spans processes): events are CloudEvents JSON messages on subjects
+//     "<prefix>.<source>.<type>.<subject>", the event id is the message id
+//     the server deduplicates on, and a publish returns once the server has
+//     acknowledged it.
+//
+// # Conformance
+//
+// Every transport passes the same suite, package transporttest: a
+// transport's test calls transporttest.Run with a harness that makes
+// fresh, empty streams. The suite states the contract's details that the
+// interfaces cannot: stream sequences from 1, replay by sequence and time,
+// filters, deduplication, cancellation, closing, the slow-consumer policy
+// and recovery after a server restart.
+package transport
