@@ -1,0 +1,101 @@
+// Package natstransport implements the events package's Publisher and
+// Subscriber contracts on NATS JetStream, the default durable transport and
+// source of truth of a scarcity market. It can also run a NATS server with
+// JetStream in the process ([StartEmbedded]); [Open] with no URL does so.
+//
+// # Subjects
+//
+// Every event is stored under the subject
+//
+//	<prefix>.<source>.<type>.<subject>
+//
+// (prefix "scarcity" by default) so that consumers can filter by source,
+// type or agent with NATS wildcards. Source, type and subject are each
+// mapped to one subject token by [Token]: the bytes A-Z, a-z, 0-9, '_' and
+// '-' stand for themselves; any other byte ('.', '*', '>', whitespace, '%',
+// non-ASCII bytes) is written "%XX" with upper-case hex digits; the empty
+// string is "_" and the one-byte string "_" is "%5F". The mapping is
+// injective, so a subject filter never confuses two agents. A subject longer
+// than [MaxSubjectLen] is refused.
+//
+// # Stream
+//
+// One stream (default "SCARCITY") captures "<prefix>.>": file storage,
+// Options.Replicas replicas, the limits retention policy with no age or
+// message limit and Options.MaxBytes (default unlimited) as the only size
+// limit, discard policy "new" (a full stream refuses publishes rather than
+// dropping old events: the stream is the source of truth), DenyDelete and
+// DenyPurge set, and a duplicate window of Options.DuplicateWindow (default
+// two minutes). [Open] creates the stream or updates it to this
+// configuration.
+//
+// # Publishing
+//
+// [Transport.Publish] validates and encodes every event first (CloudEvents
+// JSON, events.Encode); an invalid event fails the call and nothing is
+// published. It then publishes the events asynchronously, pipelined on the
+// connection in order, each with the Nats-Msg-Id header set to the event id,
+// and waits for every acknowledgement (a group commit). It returns nil only
+// when the server has acknowledged all of them, which on JetStream means
+// stored (and, with replicas, replicated to a quorum). The server
+// acknowledges an id it already holds within the duplicate window as a
+// duplicate without storing it again; that counts as accepted, so a caller
+// retries a failed publish by publishing the same events again.
+//
+// # Subscribing
+//
+// [Transport.Subscribe] runs an ordered JetStream consumer (ephemeral,
+// in-memory, unacknowledged; recreated from the last delivered sequence
+// whenever it falls out of step) starting at SubscribeOptions.From. The
+// filter's sources, types and subjects become server-side filter subjects
+// (their cross product, at most 256 of them; beyond that the longest list is
+// left to the client); the whole filter, correlation included, is then
+// applied in the client with events.Filter.Match. Delivery.Seq is the
+// message's stream sequence. Replay and live tail are the same consumer.
+//
+// SubscribeOptions.Since is resolved by the events' own times, not the
+// server's storage times: the consumer reads the stream from its start
+// unfiltered, skips events before the first event at or after Since (or, if
+// there is none, every event stored when Subscribe was called), and delivers
+// from there. Such a replay reads the whole stream; prefer From where the
+// sequence is known.
+//
+// # Slow consumers
+//
+// Nothing is dropped for a slow reader. A subscription's channel holds
+// Options.SubscriptionBuffer deliveries, and its consumer pulls at most as
+// many messages ahead; when both are full the goroutine stops pulling and
+// the server keeps the rest in the stream until the reader catches up.
+// Publishers are never slowed by subscribers.
+//
+// # Failures and restarts
+//
+// A message that does not decode as an event ends its subscription: Err
+// wraps [ErrDecode] and events.ErrMalformed and names the stream sequence, so
+// the caller can resume from the next one. Cancelling the context ends a
+// subscription with the context's cause; Close, of the subscription or of the
+// Transport, with events.ErrClosed.
+//
+// A connection the Transport dials reconnects forever, every
+// Options.ReconnectWait, until Close. While the server is away, publishes
+// fail with [ErrNotAccepted] (after up to Options.AckTimeout) and may be
+// retried; once it is back, with its store, publishing works again and the
+// duplicate window keeps retries from storing twice. Subscriptions survive a
+// restart: the ordered consumer is recreated after the last sequence it
+// delivered, and the same channel continues. A subscription ends with an
+// error wrapping [ErrConsumer] only if its consumer cannot be recreated; the
+// caller then subscribes again from the sequence after the last Delivery.
+//
+// # Concurrency
+//
+// A Transport is safe for concurrent use. Each call to Publish keeps its own
+// events in order; events of concurrent calls interleave.
+//
+// # Limitations
+//
+// Deduplication holds within the duplicate window only: an event re-published
+// later is stored again. A Publish that fails part-way may leave some of its
+// events stored; publishing the same events again stores the missing ones
+// after any events stored in between, so the order of a failed call's events
+// is guaranteed only when the retry follows at once with no other publisher.
+package natstransport

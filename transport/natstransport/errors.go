@@ -1,0 +1,32 @@
+package natstransport
+
+import "errors"
+
+// Sentinel errors returned by this package. Test for them with errors.Is;
+// the returned errors wrap them with details and, where there is one, the
+// underlying NATS error.
+var (
+	// ErrInvalidOption reports an Options or EmbeddedOptions field out of
+	// its bounds.
+	ErrInvalidOption = errors.New("natstransport: invalid option")
+	// ErrConflictingOptions reports options that exclude each other, such as
+	// both a URL and a connection.
+	ErrConflictingOptions = errors.New("natstransport: conflicting options")
+	// ErrEmbedded reports an embedded server that failed to start.
+	ErrEmbedded = errors.New("natstransport: embedded server")
+	// ErrStream reports a failure to create or update the stream.
+	ErrStream = errors.New("natstransport: stream setup")
+	// ErrNotAccepted reports a publish that the server did not acknowledge:
+	// some of its events may be stored, some not. Publishing the same events
+	// again is safe (see Transport.Publish).
+	ErrNotAccepted = errors.New("natstransport: publish not acknowledged")
+	// ErrTooLarge reports an event whose NATS subject or message exceeds
+	// what the server accepts. It is also an events.ErrInvalid.
+	ErrTooLarge = errors.New("natstransport: event too large")
+	// ErrDecode reports a stored message that is not an event; the
+	// subscription that met it ends. It also wraps the events package's
+	// error.
+	ErrDecode = errors.New("natstransport: undecodable message")
+	// ErrConsumer reports a subscription whose JetStream consumer failed.
+	ErrConsumer = errors.New("natstransport: consumer failed")
+)
