@@ -206,15 +206,30 @@ func (m *Market) Reserve(ctx context.Context, agent, resource string, worstCase 
 	return m.sched.Reserve(ctx, agent, resource, worstCase, ttl)
 }
 
-// Commit consumes actual (at most what was reserved) of reservation id and
-// returns the rest.
-func (m *Market) Commit(ctx context.Context, id string, actual int64) error {
+// Commit consumes actual (at most what was reserved) of agent's reservation
+// id and returns the rest. A reservation of another agent is
+// sched.ErrUnknownReservation, as an unknown one is.
+func (m *Market) Commit(ctx context.Context, agent, id string, actual int64) error {
+	if err := m.ownReservation(agent, id); err != nil {
+		return err
+	}
 	return m.sched.Commit(ctx, id, actual)
 }
 
-// CancelReservation returns all of reservation id.
-func (m *Market) CancelReservation(ctx context.Context, id string) error {
+// CancelReservation returns all of agent's reservation id.
+func (m *Market) CancelReservation(ctx context.Context, agent, id string) error {
+	if err := m.ownReservation(agent, id); err != nil {
+		return err
+	}
 	return m.sched.Cancel(ctx, id)
+}
+
+// ownReservation checks that reservation id is agent's.
+func (m *Market) ownReservation(agent, id string) error {
+	if owner, ok := m.sched.ReservationAgent(id); !ok || owner != agent {
+		return fmt.Errorf("%w: %q of %q", sched.ErrUnknownReservation, id, agent)
+	}
+	return nil
 }
 
 // Report records an OS-level usage sample for agent; usage beyond its

@@ -96,7 +96,13 @@ func TestMarketSpendLimitAndReservations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Reserve: %v", err)
 	}
-	if err := f.m.Commit(f.ctx, id, 300); err != nil {
+	if err := f.m.Commit(f.ctx, "bob", id, 1); !errors.Is(err, sched.ErrUnknownReservation) {
+		t.Fatalf("Commit of alice's reservation by bob = %v, want ErrUnknownReservation", err)
+	}
+	if err := f.m.CancelReservation(f.ctx, "bob", id); !errors.Is(err, sched.ErrUnknownReservation) {
+		t.Fatalf("CancelReservation of alice's reservation by bob = %v, want ErrUnknownReservation", err)
+	}
+	if err := f.m.Commit(f.ctx, "alice", id, 300); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
 	if err := f.m.Use(f.ctx, "alice", "llm_spend", 200); err != nil {

@@ -92,6 +92,18 @@ func (s *Scheduler) applyLapses(lapsed []*reservation) {
 	}
 }
 
+// ReservationAgent returns the agent of the outstanding reservation id;
+// ok is false if there is none.
+func (s *Scheduler) ReservationAgent(id string) (agent string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.spend.reservations[id]
+	if !ok {
+		return "", false
+	}
+	return r.agent, true
+}
+
 // NextLapse returns the earliest expiry of an outstanding reservation, so
 // a driver can call Advance then; ok is false if none is outstanding.
 func (s *Scheduler) NextLapse() (at time.Time, ok bool) {

@@ -20,7 +20,9 @@
 //
 // # Stream
 //
-// One stream (default "SCARCITY") captures "<prefix>.>": file storage,
+// One stream (default "SCARCITY") captures the event subjects
+// "<prefix>.*.*.*" (so the four-token event subjects only, never the
+// five-token commands of package agentapi): file storage,
 // Options.Replicas replicas, the limits retention policy with no age or
 // message limit and Options.MaxBytes (default unlimited) as the only size
 // limit, discard policy "new" (a full stream refuses publishes rather than

@@ -105,7 +105,7 @@ func (t *Transport) streamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        t.opts.Stream,
 		Description: "scarcity events",
-		Subjects:    []string{t.opts.Prefix + ".>"},
+		Subjects:    []string{t.opts.Prefix + ".*.*.*"}, // events only: <prefix>.<source>.<type>.<subject>
 		Retention:   jetstream.LimitsPolicy,
 		MaxMsgs:     -1,
 		MaxBytes:    maxBytes,
