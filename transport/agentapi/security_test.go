@@ -153,3 +153,27 @@ func TestReservationOfAnotherAgent(t *testing.T) {
 		t.Errorf("alice commits her reservation: %v", err)
 	}
 }
+
+// An agent can read its own events but not another's: subscribing to
+// another agent's event subjects is refused by the NATS server.
+func TestAgentCannotReadAnothersEvents(t *testing.T) {
+	r := serveMarket(t, "alice", "bob")
+	nc := connect(t, r.ns, append(ConnectOptions(agentUser("alice")), nats.PermissionErrOnSubscribe(true), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))...)
+	own, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.NextMsg(time.Second); !errors.Is(err, nats.ErrPermissionViolation) {
+		t.Errorf("NextMsg on bob's ledger events = %v, want a permissions violation", err)
+	}
+	if _, err := own.NextMsg(100 * time.Millisecond); errors.Is(err, nats.ErrPermissionViolation) {
+		t.Errorf("alice may not read her own events: %v", err)
+	}
+}
