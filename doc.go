@@ -8,8 +8,11 @@
 // benchmark runner validates agent behaviour.
 //
 // The root package composes the services into one [Market]: bids in,
-// clearing on a clock, allocations settled in the ledger, bundles handed to
-// the scheduler, events out.
+// clearing on a clock, allocations leased in the ledger (paid as their time
+// passes, the unused time refunded on an early [Market.Release]), bundles
+// handed to the scheduler, events out. [Restore] rebuilds a market from its
+// stream after a crash. [AgentAPI] is what an agent does in a market; the
+// Market implements it in process and transport/agentapi over NATS.
 //
 // # Packages
 //
@@ -18,12 +21,20 @@
 //     log.
 //   - bundle: resources, quantities, time windows, bundles, their cost, and a
 //     calendar of capacity over time.
-//   - ledger: a double-entry credit ledger with exact decimals, holds,
-//     idempotent operations and replay from events.
-//   - auction: orders and clearing mechanisms for periodic call markets, and
-//     reserve-price rules.
-//   - sched: bundle activation and expiry on a clock, metering and hard
-//     enforcement.
+//   - ledger: a double-entry credit ledger with exact decimals, holds with
+//     timeouts and partial captures, linked batches, idempotent operations,
+//     hash-chained events, replay and snapshots.
+//   - auction: orders and mechanisms: bundle clearing (greedy by value or
+//     density; uniform, pay-as-bid or critical-value payments), k-double,
+//     McAfee and SBBA call markets, a continuous order book, reserve-price
+//     rules, welfare.
+//   - sched: bundle lifecycle on a clock, leases, metering and hard
+//     enforcement, the LLM spend limit, reserve → commit → refund; and
+//     sched/process, an executor for Linux processes.
+//   - transport: the conformance suite every transport passes
+//     (transporttest), NATS JetStream (natstransport, with an embedded
+//     server; natstest for tests), and the remote command API for agents in
+//     other processes (agentapi).
 //   - benchkit: invariant checks over any event stream, and assertions for
 //     downstream test suites.
 //   - examples: runnable programs that compose markets.
@@ -33,8 +44,10 @@
 // A Market keeps the invariants of its services: credits are conserved (the
 // sum of all balances, the mint's included, is exactly zero); no agent's
 // balance goes below zero; allocated quantity never exceeds capacity at any
-// instant; every allocation is paid by a captured hold of the same amount,
-// never more than the bid; the same inputs and clock give the same events.
+// instant; every allocation is backed by a lease hold of its price and paid
+// at most that, never more than the bid; the same inputs and clock give the
+// same events; a market restored from its stream is the market that
+// published it.
 //
 // # Concurrency
 //
