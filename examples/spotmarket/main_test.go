@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// short runs the market briefly on transport and returns its output and
+// output directory.
+func short(t *testing.T, transport string, seed uint64) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	o := options{Agents: 40, Duration: 20 * time.Minute, Seed: seed, Mechanism: "greedy", Reserve: "utilisation",
+		Transport: transport, Out: dir}
+	if err := run(context.Background(), &out, o); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	return out.String(), dir
+}
+
+func TestSpotmarketOverEmbeddedNATS(t *testing.T) {
+	text, dir := short(t, "embedded", 1)
+	for _, want := range []string{"benchkit: PASS", "20 rounds", "service_denied", "truthful", "hoarding"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var evs []events.Event
+	for i, line := range strings.Split(strings.TrimSpace(readAll(t, f)), "\n") {
+		e, err := events.Decode([]byte(line))
+		if err != nil {
+			t.Fatalf("events.jsonl line %d: %v", i+1, err)
+		}
+		evs = append(evs, e)
+	}
+	benchkit.AssertInvariants(t, evs)
+}
+
+func TestSpotmarketPricesMove(t *testing.T) {
+	text, _ := short(t, "memory", 2)
+	for _, line := range strings.Split(text, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "cpu" {
+			if f[2] == f[4] {
+				t.Errorf("the cpu price never moved: %q", line)
+			}
+			return
+		}
+	}
+	t.Errorf("no cpu line in:\n%s", text)
+}
+
+func TestSpotmarketIsTheSameOnEveryTransport(t *testing.T) {
+	memory, _ := short(t, "memory", 3)
+	nats, _ := short(t, "embedded", 3)
+	if memory != nats {
+		t.Errorf("the same seed gave different runs:\n%s\n---\n%s", memory, nats)
+	}
+}
+
+func TestSpotmarketRejectsBadFlags(t *testing.T) {
+	for _, o := range []options{
+		{Agents: 10, Duration: time.Hour, Mechanism: "sealed-envelope", Reserve: "utilisation", Transport: "memory"},
+		{Agents: 10, Duration: time.Hour, Mechanism: "greedy", Reserve: "whim", Transport: "memory"},
+		{Agents: 0, Duration: time.Hour, Mechanism: "greedy", Reserve: "utilisation", Transport: "memory"},
+	} {
+		if err := run(context.Background(), &bytes.Buffer{}, o); err == nil {
+			t.Errorf("run(%+v) succeeded", o)
+		}
+	}
+}
+
+func readAll(t *testing.T, f *os.File) string {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(f); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+
+	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natstransport"
+)
+
+// stream is where the market's events go, and where they are read back
+// from for the verdict.
+type stream interface {
+	events.Publisher
+	Events(ctx context.Context) ([]events.Event, error)
+	Close() error
+}
+
+// openStream opens the transport named by the -transport flag: "memory",
+// "embedded" (a NATS JetStream server in this process, on a temporary data
+// directory) or the URL of a NATS server.
+func openStream(ctx context.Context, transport string) (stream, error) {
+	if transport == "memory" {
+		return memoryStream{events.NewLog(events.LogOptions{})}, nil
+	}
+	opts := natstransport.Options{Stream: "SPOTMARKET", Prefix: "spotmarket"}
+	if transport != "embedded" {
+		opts.URL = transport
+	}
+	tr, err := natstransport.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return natsStream{tr}, nil
+}
+
+// memoryStream is an in-memory log.
+type memoryStream struct{ *events.Log }
+
+func (s memoryStream) Events(context.Context) ([]events.Event, error) { return s.Log.Events(0), nil }
+
+// natsStream is a JetStream stream.
+type natsStream struct{ *natstransport.Transport }
+
+func (s natsStream) Events(ctx context.Context) ([]events.Event, error) { return s.ReadAll(ctx) }
