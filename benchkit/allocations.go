@@ -50,31 +50,40 @@ func allocations(evs []events.Event) []finding {
 		}
 		r.at(i, e)
 		if a.LeaseID != "" {
-			checkLease(r, a, leases[paymentKey{e.Correlation, a.LeaseID}], pays[paymentKey{e.Correlation, a.PaymentID}])
+			checkLease(r, a, holdAt(evs, leases, paymentKey{e.Correlation, a.LeaseID}), pays[paymentKey{e.Correlation, a.PaymentID}])
 		} else {
 			checkAllocation(r, a, pays[paymentKey{e.Correlation, a.PaymentID}])
 		}
-		if bids[paymentKey{e.Correlation, ""}].OrderID != "" {
-			checkBid(r, a, bids[paymentKey{e.Correlation, a.OrderID}])
+		if _, ok := bids[paymentKey{e.Correlation, ""}]; ok {
+			checkBid(r, a, bidAt(evs, bids, paymentKey{e.Correlation, a.OrderID}))
 		}
 	}
 	return r.found
 }
 
-// placedBids indexes the market's bid_placed events by order id. The key
-// with an empty order id holds a run's first bid, marking that the run's
-// stream carries its bids.
-func placedBids(evs []events.Event) map[paymentKey]events.BidPlaced {
-	bids := make(map[paymentKey]events.BidPlaced)
-	for _, e := range evs {
+// placedBids indexes the positions of the market's bid_placed events by
+// order id. The key with an empty order id holds a run's first bid, marking
+// that the run's stream carries its bids.
+func placedBids(evs []events.Event) map[paymentKey]int {
+	bids := make(map[paymentKey]int)
+	for i, e := range evs {
 		if b, ok := payload(e.Data).(events.BidPlaced); ok {
-			bids[paymentKey{e.Correlation, b.OrderID}] = b
+			bids[paymentKey{e.Correlation, b.OrderID}] = i
 			if _, seen := bids[paymentKey{e.Correlation, ""}]; !seen {
-				bids[paymentKey{e.Correlation, ""}] = b
+				bids[paymentKey{e.Correlation, ""}] = i
 			}
 		}
 	}
 	return bids
+}
+
+// bidAt returns the bid_placed indexed under k, or the zero BidPlaced.
+func bidAt(evs []events.Event, bids map[paymentKey]int, k paymentKey) events.BidPlaced {
+	if i, ok := bids[k]; ok {
+		b, _ := payload(evs[i].Data).(events.BidPlaced)
+		return b
+	}
+	return events.BidPlaced{}
 }
 
 // checkBid flags an allocation whose order was not placed by its agent or
@@ -84,8 +93,8 @@ func checkBid(r *recorder, a events.ResourcesAllocated, bid events.BidPlaced) {
 		r.flag("order %q of %q has no bid_placed by that agent", a.OrderID, a.AgentID)
 		return
 	}
-	amount, err := a.Amount.Apd()
-	limit, lerr := bid.TotalCost.Apd()
+	amount, err := r.parse(a.Amount)
+	limit, lerr := r.parse(bid.TotalCost)
 	if err == nil && lerr == nil && amount.Cmp(limit) > 0 {
 		r.flag("order %q pays %s, more than the %s it placed", a.OrderID, a.Amount, bid.TotalCost)
 	}
@@ -142,20 +151,30 @@ func checkAllocation(r *recorder, a events.ResourcesAllocated, pay *payment) {
 	if !okAmount {
 		return
 	}
-	if paid, err := pay.amount.Apd(); err != nil || pay.amount == "" || paid.Cmp(amount) != 0 {
+	if paid, err := r.parse(pay.amount); err != nil || pay.amount == "" || paid.Cmp(amount) != 0 {
 		r.flag("order %q pays %s but payment %q moved %q", a.OrderID, a.Amount, a.PaymentID, pay.amount)
 	}
 }
 
-// leaseHolds indexes the ledger's hold_placed events by hold id.
-func leaseHolds(evs []events.Event) map[paymentKey]events.HoldPlaced {
-	holds := make(map[paymentKey]events.HoldPlaced)
-	for _, e := range evs {
+// leaseHolds indexes the positions of the ledger's hold_placed events by
+// hold id.
+func leaseHolds(evs []events.Event) map[paymentKey]int {
+	holds := make(map[paymentKey]int)
+	for i, e := range evs {
 		if h, ok := payload(e.Data).(events.HoldPlaced); ok && e.Source == events.SourceLedger {
-			holds[paymentKey{e.Correlation, h.HoldID}] = h
+			holds[paymentKey{e.Correlation, h.HoldID}] = i
 		}
 	}
 	return holds
+}
+
+// holdAt returns the hold_placed indexed under k, or the zero HoldPlaced.
+func holdAt(evs []events.Event, holds map[paymentKey]int, k paymentKey) events.HoldPlaced {
+	if i, ok := holds[k]; ok {
+		h, _ := payload(evs[i].Data).(events.HoldPlaced)
+		return h
+	}
+	return events.HoldPlaced{}
 }
 
 // checkLease checks a leased allocation: its hold, and its payment if it
@@ -165,7 +184,7 @@ func checkLease(r *recorder, a events.ResourcesAllocated, hold events.HoldPlaced
 	if bid, ok := r.decimal("bid", a.Bid); ok && okAmount && amount.Cmp(bid) > 0 {
 		r.flag("order %q pays %s, more than its bid %s", a.OrderID, a.Amount, a.Bid)
 	}
-	switch held, err := hold.Amount.Apd(); {
+	switch held, err := r.parse(hold.Amount); {
 	case hold.HoldID == "":
 		r.flag("lease %q of order %q is not on the stream", a.LeaseID, a.OrderID)
 	case hold.AccountID != a.AgentID:
@@ -180,7 +199,7 @@ func checkLease(r *recorder, a events.ResourcesAllocated, hold events.HoldPlaced
 		r.flag("payment %q of order %q is ambiguous, reused or not from %q", a.PaymentID, a.OrderID, a.AgentID)
 	}
 	pay.paid = r.event.ID
-	if paid, err := pay.amount.Apd(); okAmount && (err != nil || paid.Cmp(amount) > 0) {
+	if paid, err := r.parse(pay.amount); okAmount && (err != nil || paid.Cmp(amount) > 0) {
 		r.flag("order %q leased for %s but payment %q moved %q", a.OrderID, a.Amount, a.PaymentID, pay.amount)
 	}
 }

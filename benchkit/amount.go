@@ -26,7 +26,7 @@ func (r *recorder) decimal(field string, d events.Decimal) (*apd.Decimal, bool) 
 		r.flag("%s is missing", field)
 		return nil, false
 	}
-	x, err := d.Apd()
+	x, err := r.parse(d)
 	if err != nil {
 		r.flag("%s %q is not a decimal", field, d)
 		return nil, false
@@ -64,4 +64,61 @@ func payload(p events.Payload) events.Payload {
 		}
 	}
 	return p
+}
+
+// decimalRing is how many parsed decimals a recorder keeps at once: a
+// check uses what it parses within the event that carries it.
+const decimalRing = 32
+
+// parse returns the value of x as [events.Decimal.Apd] does, parsing a
+// plain decimal of at most 18 digits ("-123.45") without the general
+// parser, into the recorder's ring of decimals: the result stays valid for
+// the next decimalRing-1 parses.
+func (r *recorder) parse(x events.Decimal) (*apd.Decimal, error) {
+	d := &r.ring[r.next%decimalRing]
+	r.next++
+	if parsePlain(d, string(x)) {
+		return d, nil
+	}
+	y, err := x.Apd()
+	if err != nil {
+		return nil, err
+	}
+	return d.Set(y), nil
+}
+
+// parsePlain sets d to s and reports true if s is an optional minus sign
+// and 1 to 18 digits with at most one decimal point among or after them;
+// else it reports false and leaves d unspecified.
+func parsePlain(d *apd.Decimal, s string) bool {
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		i, neg = 1, true
+	}
+	var coeff int64
+	var exp int32
+	digits, dot := 0, false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			if digits == 18 {
+				return false
+			}
+			coeff = coeff*10 + int64(c-'0')
+			digits++
+			if dot {
+				exp--
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return false
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	d.SetFinite(coeff, exp)
+	d.Negative = neg && coeff != 0
+	return true
 }

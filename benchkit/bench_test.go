@@ -2,9 +2,11 @@ package benchkit_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/events"
 )
 
 // BenchmarkCheck measures all the checks over a run of 100 agents each
@@ -38,4 +40,69 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(evs)), "events/op")
+}
+
+// worldStream is a consistent stream of about a million events of a
+// market of 100 agents: bids, clearing, leased bundles, metering and
+// payment. It is built once.
+var worldStream = sync.OnceValue(func() []events.Event {
+	w := newWorld(panicker{}, 100)
+	for len(w.evs) < 1_000_000 {
+		w.cycle()
+	}
+	return w.events()
+})
+
+// panicker is a fataler outside a test.
+type panicker struct{}
+
+func (panicker) Helper() {}
+
+func (panicker) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// BenchmarkInvariants measures every check, with full options, over a
+// stream of a million events.
+func BenchmarkInvariants(b *testing.B) {
+	evs := worldStream()
+	if err := benchkit.CheckWith(evs, worldOptions); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := benchkit.CheckWith(evs, worldOptions); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, len(evs))
+}
+
+// BenchmarkInvariantsBaseline measures the least work a check does per
+// event over the same stream: a type switch and one map update.
+func BenchmarkInvariantsBaseline(b *testing.B) {
+	evs := worldStream()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		last := make(map[string]uint64)
+		for _, e := range evs {
+			switch e.Data.(type) {
+			case events.UsageRecorded, events.HoldPlaced, events.BundleScheduled:
+				last[e.Correlation]++
+			default:
+				last[e.Correlation] = e.Sequence
+			}
+		}
+		if len(last) != 1 {
+			b.Fatal(last)
+		}
+	}
+	reportPerEvent(b, len(evs))
+}
+
+func reportPerEvent(b *testing.B, n int) {
+	perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(perOp/float64(n), "ns/event")
+	b.ReportMetric(float64(n)/(perOp/1e9), "events/s")
+	b.ReportMetric(float64(n), "events/op")
 }

@@ -18,10 +18,18 @@ type streamKey struct {
 
 func sequences(evs []events.Event) []finding {
 	r := newRecorder(SequencesGapFree)
-	last := make(map[streamKey]uint64)
+	last := make(map[streamKey]*uint64)
+	var key streamKey // of cur, the last stream looked up
+	var cur *uint64
 	for i, e := range evs {
-		k := streamKey{e.Source, e.Correlation}
-		prev := last[k]
+		if k := (streamKey{e.Source, e.Correlation}); cur == nil || k != key {
+			if cur = last[k]; cur == nil {
+				cur = new(uint64)
+				last[k] = cur
+			}
+			key = k
+		}
+		prev := *cur
 		r.at(i, e)
 		switch {
 		case e.Sequence == prev+1:
@@ -32,7 +40,7 @@ func sequences(evs []events.Event) []finding {
 		default:
 			r.flag("%s sequence %d does not follow %d: repeated or out of order", e.Source, e.Sequence, prev)
 		}
-		last[k] = max(prev, e.Sequence)
+		*cur = max(prev, e.Sequence)
 	}
 	return r.found
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -14,6 +16,16 @@ const (
 	CreditsConserved = "credits_conserved"
 	AllocationsPaid  = "allocations_paid"
 	SequencesGapFree = "sequences_gap_free"
+	// IDsUnique: no two events share an id.
+	IDsUnique = "ids_unique"
+	// CausationResolves: every causation names an earlier event.
+	CausationResolves = "causation_resolves"
+	// CapacityRespected: no instant books more than a resource's capacity.
+	CapacityRespected = "capacity_respected"
+	// UsageWithinBundles: metered usage stays within its bundle.
+	UsageWithinBundles = "usage_within_bundles"
+	// SpendWithinLimit: spend in any sliding window is within the limit.
+	SpendWithinLimit = "spend_within_limit"
 )
 
 // Violation is one event that breaks one invariant.
@@ -46,6 +58,8 @@ type recorder struct {
 	index int
 	event events.Event
 	found []finding
+	ring  [decimalRing]apd.Decimal // see parse
+	next  int
 }
 
 func newRecorder(check string) *recorder { return &recorder{check: check} }

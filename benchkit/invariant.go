@@ -1,0 +1,138 @@
+package benchkit
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Options gives the checks what the stream does not carry. The zero value
+// checks what the stream alone allows: capacity is then not checked, the
+// enforcement of each resource is inferred, and the spend limit is taken
+// from the stream's spend_limit_reached events, if any.
+type Options struct {
+	// Capacities is the capacity of each resource, as in the market's
+	// catalog. Nil means capacity_respected is not checked; when set, a
+	// bundle booking a resource it does not name is a violation.
+	Capacities map[string]int64
+	// OSLevel names the resources sampled as levels (CPU, memory); every
+	// other resource is consumed (service-level). Nil means inferred from
+	// each usage_recorded: one whose used is below the quantities already
+	// recorded in its bundle is a sample.
+	OSLevel map[string]bool
+	// Spend is the spend limit; nil means the limit stated by the stream's
+	// first spend_limit_reached, and no spend check if there is none.
+	Spend *SpendLimit
+}
+
+// SpendLimit is a limit on the units of one service-level resource
+// consumed in any sliding window: within (t−Window, t], for every t, at
+// most Limit units.
+type SpendLimit struct {
+	// Resource is the spend resource, such as "llm_spend".
+	Resource string `json:"resource"`
+	// Limit is the most units consumed in any window.
+	Limit int64 `json:"limit"`
+	// Window is the length of the sliding window; it must be positive. It
+	// encodes in JSON as nanoseconds.
+	Window time.Duration `json:"window"`
+}
+
+// ResourceOptions returns the Options of a market whose catalog holds rs:
+// their capacities, and which of them are OS-level.
+func ResourceOptions(rs ...bundle.Resource) Options {
+	o := Options{Capacities: make(map[string]int64, len(rs)), OSLevel: make(map[string]bool, len(rs))}
+	for _, r := range rs {
+		o.Capacities[r.Name] = r.Capacity
+		if r.Enforcement == bundle.OSLevel {
+			o.OSLevel[r.Name] = true
+		}
+	}
+	return o
+}
+
+// validate reports an Options that cannot be used, wrapping ErrOptions.
+func (o Options) validate() error {
+	if s := o.Spend; s != nil && (s.Resource == "" || s.Limit < 0 || s.Window <= 0) {
+		return fmt.Errorf("%w: spend limit %+v needs a resource, a limit of at least 0 and a positive window", ErrOptions, *s)
+	}
+	for r, c := range o.Capacities {
+		if c < 0 {
+			return fmt.Errorf("%w: capacity %d of %q is negative", ErrOptions, c, r)
+		}
+	}
+	return nil
+}
+
+// Unchecked returns the names of the invariants that [CheckWith] cannot
+// check on evs with o, for lack of data: capacity_respected without
+// Options.Capacities, spend_within_limit without Options.Spend on a stream
+// with no spend_limit_reached.
+func Unchecked(evs []events.Event, o Options) []string {
+	var out []string
+	if o.Capacities == nil {
+		out = append(out, CapacityRespected)
+	}
+	if o.Spend == nil && len(spendLimits(evs)) == 0 {
+		out = append(out, SpendWithinLimit)
+	}
+	return out
+}
+
+// CheckWith runs every invariant check over the stream with o, and returns
+// nil or an error joining one *Violation per failure in stream order
+// (errors.Is(err, ErrViolation)); an unusable o returns an error wrapping
+// ErrOptions and checks nothing.
+func CheckWith(evs []events.Event, o Options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	return join(violationsWith(evs, o))
+}
+
+// AssertInvariantsWith is [AssertInvariants] with Options: it reports each
+// violation, or an unusable o, with tb.Errorf.
+func AssertInvariantsWith(tb testing.TB, evs []events.Event, o Options) {
+	tb.Helper()
+	if err := o.validate(); err != nil {
+		tb.Errorf("%v", err)
+		return
+	}
+	for _, v := range violationsWith(evs, o) {
+		tb.Errorf("%s violated at event %s: %s", v.Check, v.EventID, v.Detail)
+	}
+}
+
+// concurrentFrom is the stream length from which the checks run
+// concurrently, one goroutine each.
+const concurrentFrom = 1 << 14
+
+// violationsWith returns the violations of every check, in stream order.
+func violationsWith(evs []events.Event, o Options) []*Violation {
+	checks := [...]func() []finding{
+		func() []finding { return sequences(evs) },
+		func() []finding { return identities(evs) },
+		func() []finding { return conservation(evs) },
+		func() []finding { return allocations(evs) },
+		func() []finding { return capacity(evs, o) },
+		func() []finding { return usage(evs, o) },
+		func() []finding { return spend(evs, o) },
+	}
+	var found [len(checks)][]finding
+	if len(evs) < concurrentFrom {
+		for i, check := range checks {
+			found[i] = check()
+		}
+		return inOrder(found[:]...)
+	}
+	var wg sync.WaitGroup
+	for i, check := range checks {
+		wg.Go(func() { found[i] = check() })
+	}
+	wg.Wait()
+	return inOrder(found[:]...)
+}
