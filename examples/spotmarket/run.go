@@ -73,11 +73,13 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if err := write(o.Out, evs); err != nil {
 		return err
 	}
-	if err := benchkit.Check(evs); err != nil {
+	checks := benchkit.ResourceOptions(resources...)
+	checks.Spend = &benchkit.SpendLimit{Resource: "llm_spend", Limit: 500, Window: time.Hour}
+	if err := benchkit.CheckWith(evs, checks); err != nil {
 		fmt.Fprintln(w, "benchkit: FAIL")
 		return err
 	}
-	fmt.Fprintf(w, "benchkit: PASS (%d events: credits conserved, holds backed, every allocation paid, sequences gap-free)\n", len(evs))
+	fmt.Fprintf(w, "benchkit: PASS (%d events: credits conserved, holds backed, allocations paid, capacity, usage and spend within limits, ids and sequences sound)\n", len(evs))
 	return nil
 }
 
