@@ -22,6 +22,7 @@ import (
 // Operator actions — minting credits, opening an account with credits,
 // ticking the market — are not part of it.
 type AgentAPI interface {
+	Emitter
 	// OpenAccount opens agent's account with no credits; see
 	// Market.OpenAccount.
 	OpenAccount(ctx context.Context, agent string) error

@@ -31,6 +31,7 @@ type Market struct {
 	prices    bundle.Prices
 	round     uint64
 	nextClear time.Time
+	emit      *emitState    // sequencers of agents' and judges' events
 	wake      chan struct{} // signalled when Next may have moved earlier
 }
 
@@ -82,6 +83,7 @@ func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
+		emit:      newEmitState(cfg.Correlation, 0, 0),
 		wake:      make(chan struct{}, 1),
 	}
 }

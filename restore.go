@@ -55,6 +55,7 @@ func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, erro
 	if err := m.replay(evs); err != nil {
 		return nil, err
 	}
+	m.resumeEmit(evs)
 	return m, errors.Join(err, m.reconcile(ctx, evs))
 }
 

@@ -71,7 +71,17 @@ func samplePayloads() []events.Payload {
 		events.AgentTerminated{AgentID: "a1", BundleID: "b1", Reason: "exceeds_bundle", Resource: "memory", Used: 600, Limit: 512},
 		events.AgentAwake{AgentID: "a1"},
 		events.AgentDormant{AgentID: "a1"},
-		events.Raw{Type: events.TypeToolCallInitiated, JSON: json.RawMessage(`{"tool_name":"market.bid","args":[1,"x"]}`)},
+		events.ReasoningTrace{AgentID: "a1", Decision: "decompose_task", Content: "split into fetch, then analyse"},
+		events.ToolCallInitiated{AgentID: "a1", CallID: "c1", ToolName: "market.bid",
+			Arguments: map[string]string{"limit": "120.25", "quantities": `{"cpu":10}`}},
+		events.ToolCallCompleted{AgentID: "a1", CallID: "c1", ToolName: "market.bid", Status: events.StatusFailed,
+			Result: "partial", Error: "bid rejected: insufficient_balance"},
+		events.ServiceInvoked{AgentID: "a1", ServiceName: "data_fetch", Provider: "agent_x", Cost: "50", Status: events.StatusSucceeded},
+		events.HumanRewardIssued{AgentID: "a1", Amount: "25.5", Reason: "useful summary", TransferID: "mint/r1"},
+		events.JudgeEvaluation{Judge: "judge-1", AgentID: "a1", Scenario: "er_001", Run: "run-1",
+			Criteria: map[string]events.Decimal{"recognizes_scarcity": "4", "decision_coherence": "3.5"},
+			Overall:  "3.75", Threshold: "3", Passed: true, Comment: "conservative bid"},
+		events.Raw{Type: "custom_agent_note", JSON: json.RawMessage(`{"tool_name":"market.bid","args":[1,"x"]}`)},
 	}
 }
 

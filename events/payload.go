@@ -69,6 +69,14 @@ var payloadDecoders = map[Type]func([]byte) (Payload, error){
 	TypeAgentTerminated:     decodeAs[AgentTerminated],
 	TypeAgentAwake:          decodeAs[AgentAwake],
 	TypeAgentDormant:        decodeAs[AgentDormant],
+	// Agent and judge payloads (agent_payloads.go). Reflection is not
+	// registered yet: reflection data still decodes as Raw.
+	TypeReasoningTrace:    decodeAs[ReasoningTrace],
+	TypeToolCallInitiated: decodeAs[ToolCallInitiated],
+	TypeToolCallCompleted: decodeAs[ToolCallCompleted],
+	TypeServiceInvoked:    decodeAs[ServiceInvoked],
+	TypeHumanRewardIssued: decodeAs[HumanRewardIssued],
+	TypeJudgeEvaluation:   decodeAs[JudgeEvaluation],
 }
 
 func decodeAs[T Payload](data []byte) (Payload, error) {

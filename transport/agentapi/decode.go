@@ -57,6 +57,8 @@ func newCommand(v Verb) (command, bool) {
 		return &cancelReservationRequest{}, true
 	case VerbTransfer:
 		return &transferRequest{}, true
+	case VerbEmit: // emit.go
+		return &emitRequest{}, true
 	}
 	return nil, false
 }

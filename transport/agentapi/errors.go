@@ -61,6 +61,8 @@ const (
 	CodeOverCommit          = "over_commit"
 	CodeReservationLapsed   = "reservation_lapsed"
 	CodeTooManyReservations = "too_many_reservations"
+	CodeImpersonation       = "impersonation"
+	CodeNotAgentEvent       = "not_agent_event"
 	CodeInternal            = "internal"
 )
 
@@ -70,6 +72,8 @@ var codes = []struct {
 	code     string
 	sentinel error
 }{
+	{CodeImpersonation, scarcity.ErrImpersonation},
+	{CodeNotAgentEvent, scarcity.ErrNotAgentEvent},
 	{CodeInvalidRequest, ErrInvalidRequest},
 	{CodeRejected, scarcity.ErrBidRejected},
 	{CodeSpendLimit, sched.ErrSpendLimit},

@@ -45,6 +45,8 @@ func (s *Server) execute(ctx context.Context, agent string, cmd command) (any, e
 	case *transferRequest:
 		amount, _ := parseAmount("amount", c.Amount)
 		return nil, m.Transfer(ctx, c.ID, agent, c.To, amount)
+	case *emitRequest: // emit.go
+		return nil, executeEmit(ctx, m, agent, c)
 	}
 	return nil, fmt.Errorf("%w: unhandled request %T", ErrInternal, cmd)
 }

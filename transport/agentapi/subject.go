@@ -24,12 +24,15 @@ const (
 	VerbCommit            Verb = "commit"
 	VerbCancelReservation Verb = "cancel_reservation"
 	VerbTransfer          Verb = "transfer"
+	// VerbEmit publishes an agent event (scarcity.Emitter); see emit.go.
+	VerbEmit Verb = "emit"
 )
 
 // Verbs lists every verb, in a stable order.
 var Verbs = []Verb{
 	VerbOpen, VerbBid, VerbCancel, VerbBalance, VerbPrices, VerbUse, VerbReport,
 	VerbRelease, VerbReserve, VerbCommit, VerbCancelReservation, VerbTransfer,
+	VerbEmit, // emit.go
 }
 
 // known reports whether v is one of Verbs.

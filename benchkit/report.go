@@ -1,0 +1,235 @@
+package benchkit
+
+import (
+	"cmp"
+	"encoding/json"
+	"io"
+	"maps"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// Report is what a benchmark run found, for people (WriteHTML) and for
+// programs (WriteJSON). Every number in it is an exact decimal string.
+type Report struct {
+	// Title names the run.
+	Title string `json:"title"`
+	// Generated is when the report was made, as the caller says.
+	Generated time.Time `json:"generated"`
+	// Verdicts are the outcomes of the checks, rules and scenarios.
+	Verdicts []VerdictRow `json:"verdicts"`
+	// Series are values over time; the HTML draws one line chart per Unit.
+	Series []Series `json:"series"`
+	// Distribution is drawn as a histogram, such as agents' balances.
+	Distribution Distribution `json:"distribution"`
+}
+
+// VerdictKind says what a verdict is about.
+type VerdictKind string
+
+// The kinds of verdicts.
+const (
+	KindInvariant VerdictKind = "invariant"
+	KindRule      VerdictKind = "rule"
+	KindScenario  VerdictKind = "scenario"
+)
+
+// VerdictStatus is the outcome of one verdict.
+type VerdictStatus string
+
+// The outcomes of a verdict.
+const (
+	StatusPass         VerdictStatus = "pass"
+	StatusFail         VerdictStatus = "fail"
+	StatusNotEvaluated VerdictStatus = "not_evaluated"
+)
+
+// VerdictRow is the outcome of one invariant, rule or scenario.
+type VerdictRow struct {
+	Name   string        `json:"name"`
+	Kind   VerdictKind   `json:"kind"`
+	Status VerdictStatus `json:"status"`
+	// Detail says why, in words.
+	Detail string `json:"detail,omitempty"`
+	// Events are the ids of the events the verdict rests on.
+	Events []string `json:"events,omitempty"`
+}
+
+// Series is one named value over time, such as the price of cpu.
+type Series struct {
+	Name string `json:"name"`
+	// Unit groups series into charts: series of one unit share a chart.
+	Unit   string  `json:"unit"`
+	Points []Point `json:"points"`
+}
+
+// Point is one value of a series at a time.
+type Point struct {
+	Time  time.Time      `json:"time"`
+	Value events.Decimal `json:"value"`
+}
+
+// Distribution is a set of values drawn as a histogram. Labels, if set,
+// name each value (such as the agent whose balance it is).
+type Distribution struct {
+	Name   string           `json:"name"`
+	Unit   string           `json:"unit,omitempty"`
+	Labels []string         `json:"labels,omitempty"`
+	Values []events.Decimal `json:"values"`
+}
+
+// Units of the series ReportFromStream builds.
+const (
+	UnitPrice       = "credits per unit per second"
+	UnitUtilisation = "utilisation (0 to 1)"
+	UnitCredits     = "credits"
+)
+
+// WriteJSON writes r as indented JSON.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// ReportFromStream returns a report of evs titled title and generated at
+// now, without verdicts: the price and the utilisation of each resource
+// over time, from price_update and market_cleared events (the last value
+// at an instant wins), and the distribution of agents' balances, the last
+// posted balance the ledger reported for each account opened as an agent's,
+// ordered by account id.
+func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
+	b := newSeriesBuilder()
+	balances := balanceTracker{kinds: map[string]string{}, last: map[string]events.Decimal{}}
+	for _, e := range evs {
+		switch p := deref(e.Data).(type) {
+		case events.PriceUpdate:
+			b.add(UnitPrice, p.Resource, e.Time, p.New)
+			b.add(UnitUtilisation, p.Resource, e.Time, p.Utilisation)
+		case events.MarketCleared:
+			b.addAll(UnitPrice, e.Time, p.Prices)
+			b.addAll(UnitUtilisation, e.Time, p.Utilisation)
+		}
+		if e.Source == events.SourceLedger {
+			balances.observe(deref(e.Data))
+		}
+	}
+	return Report{Title: title, Generated: now, Series: b.series(), Distribution: balances.distribution()}
+}
+
+// deref returns the payload a pointer payload points to, or p.
+func deref(p events.Payload) events.Payload {
+	v := reflect.ValueOf(p)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		if q, ok := v.Elem().Interface().(events.Payload); ok {
+			return q
+		}
+	}
+	return p
+}
+
+// seriesBuilder collects points per unit and name.
+type seriesBuilder struct {
+	keys   []seriesKey
+	points map[seriesKey][]Point
+}
+
+type seriesKey struct{ unit, name string }
+
+func newSeriesBuilder() *seriesBuilder { return &seriesBuilder{points: map[seriesKey][]Point{}} }
+
+// add appends a point, replacing the last if it is at the same time. An
+// empty value is skipped.
+func (b *seriesBuilder) add(unit, name string, t time.Time, v events.Decimal) {
+	if v == "" {
+		return
+	}
+	k := seriesKey{unit, name}
+	pts, ok := b.points[k]
+	if !ok {
+		b.keys = append(b.keys, k)
+	}
+	if n := len(pts); n > 0 && pts[n-1].Time.Equal(t) {
+		pts = pts[:n-1]
+	}
+	b.points[k] = append(pts, Point{Time: t, Value: v})
+}
+
+// addAll adds a point for each resource of m, in name order.
+func (b *seriesBuilder) addAll(unit string, t time.Time, m map[string]events.Decimal) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		b.add(unit, name, t, m[name])
+	}
+}
+
+// series returns the series sorted by unit (prices before utilisation)
+// then name.
+func (b *seriesBuilder) series() []Series {
+	keys := slices.Clone(b.keys)
+	slices.SortFunc(keys, func(x, y seriesKey) int {
+		return cmp.Or(cmp.Compare(x.unit, y.unit), cmp.Compare(x.name, y.name))
+	})
+	out := make([]Series, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Series{Name: k.name, Unit: k.unit, Points: b.points[k]})
+	}
+	return out
+}
+
+// balanceTracker follows the posted balance of every account from the
+// ledger's events.
+type balanceTracker struct {
+	kinds map[string]string
+	last  map[string]events.Decimal
+}
+
+// observe updates the tracker with one ledger payload.
+func (t balanceTracker) observe(p events.Payload) {
+	switch q := p.(type) {
+	case events.AccountOpened:
+		t.kinds[q.AccountID] = q.Kind
+	case events.CreditsTransferred:
+		t.movement(q.Movement)
+	case events.CreditsMinted:
+		t.movement(q.Movement)
+	case events.CreditsBurned:
+		t.movement(q.Movement)
+	case events.HoldCaptured:
+		t.set(q.AccountID, q.FromBalance)
+		t.set(q.To, q.ToBalance)
+	case events.BalanceQueried:
+		t.set(q.AccountID, q.Balance)
+	}
+}
+
+func (t balanceTracker) movement(m events.Movement) {
+	t.set(m.From, m.FromBalance)
+	t.set(m.To, m.ToBalance)
+}
+
+func (t balanceTracker) set(account string, balance events.Decimal) {
+	if account != "" && balance != "" {
+		t.last[account] = balance
+	}
+}
+
+// distribution returns the balances of agents' accounts, by account id. An
+// agent whose balance was never reported has a balance of zero.
+func (t balanceTracker) distribution() Distribution {
+	d := Distribution{Name: "agent balances", Unit: UnitCredits}
+	for _, id := range slices.Sorted(maps.Keys(t.kinds)) {
+		if t.kinds[id] != "agent" {
+			continue
+		}
+		v, ok := t.last[id]
+		if !ok {
+			v = "0"
+		}
+		d.Labels = append(d.Labels, id)
+		d.Values = append(d.Values, v)
+	}
+	return d
+}
