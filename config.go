@@ -43,7 +43,8 @@ type Config struct {
 	// unit per second, as a decimal string; a missing resource opens at
 	// DefaultReserve.
 	Reserve map[string]string
-	// ClearEvery is the time between clearing rounds; zero means
+	// ClearEvery is the time between clearing rounds, a whole number of
+	// seconds (bundle windows are whole seconds too); zero means
 	// DefaultClearEvery.
 	ClearEvery time.Duration
 	// Mechanism clears each round; nil means auction.Greedy.

@@ -77,7 +77,8 @@
 //
 // For every cleared round, as [Verify] checks:
 //   - every bid of the round is either allocated or rejected, exactly once;
-//   - no winner pays more than its limit, and every payment is exact at the
+//   - no winner pays more than its limit nor less than its bundle's cost at
+//     the reserve prices, and every payment is exact at the
 //     round's scale;
 //   - booked quantity never exceeds any resource's capacity at any instant;
 //   - every resource of the catalog has a clearing price, at least its

@@ -85,7 +85,7 @@ func verifyAllocations(r Round, res Result) error {
 		if err := verifyBundle(r, b, a.Bundle); err != nil {
 			return fmt.Errorf("bid %q: %w", b.ID, err)
 		}
-		if err := verifyPayment(r, b, a.Payment); err != nil {
+		if err := verifyPayment(r, b, a.Bundle, a.Payment); err != nil {
 			return fmt.Errorf("bid %q: %w", b.ID, err)
 		}
 		peak := r.Calendar.Peak(a.Bundle.Window)
@@ -117,8 +117,9 @@ func verifyBundle(r Round, b Bid, got bundle.Bundle) error {
 	return nil
 }
 
-// verifyPayment checks that pay is an amount on r.Scale within b's limit.
-func verifyPayment(r Round, b Bid, pay *apd.Decimal) error {
+// verifyPayment checks that pay is an amount on r.Scale between the reserve
+// cost of the bundle won and b's limit.
+func verifyPayment(r Round, b Bid, won bundle.Bundle, pay *apd.Decimal) error {
 	switch {
 	case pay == nil || pay.Form != apd.Finite || pay.Sign() < 0:
 		return fmt.Errorf("payment %v is not an amount", pay)
@@ -126,6 +127,13 @@ func verifyPayment(r Round, b Bid, pay *apd.Decimal) error {
 		return fmt.Errorf("payment %s is finer than %d places", pay.Text('f'), r.Scale)
 	case b.Limit == nil || pay.Cmp(b.Limit) > 0:
 		return fmt.Errorf("payment %s exceeds the limit %v", pay.Text('f'), b.Limit)
+	}
+	cost, err := bundle.Cost(exact, won, r.Reserve)
+	if err != nil {
+		return fmt.Errorf("reserve cost: %w", err)
+	}
+	if pay.Cmp(cost) < 0 {
+		return fmt.Errorf("payment %s is below the bundle's reserve cost %s", pay.Text('f'), cost.Text('f'))
 	}
 	return nil
 }

@@ -42,6 +42,9 @@ func TestVerifyCatchesBrokenResults(t *testing.T) {
 		{"payment above limit", func(tb testing.TB, _ *auction.Round, res *auction.Result) {
 			res.Allocations[1].Payment = dec(tb, "4.000001")
 		}},
+		{"payment below reserve cost", func(tb testing.TB, _ *auction.Round, res *auction.Result) {
+			res.Allocations[1].Payment = dec(tb, "0.000001")
+		}},
 		{"negative payment", func(tb testing.TB, _ *auction.Round, res *auction.Result) {
 			res.Allocations[1].Payment = dec(tb, "-1")
 		}},
