@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
-	"github.com/scarcitylabs/scarcity/events"
 )
 
 // short runs the market briefly on transport and returns its output and
@@ -39,15 +38,20 @@ func TestSpotmarketOverEmbeddedNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var evs []events.Event
-	for i, line := range strings.Split(strings.TrimSpace(readAll(t, f)), "\n") {
-		e, err := events.Decode([]byte(line))
-		if err != nil {
-			t.Fatalf("events.jsonl line %d: %v", i+1, err)
-		}
-		evs = append(evs, e)
+	evs, err := benchkit.ReadJSONL(f)
+	if err != nil {
+		t.Fatal(err)
 	}
 	benchkit.AssertInvariants(t, evs)
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "credits_conserved", "capacity_respected", "cpu"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
 }
 
 func TestSpotmarketPricesMove(t *testing.T) {
@@ -64,8 +68,10 @@ func TestSpotmarketPricesMove(t *testing.T) {
 }
 
 func TestSpotmarketIsTheSameOnEveryTransport(t *testing.T) {
-	memory, _ := short(t, "memory", 3)
-	nats, _ := short(t, "embedded", 3)
+	memory, memoryDir := short(t, "memory", 3)
+	nats, natsDir := short(t, "embedded", 3)
+	memory = strings.ReplaceAll(memory, memoryDir, "DIR")
+	nats = strings.ReplaceAll(nats, natsDir, "DIR")
 	if memory != nats {
 		t.Errorf("the same seed gave different runs:\n%s\n---\n%s", memory, nats)
 	}
@@ -81,13 +87,4 @@ func TestSpotmarketRejectsBadFlags(t *testing.T) {
 			t.Errorf("run(%+v) succeeded", o)
 		}
 	}
-}
-
-func readAll(t *testing.T, f *os.File) string {
-	t.Helper()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(f); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }

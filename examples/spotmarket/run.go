@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -70,11 +71,16 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		return err
 	}
 	summarize(w, summary(ctx, m, agents, evs))
-	if err := write(o.Out, evs); err != nil {
-		return err
-	}
 	checks := benchkit.ResourceOptions(resources...)
 	checks.Spend = &benchkit.SpendLimit{Resource: "llm_spend", Limit: 500, Window: time.Hour}
+	report := benchkit.ReportFromStream(fmt.Sprintf("spotmarket: %d agents, %s, seed %d", o.Agents, o.Duration, o.Seed), evs, clk.Now())
+	report.Verdicts = benchkit.InvariantVerdicts(evs, checks)
+	if err := write(o.Out, evs, report); err != nil {
+		return err
+	}
+	if o.Out != "" {
+		fmt.Fprintf(w, "wrote %s and %s\n", filepath.Join(o.Out, "events.jsonl"), filepath.Join(o.Out, "report.html"))
+	}
 	if err := benchkit.CheckWith(evs, checks); err != nil {
 		fmt.Fprintln(w, "benchkit: FAIL")
 		return err
