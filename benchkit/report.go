@@ -107,10 +107,12 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 	for _, e := range evs {
 		switch p := deref(e.Data).(type) {
 		case events.PriceUpdate:
-			b.add(UnitPrice, p.Resource, e.Time, p.New)
+			b.add(PriceUnit(p.Resource), p.Resource, e.Time, p.New)
 			b.add(UnitUtilisation, p.Resource, e.Time, p.Utilisation)
 		case events.MarketCleared:
-			b.addAll(UnitPrice, e.Time, p.Prices)
+			for name, price := range p.Prices {
+				b.add(PriceUnit(name), name, e.Time, price)
+			}
 			b.addAll(UnitUtilisation, e.Time, p.Utilisation)
 		}
 		if e.Source == events.SourceLedger {
@@ -119,6 +121,11 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 	}
 	return Report{Title: title, Generated: now, Series: b.series(), Distribution: balances.distribution()}
 }
+
+// PriceUnit is the unit, and so the chart, of the price series of
+// resource: each resource's price has a chart of its own, since prices of
+// different resources differ by orders of magnitude.
+func PriceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
 
 // deref returns the payload a pointer payload points to, or p.
 func deref(p events.Payload) events.Payload {

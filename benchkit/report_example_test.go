@@ -42,7 +42,7 @@ func ExampleReportFromStream() {
 	}
 	fmt.Println(strings.Count(page.String(), "<svg"), "charts")
 	// Output:
-	// credits per unit per second of cpu: 0.002
+	// price of cpu (credits per unit per second) of cpu: 0.002
 	// utilisation (0 to 1) of cpu: 0.75
 	// [alice] [12.5]
 	// 3 charts

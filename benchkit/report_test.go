@@ -59,7 +59,7 @@ func TestReportFromStream(t *testing.T) {
 		names = append(names, s.Unit+"/"+s.Name)
 	}
 	want := []string{
-		benchkit.UnitPrice + "/cpu", benchkit.UnitPrice + "/memory",
+		benchkit.PriceUnit("cpu") + "/cpu", benchkit.PriceUnit("memory") + "/memory",
 		benchkit.UnitUtilisation + "/cpu", benchkit.UnitUtilisation + "/memory",
 	}
 	if diff := cmp.Diff(want, names); diff != "" {
@@ -157,7 +157,7 @@ func xmlElements(tb testing.TB, page string) map[string]int {
 func TestReportHTML(t *testing.T) {
 	page := htmlOf(t, sampleReport(t))
 	n := xmlElements(t, page)
-	for name, want := range map[string]int{"svg": 3, "polyline": 4, "script": 0, "table": 1, "tr": 4, "style": 1} {
+	for name, want := range map[string]int{"svg": 4, "polyline": 4, "script": 0, "table": 1, "tr": 4, "style": 1} {
 		if n[name] != want {
 			t.Errorf("%d <%s> elements, want %d", n[name], name, want)
 		}
