@@ -4,7 +4,7 @@
 // and utilisation of every round, then the agents' balances and the verdict
 // of the benchkit invariant checks over the event log.
 //
-//	go run ./examples/quickstart [-seed N] [-agents N] [-minutes N]
+//	go run ./examples/quickstart [-seed N] [-agents N] [-minutes N] [-events FILE.jsonl]
 package main
 
 import (
@@ -29,6 +29,7 @@ type options struct {
 	Seed    uint64
 	Agents  int
 	Minutes int
+	Events  string // a file to write the stream to, as JSON lines; empty for none
 }
 
 func main() {
@@ -36,6 +37,7 @@ func main() {
 	flag.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed gives the same run")
 	flag.IntVar(&o.Agents, "agents", 20, "number of agents")
 	flag.IntVar(&o.Minutes, "minutes", 10, "simulated minutes")
+	flag.StringVar(&o.Events, "events", "", "write the event stream to this file, one JSON event per line")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -85,7 +87,27 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		}
 		printRound(w, log.Events(from))
 	}
+	if err := writeEvents(o.Events, log.Events(0)); err != nil {
+		return err
+	}
 	return report(ctx, w, m, agents, log.Events(0))
+}
+
+// writeEvents writes evs to the file path as JSON lines; an empty path
+// writes nothing.
+func writeEvents(path string, evs []events.Event) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := benchkit.WriteJSONL(f, evs); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // openAgents opens n agents with 50 to 150 credits each.

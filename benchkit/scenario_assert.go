@@ -1,0 +1,64 @@
+package benchkit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// ScenarioTB is the part of testing.TB that AssertScenario uses.
+type ScenarioTB interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// maxReportedEvents bounds the deciding events listed per rule in a
+// failure message.
+const maxReportedEvents = 5
+
+// AssertScenario evaluates s over evs and, unless it passes, reports with
+// tb.Errorf the scenario's verdict and reason, then each rule that did not
+// pass with its reason and deciding events. Options, if given, are the
+// first element of opts.
+func AssertScenario(tb ScenarioTB, s *Scenario, evs []events.Event, opts ...EvalOptions) {
+	tb.Helper()
+	var o EvalOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	res := s.Evaluate(context.Background(), evs, o)
+	if res.Verdict == Pass {
+		return
+	}
+	tb.Errorf("%s", FormatResult(res))
+}
+
+// FormatResult describes a result for a person: the verdict and reason,
+// then each rule that did not pass, its reason and its deciding events,
+// the malformed events and the taxonomy gaps.
+func FormatResult(res Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s: %s: %s", res.Scenario, res.Verdict, res.Reason)
+	for _, rr := range res.Rules {
+		if rr.Verdict == Pass {
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s: %s: %s", rr.Kind, rr.Verdict, rr.Reason)
+		for i, e := range rr.Events {
+			if i == maxReportedEvents {
+				fmt.Fprintf(&b, "\n    … and %d more events", len(rr.Events)-i)
+				break
+			}
+			fmt.Fprintf(&b, "\n    event %s (%s)", eventName(e), e)
+		}
+	}
+	for _, err := range res.Malformed {
+		fmt.Fprintf(&b, "\n  malformed: %v", err)
+	}
+	for _, g := range res.Gaps {
+		fmt.Fprintf(&b, "\n  gap: %s", g)
+	}
+	return b.String()
+}
