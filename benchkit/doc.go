@@ -1,9 +1,16 @@
 // Package benchkit implements the benchmark runner of scarcity: it validates
 // the behaviour of agents and of the market from the event stream alone, as
-// an auditor would, without access to any service's memory.
+// an auditor would, without access to any service's memory. It collects a
+// stream, checks the system's invariants over it, decides scenarios,
+// measures the market and writes reports; its assertions plug into
+// downstream test suites.
 //
-// Its scope grows in parts. This part holds the invariant checks over any
-// stream; scenarios, metrics and reports build on them.
+// # Collecting a stream
+//
+// [Collect] reads from any events.Subscriber (a live tail or a replay from a
+// sequence or a time) until a stated end; [ReadJSONL] and [WriteJSONL] read
+// and write a stream as JSON lines (a malformed line is reported with its
+// number, never a panic); [Filter] keeps one run's events.
 //
 // # Invariant checks
 //
@@ -26,20 +33,62 @@
 //     payment pays two allocations, and no agent pays more than its bid.
 //   - sequences_gap_free ([CheckSequences]): each source's events of one
 //     correlation are numbered 1, 2, 3, … with no gap and no repeat.
+//   - ids_unique and causation_resolves ([CheckIdentities]): no two events
+//     share an id, and every causation names an earlier event.
+//   - capacity_respected ([CheckCapacity]): no booking exceeds a resource's
+//     capacity at any instant of its window from the moment it is booked.
+//   - usage_within_bundles ([CheckUsage]): usage of a consumed resource
+//     stays within its bundle's quantity, and a sample above its envelope is
+//     followed by agent_terminated.
+//   - spend_within_limit ([CheckSpend]): the spend recorded in any sliding
+//     window stays within the limit, and every spend_limit_reached agrees
+//     with the stream.
 //
-// [Check] runs them all; [AssertInvariants] reports violations through a
-// testing.TB, for downstream test suites.
+// [Check] runs them all; [CheckWith] runs them with [Options], which supply
+// what the stream does not carry (capacities, which resources are OS-level
+// samples, the spend limit); [Unchecked] says which checks could not run.
+// [AssertInvariants] and [AssertInvariantsWith] report violations through a
+// testing.TB; [InvariantVerdicts] gives one report row per invariant. A
+// violation names its event, and where a reported value differs from the
+// replay it carries a "(-want +got)" diff. Ledger state is kept per
+// correlation, so a stream may hold several runs. From 16,384 events up the
+// checks run concurrently, one goroutine each.
 //
-// Ledger state is kept per correlation, so a stream may hold several runs.
-// When an event reports a balance that differs from the replay, the
-// violation is reported and the model adopts the reported value, so one
-// fault is reported where it happens rather than at every later event.
+// # Scenarios
 //
-// Arithmetic is exact: apd decimals in a context that traps rounding, so an
-// amount the model cannot hold exactly is reported, never rounded.
+// A [Scenario] is a benchmark task — initial state, injected events and a
+// validation block — loaded from the benchmark's JSON with [LoadScenario] or
+// built in Go. [Scenario.Evaluate] decides it from a stream alone, scoped by
+// [EvalOptions] to one correlation and, optionally, one agent. Each [Rule]
+// (required_event_sequence, required_events, forbidden_events,
+// ordering_constraints, resource_consumption) returns Pass, Fail or
+// NotEvaluated with a reason and the events that decided it. Rules that need
+// more than the stream (judge_evaluation, output_quality, …) go to a [Judge]
+// or to [Evaluators] and are NotEvaluated without one. The success condition
+// combines named outcomes in three-valued logic (an unknown name is an
+// error, never false), and rules it does not mention must pass as well.
+// Nothing passes vacuously: an empty run fails, and a run whose rules are
+// all unevaluated is not evaluated. [Result.Gaps] lists the event types a
+// scenario relies on that no system source emits. [AssertScenario] reports
+// a failure for a test suite.
+//
+// # Metrics and reports
+//
+// [Metrics] measures a run exactly, as JSON-ready decimal strings:
+// allocative efficiency per round and overall, each resource's price path
+// and volatility, utilisation over time, the Gini coefficient of the agents'
+// final balances, agents awake and dormant over time, and spend against its
+// limit. A [Report] is written as JSON or as one self-contained HTML page
+// (SVG charts of prices and utilisation, a histogram of balances, the
+// verdicts; no scripts, nothing from the network); [ReportFromStream]
+// builds one from a stream.
+//
+// Arithmetic is exact: apd decimals in a context that traps rounding, and
+// fractions for means, so a value the model cannot hold exactly is
+// reported, never rounded.
 //
 // # Concurrency
 //
-// The checks are pure functions of their input; they may run concurrently
-// on the same stream. They never modify the events.
+// The checks and evaluations are pure functions of their input; they may
+// run concurrently on the same stream. They never modify the events.
 package benchkit
