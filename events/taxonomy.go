@@ -10,6 +10,10 @@ const (
 	SourceScheduler Source = "scheduler"
 	SourceAgent     Source = "agent"
 	SourceJudge     Source = "judge"
+	// SourceBenchmark stamps the events a benchmark runner injects into a
+	// run, such as a scenario's injected events; they change no service's
+	// state.
+	SourceBenchmark Source = "benchmark"
 )
 
 // Type names what happened. The names are the benchmark's: a scenario's

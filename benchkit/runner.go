@@ -1,0 +1,273 @@
+package benchkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity"
+	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// AgentUnderTest is the agent a scenario runs. Each Act is one turn: the
+// agent looks at what happened (Turn.Events) and acts through Turn.Market,
+// the same interface an agent uses in process and, through
+// transport/agentapi, from another process.
+type AgentUnderTest interface {
+	Act(ctx context.Context, turn Turn) error
+}
+
+// AgentFunc adapts a function to AgentUnderTest.
+type AgentFunc func(ctx context.Context, turn Turn) error
+
+// Act calls f.
+func (f AgentFunc) Act(ctx context.Context, turn Turn) error { return f(ctx, turn) }
+
+// Turn is what an agent gets each turn.
+type Turn struct {
+	Number int
+	Agent  string
+	Now    time.Time
+	Market scarcity.AgentAPI
+	// Events are the run's events about the agent so far, the injected
+	// ones included.
+	Events []events.Event
+}
+
+// RunOptions configures RunScenario. The zero value runs 10 turns of a
+// minute for agent "agent" in a market of cpu, memory and tokens.
+type RunOptions struct {
+	Agent     string
+	Turns     int
+	TurnEvery time.Duration
+	Resources []bundle.Resource
+	// Market, if set, is called with the market before the first turn,
+	// e.g. to serve it over NATS (transport/agentapi) to an agent in
+	// another process whose Act waits for its moves.
+	Market func(*scarcity.Market) error
+	// Judge and Evaluators decide the rules that need more than the stream.
+	Judge      Judge
+	Evaluators Evaluators
+}
+
+// DefaultResources are the resources of a scenario's market when
+// RunOptions names none.
+var DefaultResources = []bundle.Resource{
+	{Name: "cpu", Unit: "percent", Capacity: 100, Enforcement: bundle.OSLevel},
+	{Name: "memory", Unit: "MiB", Capacity: 16384, Enforcement: bundle.OSLevel},
+	{Name: "tokens", Unit: "tokens", Capacity: 1_000_000, Enforcement: bundle.ServiceLevel},
+}
+
+// ErrTrigger reports an injected event whose trigger RunScenario does not
+// know.
+var ErrTrigger = errors.New("benchkit: unknown trigger")
+
+// RunScenario runs scenario s with agent a and decides it: it builds a
+// market on a mock clock with the scenario's initial state (the agent's
+// account with agent_balance credits; reserve prices from resource_prices),
+// plays the turns (the agent acts, the clock moves, the market clears),
+// publishes the scenario's injected events when their triggers fire, and
+// evaluates the rules over the run's stream, which it also returns.
+//
+// Triggers: "at_start"; "after_first_bid" (the agent's first bid_placed);
+// "after_first_<type>" (the first event of that type about the agent);
+// "turn_<n>" (before turn n, from 1). Injected events go on the stream with
+// source "benchmark" and the agent as subject; they change no service's
+// state.
+func RunScenario(ctx context.Context, s *Scenario, a AgentUnderTest, opts RunOptions) (Result, []events.Event, error) {
+	opts = opts.withDefaults()
+	inj, err := newInjector(s, opts.Agent)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	clk := clock.NewMock()
+	clk.Set(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	log := events.NewLog(events.LogOptions{})
+	inj.clock, inj.log = clk, log
+	m, err := scenarioMarket(ctx, s, opts, clk, inj)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	if err := play(ctx, a, m, clk, inj, opts); err != nil {
+		return Result{}, log.Events(0), err
+	}
+	evs := log.Events(0)
+	res := s.Evaluate(ctx, evs, EvalOptions{Correlation: inj.correlation, Agent: opts.Agent, Judge: opts.Judge, Evaluators: opts.Evaluators})
+	return res, evs, nil
+}
+
+// withDefaults fills the zero fields of o.
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Agent == "" {
+		o.Agent = "agent"
+	}
+	if o.Turns == 0 {
+		o.Turns = 10
+	}
+	if o.TurnEvery == 0 {
+		o.TurnEvery = time.Minute
+	}
+	if o.Resources == nil {
+		o.Resources = DefaultResources
+	}
+	return o
+}
+
+// scenarioMarket opens the market of s's initial state, publishing through
+// the injector.
+func scenarioMarket(ctx context.Context, s *Scenario, o RunOptions, clk clock.Clock, inj *injector) (*scarcity.Market, error) {
+	cfg := scarcity.Config{Resources: o.Resources, ClearEvery: o.TurnEvery, Clock: clk, Publisher: inj,
+		Correlation: inj.correlation, Reserve: map[string]string{}}
+	for _, r := range o.Resources {
+		if p, ok := s.Initial.ResourcePrices[r.Name]; ok {
+			cfg.Reserve[r.Name] = p.Text('f')
+		}
+	}
+	m, err := scarcity.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	balance := s.Initial.AgentBalance
+	if balance == nil {
+		balance = new(apd.Decimal)
+	}
+	if err := m.Open(ctx, o.Agent, balance); err != nil {
+		return nil, err
+	}
+	if o.Market != nil {
+		return m, o.Market(m)
+	}
+	return m, nil
+}
+
+// play runs the turns.
+func play(ctx context.Context, a AgentUnderTest, m *scarcity.Market, clk *clock.Mock, inj *injector, o RunOptions) error {
+	for n := 1; n <= o.Turns; n++ {
+		if err := inj.turn(ctx, n); err != nil {
+			return err
+		}
+		turn := Turn{Number: n, Agent: o.Agent, Now: clk.Now(), Market: m, Events: inj.about()}
+		if err := a.Act(ctx, turn); err != nil {
+			return fmt.Errorf("benchkit: turn %d: %w", n, err)
+		}
+		clk.Add(o.TurnEvery)
+		if err := m.Tick(ctx); err != nil {
+			return fmt.Errorf("benchkit: turn %d: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// injector is the publisher of a scenario's market: it passes events to
+// the log and publishes the injected events when their triggers fire.
+type injector struct {
+	mu          sync.Mutex
+	agent       string
+	correlation string
+	clock       clock.Clock
+	log         *events.Log
+	seq         *events.Sequencer
+	pending     []InjectedEvent
+}
+
+// newInjector checks the triggers of s's injected events.
+func newInjector(s *Scenario, agent string) (*injector, error) {
+	corr := "scenario-" + s.ID
+	for _, ie := range s.Injected {
+		if !knownTrigger(ie.Trigger) {
+			return nil, fmt.Errorf("%w: %q", ErrTrigger, ie.Trigger)
+		}
+	}
+	return &injector{agent: agent, correlation: corr, pending: append([]InjectedEvent(nil), s.Injected...),
+		seq: events.NewSequencer(events.SourceBenchmark, corr, 0)}, nil
+}
+
+// knownTrigger reports whether RunScenario can fire trigger.
+func knownTrigger(trigger string) bool {
+	if trigger == "at_start" || trigger == "after_first_bid" {
+		return true
+	}
+	if n, ok := strings.CutPrefix(trigger, "turn_"); ok {
+		_, err := strconv.Atoi(n)
+		return err == nil
+	}
+	_, ok := strings.CutPrefix(trigger, "after_first_")
+	return ok
+}
+
+// Publish passes evs to the log, then fires the triggers they meet.
+func (in *injector) Publish(ctx context.Context, evs ...events.Event) error {
+	if err := in.log.Publish(ctx, evs...); err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Subject != in.agent || e.Source == events.SourceBenchmark {
+			continue
+		}
+		if err := in.fire(ctx, func(trigger string) bool {
+			return trigger == "after_first_"+string(e.Type) || (trigger == "after_first_bid" && e.Type == events.TypeBidPlaced)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// turn fires the triggers due before turn n.
+func (in *injector) turn(ctx context.Context, n int) error {
+	return in.fire(ctx, func(trigger string) bool {
+		return trigger == "turn_"+strconv.Itoa(n) || (n == 1 && trigger == "at_start")
+	})
+}
+
+// fire publishes, once each, the pending injected events whose trigger
+// due says is due.
+func (in *injector) fire(ctx context.Context, due func(string) bool) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var rest []InjectedEvent
+	b := in.seq.Batch(in.clock.Now())
+	for _, ie := range in.pending {
+		if !due(ie.Trigger) {
+			rest = append(rest, ie)
+			continue
+		}
+		data, err := injectedData(ie)
+		if err != nil {
+			return err
+		}
+		b.Add(in.agent, events.Raw{Type: ie.Type, JSON: data})
+	}
+	in.pending = rest
+	return b.Publish(ctx, in.log)
+}
+
+// injectedData returns the data of an injected event: its fields but the
+// type.
+func injectedData(ie InjectedEvent) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(ie.Event, &fields); err != nil {
+		return nil, fmt.Errorf("benchkit: injected %s: %w", ie.Type, err)
+	}
+	delete(fields, "type")
+	return json.Marshal(fields)
+}
+
+// about returns the run's events about the agent so far.
+func (in *injector) about() []events.Event {
+	var out []events.Event
+	for _, e := range in.log.Events(0) {
+		if e.Subject == in.agent {
+			out = append(out, e)
+		}
+	}
+	return out
+}
