@@ -1,8 +1,6 @@
 package benchkit
 
 import (
-	"testing"
-
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -15,7 +13,7 @@ func Check(evs []events.Event) error { return join(violationsWith(evs, Options{}
 // AssertInvariants runs every check over the stream with the zero
 // [Options] and reports each violation with tb.Errorf, naming the check
 // and the event.
-func AssertInvariants(tb testing.TB, evs []events.Event) {
+func AssertInvariants(tb TB, evs []events.Event) {
 	tb.Helper()
 	AssertInvariantsWith(tb, evs, Options{})
 }

@@ -3,7 +3,6 @@ package benchkit
 import (
 	"fmt"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/bundle"
@@ -96,7 +95,7 @@ func CheckWith(evs []events.Event, o Options) error {
 
 // AssertInvariantsWith is [AssertInvariants] with Options: it reports each
 // violation, or an unusable o, with tb.Errorf.
-func AssertInvariantsWith(tb testing.TB, evs []events.Event, o Options) {
+func AssertInvariantsWith(tb TB, evs []events.Event, o Options) {
 	tb.Helper()
 	if err := o.validate(); err != nil {
 		tb.Errorf("%v", err)

@@ -8,8 +8,9 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// ScenarioTB is the part of testing.TB that AssertScenario uses.
-type ScenarioTB interface {
+// TB is the part of testing.TB the assertions use: a *testing.T, a
+// *testing.B, or a downstream suite's own reporter.
+type TB interface {
 	Helper()
 	Errorf(format string, args ...any)
 }
@@ -22,7 +23,7 @@ const maxReportedEvents = 5
 // tb.Errorf the scenario's verdict and reason, then each rule that did not
 // pass with its reason and deciding events. Options, if given, are the
 // first element of opts.
-func AssertScenario(tb ScenarioTB, s *Scenario, evs []events.Event, opts ...EvalOptions) {
+func AssertScenario(tb TB, s *Scenario, evs []events.Event, opts ...EvalOptions) {
 	tb.Helper()
 	var o EvalOptions
 	if len(opts) > 0 {
