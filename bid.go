@@ -59,7 +59,9 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
 		TotalCost: events.DecimalOf(b.Limit), HoldID: holdID,
 	}); err != nil {
-		return errors.Join(err, m.ledger.Release(ctx, holdID, "not placed"))
+		rerr := m.ledger.Release(ctx, holdID, "not placed")
+		m.orphanHolds = m.orphanHolds || rerr != nil
+		return errors.Join(err, rerr)
 	}
 	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID)
 	return nil

@@ -66,7 +66,13 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 		o, _ := m.book.get(r.Bid.ID)
 		errs = append(errs, m.refuse(ctx, o, r.Reason, r.Detail))
 	}
-	errs = append(errs, m.closeRound(ctx, len(bids), res), advanced)
+	closed := m.closeRound(ctx, len(bids), res)
+	if closed != nil && m.round == round.Number {
+		// market_cleared was not published: as on the stream, the round
+		// has not happened, and the next one takes its number.
+		m.round = round.Number - 1
+	}
+	errs = append(errs, closed, advanced)
 	return res, errors.Join(errs...)
 }
 
@@ -93,6 +99,11 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
 	bundleID, leaseID := "bundle/"+o.bid.ID, leaseHoldPrefix+o.bid.ID
+	if o.holdID == leaseID {
+		// An earlier settlement got as far as the lease and failed: refuse
+		// the bid, returning the lease, rather than lease it twice.
+		return m.refuse(ctx, o, events.ReasonSettlementFailed, "an earlier settlement of it failed")
+	}
 	if err := m.ledger.Apply(ctx,
 		ledger.ReleaseOp{HoldID: o.holdID, Reason: "allocated"},
 		ledger.HoldOp{HoldID: leaseID, Account: o.bid.Agent, Amount: a.Payment},
@@ -113,13 +124,17 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	})
 }
 
-// refuse takes a bid out of the book, releases its hold and publishes its
-// rejection.
+// refuse releases a bid's hold, takes the bid out of the book and publishes
+// its rejection. A bid whose hold cannot be released stays in the book with
+// the hold it has, as a market restored from the stream would have it, and
+// the next Tick settles it as Restore would.
 func (m *Market) refuse(ctx context.Context, o order, reason events.RejectReason, detail string) error {
-	m.book.remove(o.bid.ID)
 	if err := m.ledger.Release(ctx, o.holdID, string(reason)); err != nil {
+		m.book.orders[o.bid.ID] = o
+		m.orphanHolds = true
 		return err
 	}
+	m.book.remove(o.bid.ID)
 	return m.publish(ctx, o.bid.Agent, events.BidRejected{
 		OrderID: o.bid.ID, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
 	})

@@ -31,8 +31,12 @@ type Market struct {
 	prices    bundle.Prices
 	round     uint64
 	nextClear time.Time
-	emit      *emitState    // sequencers of agents' and judges' events
-	wake      chan struct{} // signalled when Next may have moved earlier
+	emit      *emitState // sequencers of agents' and judges' events
+	// orphanHolds is set when a hold could not be released after a bid's
+	// placement or settlement failed; the next Tick settles what is left
+	// as Restore does (reconcile).
+	orphanHolds bool
+	wake        chan struct{} // signalled when Next may have moved earlier
 }
 
 // New validates cfg and returns a market whose system accounts (mint, burn,

@@ -185,10 +185,18 @@ func (m *Market) reconcile(ctx context.Context, evs []events.Event) error {
 	var errs []error
 	for _, b := range m.book.bids() {
 		o, _ := m.book.get(b.ID)
-		if _, open := m.ledger.HoldAmount(o.holdID); !open {
+		_, open := m.ledger.HoldAmount(o.holdID)
+		if !open || strings.HasPrefix(o.holdID, leaseHoldPrefix) { // its settlement was cut short
 			errs = append(errs, m.settleOrphan(ctx, o, released[o.holdID]))
 		}
 	}
+	return errors.Join(append(errs, m.releaseUnplaced(ctx))...)
+}
+
+// releaseUnplaced releases every bid hold whose bid is not in the book: the
+// hold of a bid whose placement failed after its hold was placed.
+func (m *Market) releaseUnplaced(ctx context.Context) error {
+	var errs []error
 	for _, id := range m.ledger.OpenHolds() {
 		order, bid := strings.CutPrefix(id, bidHoldPrefix)
 		if _, live := m.book.get(order); bid && !live {

@@ -13,10 +13,17 @@ import (
 // market with Tick from a test on a mock clock, or let Run do it. An error
 // for which sched.Aftermath holds tells of a payment or a stop that failed
 // after the bundles moved on; the market carries on and retries the
-// payment on the next Tick.
+// payment on the next Tick. Tick first releases the hold of any bid whose
+// placement failed after the hold was placed and whose release failed too.
 func (m *Market) Tick(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.orphanHolds {
+		if err := m.reconcile(ctx, nil); err != nil {
+			return err
+		}
+		m.orphanHolds = false
+	}
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !sched.Aftermath(advanced) {
 		return advanced
@@ -25,10 +32,16 @@ func (m *Market) Tick(ctx context.Context) error {
 	if now.Before(m.nextClear) {
 		return advanced
 	}
+	due, round := m.nextClear, m.round
 	for !now.Before(m.nextClear) {
 		m.nextClear = m.nextClear.Add(m.cfg.ClearEvery)
 	}
 	_, err := m.clear(ctx)
+	if m.round == round {
+		// No market_cleared was published: the round is still due, as a
+		// market restored from the stream would have it.
+		m.nextClear = due
+	}
 	return errors.Join(advanced, err)
 }
 
