@@ -84,6 +84,10 @@ func Decode(b []byte) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: time: %v", ErrMalformed, err)
 	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		// An offset can move a time out of the years RFC 3339 writes.
+		return Event{}, fmt.Errorf("%w: time %q is outside years 0000-9999 in UTC", ErrMalformed, w.Time)
+	}
 	seq, err := strconv.ParseUint(w.Sequence, 10, 64)
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: sequence %q", ErrMalformed, w.Sequence)
