@@ -66,8 +66,9 @@ func freePorts(tb testing.TB, n int) []int {
 	return ports
 }
 
-// waitForLeader waits until one server is the meta leader and every server
-// is current with it.
+// waitForLeader waits until one server is the meta leader, every server is
+// current with it, and the leader sees every server online (else a stream
+// placed at once may find "no suitable peers").
 func (c *Cluster) waitForLeader(tb testing.TB) {
 	tb.Helper()
 	deadline := time.Now().Add(ClusterTimeout)
@@ -84,7 +85,9 @@ func (c *Cluster) ready() bool {
 	leader := false
 	for _, s := range c.servers {
 		srv := s.NATS()
-		leader = leader || srv.JetStreamIsLeader()
+		if srv.JetStreamIsLeader() {
+			leader = len(srv.JetStreamClusterPeers()) == len(c.servers)
+		}
 		if !srv.JetStreamIsCurrent() {
 			return false
 		}

@@ -28,7 +28,9 @@ const MaxSubjectLen = 2048
 // cause, events.ErrClosed, or the NATS error); a ctx already done or a
 // Transport already closed return ctx's error or events.ErrClosed alone. Some
 // of the events of a failed call may be stored and some not: the caller
-// publishes the same events again.
+// publishes the same events again, and the ones missing are stored then,
+// after the others. A failed message is never republished behind the
+// caller's back (the client's own retry would store it out of order).
 func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -46,6 +48,10 @@ func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
 			jetstream.WithMsgID(evs[i].ID),
 			jetstream.WithExpectStream(t.opts.Stream),
 			jetstream.WithStallWait(t.opts.AckTimeout),
+			// No retry by the client: it republishes each message on its
+			// own timer, so a batch sent while a stream leader is elected
+			// would be stored out of order. The caller retries the batch.
+			jetstream.WithRetryAttempts(0),
 		)
 		if err != nil {
 			return t.notAccepted(evs[i], err)
