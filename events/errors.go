@@ -13,6 +13,15 @@ var (
 	ErrClosed = errors.New("events: closed")
 	// ErrFull reports a publish that would take a log past its maximum size.
 	ErrFull = errors.New("events: log full")
+	// ErrInDoubt reports a publish whose outcome is unknown: it failed
+	// after some or all of its events may have been stored (a lost
+	// acknowledgement, a connection lost mid-batch). A Publisher wraps it
+	// in such errors; an error without it means nothing was stored.
+	ErrInDoubt = errors.New("events: publish outcome unknown")
+	// ErrFenced reports a publish through a Sequencer whose earlier publish
+	// was in doubt: the writer's state may differ from the stream's, so it
+	// publishes nothing more. Rebuild the writer from the stream.
+	ErrFenced = errors.New("events: writer fenced after a publish in doubt")
 	// ErrBadDecimal reports a string that is not a finite decimal number.
 	ErrBadDecimal = errors.New("events: bad decimal")
 )

@@ -22,6 +22,12 @@ type Event struct {
 	Time time.Time
 	// Sequence is gap-free per source and correlation, starting at 1.
 	Sequence uint64
+	// BatchFirst and BatchLast are the sequences of the first and last
+	// events of the batch this event was published in, when the batch held
+	// more than one event; both are zero otherwise. A reader that finds some
+	// of a batch's events missing treats the batch as never having happened
+	// (see [Complete]).
+	BatchFirst, BatchLast uint64
 	// Correlation is the scenario or run the event belongs to.
 	Correlation string
 	// Causation is the ID of the event that caused this one, if any.
@@ -52,6 +58,9 @@ func (e Event) Validate() error {
 		return fmt.Errorf("%w: %s: no data", ErrInvalid, e.ID)
 	case e.Data.EventType() != e.Type:
 		return fmt.Errorf("%w: %s: type %q carries %q data", ErrInvalid, e.ID, e.Type, e.Data.EventType())
+	case (e.BatchFirst == 0) != (e.BatchLast == 0),
+		e.BatchFirst != 0 && (e.BatchFirst > e.Sequence || e.Sequence > e.BatchLast || e.BatchFirst == e.BatchLast):
+		return fmt.Errorf("%w: %s: sequence %d outside its batch %d..%d", ErrInvalid, e.ID, e.Sequence, e.BatchFirst, e.BatchLast)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -14,6 +15,8 @@ type Sequencer struct {
 	source      Source
 	correlation string
 	last        uint64
+	// fenced is set by a publish in doubt: see Batch.Publish.
+	fenced bool
 }
 
 // NewSequencer returns a sequencer for source whose next event gets sequence
@@ -27,6 +30,10 @@ func (s *Sequencer) Source() Source { return s.source }
 
 // Last returns the sequence of the last published event.
 func (s *Sequencer) Last() uint64 { return s.last }
+
+// Fenced reports whether a publish of the sequencer's was in doubt, after
+// which it publishes nothing more (see [Batch.Publish]).
+func (s *Sequencer) Fenced() bool { return s.fenced }
 
 // Batch starts the events of one state change, all stamped with time now.
 func (s *Sequencer) Batch(now time.Time) *Batch {
@@ -115,14 +122,36 @@ func (b *Batch) Len() int { return len(b.events) }
 
 // Publish publishes the batch's events through p and, once p has accepted
 // them, advances the sequencer past them. An empty batch publishes nothing.
+// The events of a batch of two or more carry its range (BatchFirst,
+// BatchLast), so that a reader can tell a batch stored only in part
+// ([Complete]); events returned by Add before Publish do not.
+//
+// If p fails with an error wrapping [ErrInDoubt], the stream may hold some
+// or all of the batch although the writer will not apply it: the sequencer
+// is fenced, and this and every later Publish of it fail with [ErrFenced]
+// (the first one wrapping p's error too). The writer must be rebuilt from
+// the stream, which decides what happened. Any other error means nothing
+// was stored, and the sequencer numbers the next batch as it did this one.
 func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 	if len(b.events) == 0 {
 		return nil
 	}
+	if b.seq.fenced {
+		return fmt.Errorf("%w: %s", ErrFenced, b.seq.source)
+	}
 	if b.seq.last != b.base {
 		return fmt.Errorf("events: batch for %s started at %d but sequencer is at %d", b.seq.source, b.base, b.seq.last)
 	}
+	if n := uint64(len(b.events)); n > 1 {
+		for i := range b.events {
+			b.events[i].BatchFirst, b.events[i].BatchLast = b.base+1, b.base+n
+		}
+	}
 	if err := p.Publish(ctx, b.events...); err != nil {
+		if errors.Is(err, ErrInDoubt) {
+			b.seq.fenced = true
+			return fmt.Errorf("%w: %s: %w", ErrFenced, b.seq.source, err)
+		}
 		return err
 	}
 	b.seq.last = b.base + uint64(len(b.events))
