@@ -59,9 +59,11 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
 		TotalCost: events.DecimalOf(b.Limit), HoldID: holdID,
 	}); err != nil {
-		rerr := m.ledger.Release(ctx, holdID, "not placed")
-		m.orphanHolds = m.orphanHolds || rerr != nil
-		return errors.Join(err, rerr)
+		return m.undo(err, func() error {
+			rerr := m.ledger.Release(ctx, holdID, "not placed")
+			m.orphanHolds = m.orphanHolds || rerr != nil
+			return rerr
+		})
 	}
 	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID)
 	return nil

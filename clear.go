@@ -108,12 +108,12 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 		ledger.ReleaseOp{HoldID: o.holdID, Reason: "allocated"},
 		ledger.HoldOp{HoldID: leaseID, Account: o.bid.Agent, Amount: a.Payment},
 	); err != nil {
-		return errors.Join(err, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
+		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
 	}
 	o.holdID = leaseID // from here on, the lease hold is what a refusal returns
 	lease := sched.Lease{HoldID: leaseID, Amount: a.Payment, Payee: OperatorAccount, Scale: m.cfg.Scale}
 	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle, lease); err != nil {
-		return errors.Join(err, m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()))
+		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
 	}
 	m.book.remove(o.bid.ID)
 	return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{

@@ -102,8 +102,9 @@ func (m *Market) EmitJudgement(ctx context.Context, judge string, p events.Judge
 
 // resumeEmit continues the agent and judge sequences after the last agent
 // and judge events of the market's correlation in evs, the stream it is
-// restored from, so that they stay gap-free across a restart.
-func (m *Market) resumeEmit(evs []events.Event) {
+// restored from, and after their void batches, so that they stay gap-free
+// across a restart.
+func (m *Market) resumeEmit(evs []events.Event, voids events.Voids) {
 	var agent, judge uint64
 	for _, e := range evs {
 		switch {
@@ -114,6 +115,8 @@ func (m *Market) resumeEmit(evs []events.Event) {
 			judge = max(judge, e.Sequence)
 		}
 	}
+	agent = voids.Skip(events.SourceAgent, m.cfg.Correlation, agent)
+	judge = voids.Skip(events.SourceJudge, m.cfg.Correlation, judge)
 	m.emit = newEmitState(m.cfg.Correlation, agent, judge)
 }
 

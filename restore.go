@@ -30,6 +30,10 @@ var ErrRestore = errors.New("scarcity: cannot restore")
 // with the clock and publisher to go on with; rounds stay due every
 // ClearEvery from the market's first event.
 //
+// A batch of events stored only in part (a publish in doubt: see
+// events.ErrInDoubt) never happened: its events are skipped, and the
+// writers go on numbering after it (events.Complete).
+//
 // A crash can cut an operation short between its steps. Restore completes
 // or undoes what it finds half done, publishing what was missing: a bid
 // hold without its bid is released; a bid whose hold is gone is settled as
@@ -52,10 +56,11 @@ func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, erro
 		return nil, err
 	}
 	m := newMarket(cfg, cat, reserve, l, s)
-	if err := m.replay(evs); err != nil {
+	evs, voids := events.Complete(evs)
+	if err := m.replay(evs, voids); err != nil {
 		return nil, err
 	}
-	m.resumeEmit(evs)
+	m.resumeEmit(evs, voids)
 	return m, errors.Join(err, m.reconcile(ctx, evs))
 }
 
@@ -75,8 +80,9 @@ func restoreLedger(ctx context.Context, cfg Config, evs []events.Event) (*ledger
 	return l, l.Open(ctx, OperatorAccount, ledger.KindOperator)
 }
 
-// replay rebuilds the market's own state from its events.
-func (m *Market) replay(evs []events.Event) error {
+// replay rebuilds the market's own state from its events, of which voids
+// were set aside.
+func (m *Market) replay(evs []events.Event, voids events.Voids) error {
 	var last uint64
 	var created, cleared time.Time
 	for _, e := range evs {
@@ -94,7 +100,7 @@ func (m *Market) replay(evs []events.Event) error {
 		if e.Source != events.SourceMarket {
 			continue
 		}
-		if e.Sequence != last+1 {
+		if last = voids.Skip(e.Source, e.Correlation, last); e.Sequence != last+1 {
 			return fmt.Errorf("%w: %v follows market sequence %d", ErrRestore, e, last)
 		}
 		last = e.Sequence
@@ -106,6 +112,7 @@ func (m *Market) replay(evs []events.Event) error {
 		}
 	}
 	m.seq = events.NewSequencer(events.SourceMarket, m.cfg.Correlation, last)
+	m.seq.SkipVoid(voids)
 	if !created.IsZero() {
 		m.nextClear = nextRound(created, cleared, m.cfg.ClearEvery)
 	}

@@ -25,25 +25,16 @@ import (
 )
 
 var (
-	simSeeds   = flag.Int("sim.seeds", 200, "number of seeds TestSimulation runs, from 1")
-	simSeed    = flag.Int64("sim.seed", -1, "run TestSimulation for this one seed only")
-	simSteps   = flag.Int("sim.steps", 60, "operations per seed")
-	simLostAck = flag.String("sim.lostack", "restart", "after a lost acknowledgement: restart (rebuild from the stream at once) or continue (go on with the live market)")
+	simSeeds = flag.Int("sim.seeds", 200, "number of seeds TestSimulation runs, from 1")
+	simSeed  = flag.Int64("sim.seed", -1, "run TestSimulation for this one seed only")
+	simSteps = flag.Int("sim.steps", 60, "operations per seed")
 )
 
-// simFaults are the rates of the faults a simulation injects, per ten
-// thousand publishes.
-var simLostAcks = flag.Bool("sim.lostacks", false, "also inject lost acknowledgements (fail after or part-way through storing); known to break the market: a writer reuses the sequence numbers of a batch whose fate it does not know")
-
-// simFaults are the faults of a run: publishes that fail before storing
-// anything and duplicated publishes always; lost acknowledgements only with
-// -sim.lostacks, because the market cannot survive them yet.
+// simFaults are the rates of the faults a run injects, per ten thousand
+// publishes: failures before anything is stored, lost acknowledgements
+// (after storing everything, or part-way) and duplicated publishes.
 func simFaults() faultinject.Faults {
-	f := faultinject.Faults{FailBefore: 600, Duplicate: 300}
-	if *simLostAcks {
-		f.FailAfter, f.FailPartway = 150, 100
-	}
-	return f
+	return faultinject.Faults{FailBefore: 600, FailAfter: 150, FailPartway: 100, Duplicate: 300}
 }
 
 // TestSimulation runs a market of a few agents doing random operations
@@ -54,9 +45,6 @@ func simFaults() faultinject.Faults {
 //
 // Run more seeds with -sim.seeds=N, one seed with -sim.seed=S.
 func TestSimulation(t *testing.T) {
-	if *simLostAck != "restart" && *simLostAck != "continue" {
-		t.Fatalf("-sim.lostack=%q: want restart or continue", *simLostAck)
-	}
 	first, last := uint64(1), uint64(*simSeeds)
 	if *simSeed >= 0 {
 		first, last = uint64(*simSeed), uint64(*simSeed)
@@ -67,15 +55,15 @@ func TestSimulation(t *testing.T) {
 	var total simStats
 	var failed []uint64
 	for seed := first; seed <= last; seed++ {
-		s := runSimulation(seed, *simSteps, *simLostAck == "continue")
+		s := runSimulation(seed, *simSteps)
 		total.add(s.stats)
 		if s.failure == "" {
 			continue
 		}
 		failed = append(failed, seed)
 		if len(failed) == 1 || testing.Verbose() {
-			t.Errorf("seed %d: %s\nreproduce: go test -run 'TestSimulation$' -sim.seed=%d -sim.steps=%d -sim.lostack=%s -v .\noperations:\n%s",
-				seed, s.failure, seed, *simSteps, *simLostAck, strings.Join(s.trace, "\n"))
+			t.Errorf("seed %d: %s\nreproduce: go test -run 'TestSimulation$' -sim.seed=%d -sim.steps=%d -v .\noperations:\n%s",
+				seed, s.failure, seed, *simSteps, strings.Join(s.trace, "\n"))
 		}
 	}
 	if len(failed) > 0 {
@@ -115,7 +103,6 @@ type sim struct {
 	rng     *rand.Rand
 	f       *fixture
 	fi      *faultinject.Publisher
-	goOn    bool // go on with the live market after a lost acknowledgement
 	ix      *streamIndex
 	agents  []string
 	credits map[string]int64 // the credits each agent opens with
@@ -136,8 +123,8 @@ type simTransfer struct {
 	amount   *apd.Decimal
 }
 
-func runSimulation(seed uint64, steps int, continueAfterLostAck bool) (s *sim) {
-	s = &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed)), goOn: continueAfterLostAck,
+func runSimulation(seed uint64, steps int) (s *sim) {
+	s = &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed)),
 		ix: newStreamIndex(), credits: map[string]int64{}, done: map[string]simTransfer{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -228,9 +215,9 @@ func (s *sim) step() {
 		after(errDoubt(err, inDoubt))
 	}
 	switch {
-	case inDoubt && !s.goOn:
-		// The live market cannot know what the transport kept, and its
-		// state may differ from the stream's: rebuild it from the stream.
+	case inDoubt:
+		// The live market cannot know what the transport kept: the
+		// writer is fenced (events.ErrFenced). Rebuild it from the stream.
 		s.crash("lost acknowledgement", false)
 	case s.rng.IntN(25) == 0:
 		s.crash("random", true)
@@ -532,7 +519,9 @@ func (s *sim) crash(why string, checkLive bool) {
 		}
 		m, err := scarcity.Restore(s.f.ctx, s.f.cfg, s.f.log.Events(0))
 		s.logf("crash (%s): Restore → %v", why, err)
-		if err != nil && !sched.Aftermath(err) {
+		if err != nil && (!sched.Aftermath(err) || errors.Is(err, events.ErrFenced)) {
+			// Restore failed, or what it published to complete the
+			// stream is in doubt and fenced a writer: restore again.
 			if !errors.Is(err, faultinject.ErrInjected) {
 				s.failf("Restore: %v", err)
 			}

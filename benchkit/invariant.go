@@ -111,9 +111,12 @@ func AssertInvariantsWith(tb TB, evs []events.Event, o Options) {
 const concurrentFrom = 1 << 14
 
 // violationsWith returns the violations of every check, in stream order.
+// The events of void batches (see events.Complete) are set aside first:
+// they never happened.
 func violationsWith(evs []events.Event, o Options) []*Violation {
+	evs, voids := events.Complete(evs)
 	checks := [...]func() []finding{
-		func() []finding { return sequences(evs) },
+		func() []finding { return sequences(evs, voids) },
 		func() []finding { return identities(evs) },
 		func() []finding { return conservation(evs) },
 		func() []finding { return allocations(evs) },

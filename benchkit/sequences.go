@@ -8,15 +8,18 @@ import (
 // "sequences_gap_free" for every event whose sequence does not follow the
 // previous one of its source and correlation: the first must be 1, then
 // each the one before plus one. A gap means lost events; a repeat or a step
-// back means an event published twice or out of order.
-func CheckSequences(evs []events.Event) error { return join(inOrder(sequences(evs))) }
+// back means an event published twice or out of order. The sequences of
+// void batches (events.Complete) are skipped, not missing.
+func CheckSequences(evs []events.Event) error {
+	return join(inOrder(sequences(events.Complete(evs))))
+}
 
 type streamKey struct {
 	source      events.Source
 	correlation string
 }
 
-func sequences(evs []events.Event) []finding {
+func sequences(evs []events.Event, voids events.Voids) []finding {
 	r := newRecorder(SequencesGapFree)
 	last := make(map[streamKey]*uint64)
 	var key streamKey // of cur, the last stream looked up
@@ -29,7 +32,7 @@ func sequences(evs []events.Event) []finding {
 			}
 			key = k
 		}
-		prev := *cur
+		prev := voids.Skip(e.Source, e.Correlation, *cur)
 		r.at(i, e)
 		switch {
 		case e.Sequence == prev+1:

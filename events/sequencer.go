@@ -17,6 +17,10 @@ type Sequencer struct {
 	last        uint64
 	// fenced is set by a publish in doubt: see Batch.Publish.
 	fenced bool
+	// voidFirst, when not zero, is the first sequence of the void batches
+	// SkipVoid moved past; the next batch's range starts there, taking them
+	// over (see Complete).
+	voidFirst uint64
 }
 
 // NewSequencer returns a sequencer for source whose next event gets sequence
@@ -30,6 +34,18 @@ func (s *Sequencer) Source() Source { return s.source }
 
 // Last returns the sequence of the last published event.
 func (s *Sequencer) Last() uint64 { return s.last }
+
+// SkipVoid moves the sequencer past the void batches of v that follow its
+// last event (see [Complete]), so that a writer rebuilt from a stream
+// numbers its next event as the stream goes on.
+func (s *Sequencer) SkipVoid(v Voids) {
+	if last := v.Skip(s.source, s.correlation, s.last); last != s.last {
+		if s.voidFirst == 0 {
+			s.voidFirst = s.last + 1
+		}
+		s.last = last
+	}
+}
 
 // Fenced reports whether a publish of the sequencer's was in doubt, after
 // which it publishes nothing more (see [Batch.Publish]).
@@ -124,7 +140,8 @@ func (b *Batch) Len() int { return len(b.events) }
 // them, advances the sequencer past them. An empty batch publishes nothing.
 // The events of a batch of two or more carry its range (BatchFirst,
 // BatchLast), so that a reader can tell a batch stored only in part
-// ([Complete]); events returned by Add before Publish do not.
+// ([Complete]); so do those of the first batch after SkipVoid, whose range
+// takes over the void batches. Events returned by Add before Publish do not.
 //
 // If p fails with an error wrapping [ErrInDoubt], the stream may hold some
 // or all of the batch although the writer will not apply it: the sequencer
@@ -142,11 +159,7 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 	if b.seq.last != b.base {
 		return fmt.Errorf("events: batch for %s started at %d but sequencer is at %d", b.seq.source, b.base, b.seq.last)
 	}
-	if n := uint64(len(b.events)); n > 1 {
-		for i := range b.events {
-			b.events[i].BatchFirst, b.events[i].BatchLast = b.base+1, b.base+n
-		}
-	}
+	b.setRange()
 	if err := p.Publish(ctx, b.events...); err != nil {
 		if errors.Is(err, ErrInDoubt) {
 			b.seq.fenced = true
@@ -155,7 +168,22 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 		return err
 	}
 	b.seq.last = b.base + uint64(len(b.events))
+	b.seq.voidFirst = 0
 	return nil
+}
+
+// setRange gives the batch's events its range: from the first of the void
+// batches it takes over, if any, else from its own first event.
+func (b *Batch) setRange() {
+	first, n := b.base+1, uint64(len(b.events))
+	if b.seq.voidFirst != 0 {
+		first = b.seq.voidFirst
+	} else if n == 1 {
+		return
+	}
+	for i := range b.events {
+		b.events[i].BatchFirst, b.events[i].BatchLast = first, b.base+n
+	}
 }
 
 // eventID builds an id that sorts by time, then correlation, source and

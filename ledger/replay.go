@@ -39,7 +39,7 @@ func Replay(opts Options, evs []events.Event) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := &expectation{events: ledgerEvents(evs, cfg.correlation)}
+	want := newExpectation(ledgerEvents(evs, cfg.correlation))
 	l := newLedger(cfg)
 	l.pub, l.now = want, want.time
 	ctx := context.Background()
@@ -142,6 +142,17 @@ func withAmount(x events.Decimal, f func(*apd.Decimal) error) error {
 type expectation struct {
 	events []events.Event
 	next   int
+	// voids are the stream's void batches, which the replaying ledger's
+	// sequence skips.
+	voids events.Voids
+}
+
+// newExpectation expects the events of evs that belong to whole batches.
+// (Their batch ranges are not compared: a linked batch is re-enacted one
+// event at a time.)
+func newExpectation(evs []events.Event) *expectation {
+	kept, voids := events.Complete(evs)
+	return &expectation{events: kept, voids: voids}
 }
 
 // time returns the time of the next event, so that the replaying ledger

@@ -26,7 +26,8 @@ type RestoreOptions struct {
 
 // Restore returns a scheduler in the state its own events evs describe:
 // the events of source scheduler and opts.Correlation, which must number
-// 1, 2, 3, … without a gap (other events are skipped). The restored
+// 1, 2, 3, … without a gap (other events are skipped; so are the batches
+// stored only in part, and their sequences: see events.Complete). The restored
 // scheduler continues the sequence, with its bundles, their usage, the
 // agents' awake state, the outstanding reservations and the spend window as
 // they were when the last of them was published. Leased bundles that ended
@@ -40,12 +41,13 @@ func Restore(ctx context.Context, catalog *bundle.Catalog, opts Options, ropts R
 	if err != nil {
 		return nil, err
 	}
+	evs, voids := events.Complete(evs)
 	var last uint64
 	for _, e := range evs {
 		if e.Source != events.SourceScheduler || e.Correlation != opts.Correlation {
 			continue
 		}
-		if e.Sequence != last+1 {
+		if last = voids.Skip(e.Source, e.Correlation, last); e.Sequence != last+1 {
 			return nil, fmt.Errorf("%w: %v follows sequence %d", ErrRestore, e, last)
 		}
 		if err := s.restore(e); err != nil {
@@ -54,6 +56,7 @@ func Restore(ctx context.Context, catalog *bundle.Catalog, opts Options, ropts R
 		last = e.Sequence
 	}
 	s.seq = events.NewSequencer(events.SourceScheduler, opts.Correlation, last)
+	s.seq.SkipVoid(voids)
 	return s, s.payUnpaid(ctx, ropts.HoldOpen)
 }
 

@@ -47,10 +47,11 @@ func TestRestoreRefusesBrokenStreams(t *testing.T) {
 	}
 	evs := f.log.Events(0)
 	for name, broken := range map[string][]events.Event{
-		"a gap":                 {evs[0], evs[2]},
-		"usage of no bundle":    {evs[len(evs)-1]},
-		"activation twice":      append(append([]events.Event(nil), evs[:2]...), renumber(evs[1], 3)),
-		"a bundle booked twice": {evs[0], renumber(evs[0], 2)},
+		"a gap":                               single(evs[0], evs[2]),
+		"a batch missing an event, then more": {evs[0], evs[2], evs[3]},
+		"usage of no bundle":                  {evs[len(evs)-1]},
+		"activation twice":                    single(evs[0], evs[1], renumber(evs[1], 3)),
+		"a bundle booked twice":               single(evs[0], renumber(evs[0], 2)),
 	} {
 		if _, err := Restore(ctx, f.s.catalog, Options{}, RestoreOptions{}, broken); !errors.Is(err, ErrRestore) {
 			t.Errorf("%s: Restore = %v, want ErrRestore", name, err)
@@ -69,6 +70,16 @@ func TestRestoreRefusesBrokenStreams(t *testing.T) {
 }
 
 // renumber returns e with sequence seq.
+// single returns copies of evs published one by one: without batch ranges.
+func single(evs ...events.Event) []events.Event {
+	out := make([]events.Event, len(evs))
+	for i, e := range evs {
+		e.BatchFirst, e.BatchLast = 0, 0
+		out[i] = e
+	}
+	return out
+}
+
 func renumber(e events.Event, seq uint64) events.Event {
 	e.Sequence = seq
 	return e

@@ -95,7 +95,10 @@ func TestCPULimit(t *testing.T) {
 			if e.Cause != process.CauseCPULimit || e.Signal != tt.signal {
 				t.Errorf("exit %v (%+v), want cpu_limit by signal %d", e, e, tt.signal)
 			}
-			if e.CPU < 900*time.Millisecond { // the kernel's accounting is coarser than rusage's
+			// The kernel enforces the limit on its own accounting, which
+			// rusage samples and undercounts on a busy machine (867ms has
+			// been seen): ask only for most of the second.
+			if e.CPU < 500*time.Millisecond {
 				t.Errorf("CPU %v at exit, want about the 1s limit or more", e.CPU)
 			}
 			assertGone(t, p.PID())

@@ -90,8 +90,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("faultinject: call %d %s (%d events stored)", e.Call, e.Kind, e.Stored)
 }
 
-// Is reports whether target is ErrInjected.
-func (e *Error) Is(target error) bool { return target == ErrInjected }
+// Is reports whether target is ErrInjected, or events.ErrInDoubt for a
+// failure after or part-way (the caller cannot know what was stored).
+func (e *Error) Is(target error) bool {
+	return target == ErrInjected || target == events.ErrInDoubt && e.Kind.InDoubt()
+}
 
 // Stats counts what a Publisher did, by kind of call. Calls with no events
 // count as Passed and inject nothing.

@@ -26,7 +26,8 @@ const MaxSubjectLen = 2048
 // Any other failure (a missing ack, a server error, ctx done, the Transport
 // closed) returns an error wrapping ErrNotAccepted and the cause (ctx's
 // cause, events.ErrClosed, or the NATS error); a ctx already done or a
-// Transport already closed return ctx's error or events.ErrClosed alone. Some
+// Transport already closed return ctx's error or events.ErrClosed alone.
+// Once a message has been sent the error also wraps events.ErrInDoubt: some
 // of the events of a failed call may be stored and some not: the caller
 // publishes the same events again, and the ones missing are stored then,
 // after the others. A failed message is never republished behind the
@@ -54,7 +55,10 @@ func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
 			jetstream.WithRetryAttempts(0),
 		)
 		if err != nil {
-			return t.notAccepted(evs[i], err)
+			if i == 0 {
+				return t.notAccepted(evs[i], err)
+			}
+			return t.notAccepted(evs[i], fmt.Errorf("%w: %w", events.ErrInDoubt, err))
 		}
 		acks = append(acks, f)
 	}
@@ -88,9 +92,9 @@ func (t *Transport) await(ctx context.Context, evs []events.Event, acks []jetstr
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return t.notAccepted(evs[i], err)
+			return t.notAccepted(evs[i], fmt.Errorf("%w: %w", events.ErrInDoubt, err))
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %s: %w", ErrNotAccepted, evs[i].ID, context.Cause(ctx))
+			return fmt.Errorf("%w: %s: %w: %w", ErrNotAccepted, evs[i].ID, events.ErrInDoubt, context.Cause(ctx))
 		}
 	}
 	return nil
@@ -98,7 +102,7 @@ func (t *Transport) await(ctx context.Context, evs []events.Event, acks []jetstr
 
 func (t *Transport) notAccepted(e events.Event, err error) error {
 	if t.isClosed() {
-		return fmt.Errorf("%w: %s: %w", ErrNotAccepted, e.ID, events.ErrClosed)
+		return fmt.Errorf("%w: %s: %w: %w", ErrNotAccepted, e.ID, events.ErrClosed, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrNotAccepted, e.ID, err)
 }
