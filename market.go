@@ -18,6 +18,11 @@ import (
 // Market is one market: a book of bids, a clearing mechanism run on a clock,
 // a ledger that settles allocations, and a scheduler that enforces them.
 // Every state change is published as events.
+//
+// An error wrapping events.ErrInDoubt or events.ErrFenced means a publish
+// may have stored what the market did not apply: the writer concerned
+// refuses further changes, nothing is taken back, and the market must be
+// restored from its stream (Restore) to go on.
 type Market struct {
 	cfg     Config
 	catalog *bundle.Catalog

@@ -23,6 +23,18 @@
 // when [Batch.Publish] has been accepted by the publisher, so a rejected
 // publish leaves no gap in the sequence.
 //
+// # Publishes in doubt
+//
+// A publish can fail after storing some or all of its events (a lost
+// acknowledgement); the publisher then says so by wrapping [ErrInDoubt].
+// The writer cannot know what the stream holds, so its sequencer is fenced
+// ([ErrFenced]) and the writer is rebuilt from the stream, which decides.
+// Every event of a batch of two or more carries the batch's range, so a
+// reader can tell a batch stored only in part: [Complete] sets such void
+// batches aside, and a rebuilt writer goes on numbering after them
+// ([Sequencer.SkipVoid]). A batch is thus atomic for every reader that
+// rebuilds state, even on a transport that stores messages one by one.
+//
 // # Amounts
 //
 // Credits, prices and other exact quantities travel as [Decimal] strings,
