@@ -75,9 +75,27 @@ func Decode(b []byte) (Event, error) {
 		return Event{}, fmt.Errorf("%w: %d bytes exceeds %d", ErrMalformed, len(b), MaxEncodedSize)
 	}
 	var w wireEvent
-	if err := json.Unmarshal(b, &w); err != nil {
-		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if !scanWire(b, &w) {
+		// Leave what the scanner does not handle to encoding/json.
+		var err error
+		if w, err = unmarshalWire(b); err != nil {
+			return Event{}, err
+		}
 	}
+	return w.event()
+}
+
+// unmarshalWire decodes b with encoding/json.
+func unmarshalWire(b []byte) (wireEvent, error) {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return wireEvent{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return w, nil
+}
+
+// event returns the event w encodes.
+func (w *wireEvent) event() (Event, error) {
 	if w.SpecVersion != specVersion {
 		return Event{}, fmt.Errorf("%w: specversion %q", ErrMalformed, w.SpecVersion)
 	}

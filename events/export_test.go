@@ -8,3 +8,16 @@ import (
 // DecodedTypes returns, sorted, the types whose data Decode turns into a
 // typed payload rather than Raw.
 func DecodedTypes() []Type { return slices.Sorted(maps.Keys(payloadDecoders)) }
+
+// Unexported decoders for the differential tests and benchmarks.
+var (
+	DecodeReference    = decodeReference
+	CheckScanWire      = checkScanWire
+	DecodeWireBaseline = decodeWireBaseline
+)
+
+// ScansWire reports whether Decode's scanner handles b itself.
+func ScansWire(b []byte) bool {
+	var w wireEvent
+	return scanWire(b, &w)
+}
