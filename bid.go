@@ -53,7 +53,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		return m.rejectHold(ctx, b, err)
 	}
 	// From here the id is spent: its hold exists, even if placing fails.
-	m.book.spend(b.ID)
+	m.book.spend(b.ID, m.cfg.Clock.Now())
 	if err := m.publish(ctx, b.Agent, events.BidPlaced{
 		OrderID: b.ID, AgentID: b.Agent,
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
@@ -65,7 +65,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 			return rerr
 		})
 	}
-	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID)
+	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID, m.cfg.Clock.Now())
 	return nil
 }
 

@@ -77,6 +77,20 @@ type Config struct {
 	// UsageBatch coalesces the usage_recorded events of Use (see
 	// sched.Options.UsageBatch); 0 publishes one per Use.
 	UsageBatch int
+	// Retention is how long the market remembers the ids of orders,
+	// transfers and holds once they are done, to recognise a retry
+	// (ledger.Options.Retention); after it an id may be used again. Zero
+	// means for the market's life, which a long-running market cannot
+	// afford: set it well beyond the longest a client may retry.
+	Retention time.Duration
+	// MaxBundles bounds the bundles the scheduler holds and the finished
+	// ones it remembers (sched.Options.MaxBundles); zero means
+	// sched.DefaultMaxBundles.
+	MaxBundles int
+	// MaxHistory is the number of history entries the ledger keeps per
+	// account (ledger.Options.MaxHistory); zero means
+	// ledger.DefaultMaxHistory.
+	MaxHistory int
 }
 
 // withDefaults returns c with its zero fields set to their defaults.
@@ -113,6 +127,9 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	}
 	if c.MaxBids < 0 || c.Scale < 0 || c.Scale > 18 {
 		return nil, nil, fmt.Errorf("%w: MaxBids %d, Scale %d", ErrInvalidConfig, c.MaxBids, c.Scale)
+	}
+	if c.Retention < 0 || c.MaxBundles < 0 || c.MaxHistory < 0 {
+		return nil, nil, fmt.Errorf("%w: Retention %v, MaxBundles %d, MaxHistory %d", ErrInvalidConfig, c.Retention, c.MaxBundles, c.MaxHistory)
 	}
 	if c.Settlement != SettleToOperator && c.Settlement != SettleBurn {
 		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidConfig, c.Settlement)

@@ -103,7 +103,16 @@ type loadDay struct {
 		events.Publisher
 		count() int64
 	}
+	// bounded runs the market with loadBounded's limits on what it
+	// remembers.
+	bounded bool
 }
+
+// loadBounded bounds what the market remembers of finished work, so that
+// its memory stays flat over the day: ids for an hour (far beyond any
+// retry), 20,000 bundles (about seven times those active at once) and 100
+// history entries per account.
+var loadBounded = scarcity.Config{Retention: time.Hour, MaxBundles: 20_000, MaxHistory: 100}
 
 func (p *countingPublisher) count() int64 { return p.n.Load() }
 func (p *countingLog) count() int64       { return p.n.Load() }
@@ -188,10 +197,14 @@ func (d loadDay) run(b *testing.B) (loadStats, *scarcity.Market) {
 	ctx := context.Background()
 	clk := clock.NewMock()
 	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	m, err := scarcity.New(ctx, scarcity.Config{
+	cfg := scarcity.Config{
 		Resources: loadResources, Reserve: loadReserve, ClearEvery: time.Minute,
 		Clock: clk, Publisher: d.pub, Correlation: "load",
-	})
+	}
+	if d.bounded {
+		cfg.Retention, cfg.MaxBundles, cfg.MaxHistory = loadBounded.Retention, loadBounded.MaxBundles, loadBounded.MaxHistory
+	}
+	m, err := scarcity.New(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -290,6 +303,13 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("day=full/publisher=count", func(b *testing.B) {
 		for range b.N {
 			st, m := loadDay{rounds: loadRounds, bids: loadBids, pub: &countingPublisher{}}.run(b)
+			st.report(b)
+			keepLoad(m, nil)
+		}
+	})
+	b.Run("day=full/publisher=count/memory=bounded", func(b *testing.B) {
+		for range b.N {
+			st, m := loadDay{rounds: loadRounds, bids: loadBids, pub: &countingPublisher{}, bounded: true}.run(b)
 			st.report(b)
 			keepLoad(m, nil)
 		}

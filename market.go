@@ -53,9 +53,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := ledger.New(ctx, ledger.Options{
-		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation,
-	})
+	l, err := ledger.New(ctx, ledgerOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +69,19 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 
 // schedOptions returns the options of the scheduler of a market with
 // configuration cfg and ledger l.
+// ledgerOptions returns the options of cfg's ledger.
+func ledgerOptions(cfg Config) ledger.Options {
+	return ledger.Options{
+		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation,
+		MaxHistory: cfg.MaxHistory, Retention: cfg.Retention,
+	}
+}
+
 func schedOptions(cfg Config, l *ledger.Ledger) sched.Options {
 	return sched.Options{
 		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
 		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
-		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch,
+		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch, MaxBundles: cfg.MaxBundles,
 	}
 }
 
@@ -88,7 +94,7 @@ func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger
 		ledger:    l,
 		sched:     s,
 		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, 0),
-		book:      newBook(cfg.MaxBids),
+		book:      newBook(cfg.MaxBids, cfg.Retention),
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),

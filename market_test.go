@@ -409,6 +409,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"sub-second rounds":  {ClearEvery: 1500 * time.Millisecond},
 		"bad settlement":     {Settlement: 7},
 		"negative scale":     {Scale: -1},
+		"negative retention": {Retention: -time.Second},
+		"negative bundles":   {MaxBundles: -1},
+		"negative history":   {MaxHistory: -1},
 	}
 	for name, cfg := range tests {
 		t.Run(name, func(t *testing.T) {

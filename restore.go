@@ -67,7 +67,7 @@ func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, erro
 // restoreLedger replays the ledger of cfg's correlation from evs, or opens
 // a new one if evs holds none of its events.
 func restoreLedger(ctx context.Context, cfg Config, evs []events.Event) (*ledger.Ledger, error) {
-	opts := ledger.Options{Scale: cfg.Scale, Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation}
+	opts := ledgerOptions(cfg)
 	for _, e := range evs {
 		if e.Source == events.SourceLedger && e.Correlation == cfg.Correlation {
 			return ledger.Replay(opts, evs)
@@ -94,7 +94,7 @@ func (m *Market) replay(evs []events.Event, voids events.Voids) error {
 		}
 		if h, ok := e.Data.(events.HoldPlaced); ok && e.Source == events.SourceLedger {
 			if id, bid := strings.CutPrefix(h.HoldID, bidHoldPrefix); bid {
-				m.book.spend(id) // an id is spent once its hold is placed
+				m.book.spend(id, e.Time) // an id is spent once its hold is placed
 			}
 		}
 		if e.Source != events.SourceMarket {
@@ -134,7 +134,7 @@ func nextRound(created, cleared time.Time, interval time.Duration) time.Time {
 func (m *Market) replayEvent(e events.Event) error {
 	switch p := e.Data.(type) {
 	case events.BidPlaced:
-		return m.replayBid(p)
+		return m.replayBid(p, e.Time)
 	case events.OrderCancelled:
 		m.book.remove(p.OrderID)
 	case events.BidRejected:
@@ -154,15 +154,15 @@ func (m *Market) replayEvent(e events.Event) error {
 	return nil
 }
 
-// replayBid puts the bid p records in the book.
-func (m *Market) replayBid(p events.BidPlaced) error {
+// replayBid puts the bid p, placed at at, in the book.
+func (m *Market) replayBid(p events.BidPlaced, at time.Time) error {
 	limit, err := p.TotalCost.Apd()
 	if err != nil {
 		return err
 	}
 	b := bundle.Bundle{Quantities: bundle.Quantities(p.Quantities),
 		Window: bundle.Window{Start: p.Window.Start, Duration: time.Duration(p.Window.DurationSeconds) * time.Second}}
-	m.book.add(auction.Bid{ID: p.OrderID, Agent: p.AgentID, Bundle: b, Limit: limit}, p.HoldID)
+	m.book.add(auction.Bid{ID: p.OrderID, Agent: p.AgentID, Bundle: b, Limit: limit}, p.HoldID, at)
 	return nil
 }
 

@@ -24,6 +24,7 @@ func (m *Market) Tick(ctx context.Context) error {
 		}
 		m.orphanHolds = false
 	}
+	m.book.forgetOld(m.cfg.Clock.Now())
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !sched.Aftermath(advanced) {
 		return advanced

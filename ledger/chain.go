@@ -65,6 +65,7 @@ func (l *Ledger) batch(now time.Time) *chainBatch {
 	}
 	l.cb.Reset(now)
 	l.cb.last = l.lastHash
+	l.at = now
 	return l.cb
 }
 

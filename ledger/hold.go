@@ -35,8 +35,9 @@ type hold struct {
 	deadline  time.Time     // placement time + timeout, if timeout > 0
 	index     int           // position in the expiry queue, -1 when not in it
 	state     holdState
-	capture   string // the transfer id of the capture that closed the hold
-	reason    string // the release reason, once released
+	capture   string    // the transfer id of the capture that closed the hold
+	reason    string    // the release reason, once released
+	closed    time.Time // when it was captured or released
 }
 
 // Hold sets amount of account's available credits aside as hold holdID, to
@@ -229,8 +230,9 @@ func (l *Ledger) capture(s stage, h *hold, m *movement, final bool) (change, err
 		from.posted, from.pending, to.posted = r.fromPosted, r.pending, r.toPosted
 		h.remaining, h.captured = r.remaining, r.captured
 		if r.remaining.IsZero() {
-			h.state, h.capture = holdCaptured, m.id
+			h.state, h.capture, h.closed = holdCaptured, m.id, l.at
 			l.expiries.remove(h)
+			l.forgetLater(h.id, true)
 		}
 		l.remember(*m)
 		l.record(from, e, entry{transfer: m.id, hold: m.hold, counterparty: m.to, amount: m.amount, debit: true})
@@ -335,8 +337,9 @@ func (l *Ledger) release(b *chainBatch, h *hold, reason string, before *apd.Deci
 	}))
 	return func() {
 		a.pending = pending
-		h.state, h.reason, h.remaining = holdReleased, reason, l.slab.new()
+		h.state, h.reason, h.remaining, h.closed = holdReleased, reason, l.slab.new(), l.at
 		l.expiries.remove(h)
+		l.forgetLater(h.id, true)
 		l.record(a, e, entry{hold: h.id, amount: amount})
 	}, pending, nil
 }

@@ -26,6 +26,9 @@ type Ledger struct {
 	slab       slab                 // the decimals writes compute
 	expiries   expiryQueue          // open holds with a deadline
 	maxHistory int                  // entries kept per account
+	retention  time.Duration        // how long done ids are remembered; 0: always
+	forget     forgetting           // the records to forget, oldest first
+	at         time.Time            // the time of the write in progress
 	lastHash   link                 // hash of the last event
 	cb         *chainBatch          // the batch of the write in progress
 }
@@ -57,6 +60,7 @@ func newLedger(cfg config) *Ledger {
 		holds:      make(map[string]*hold),
 		transfers:  make(map[string]*movement),
 		maxHistory: cfg.maxHistory,
+		retention:  cfg.retention,
 	}
 }
 
@@ -184,6 +188,7 @@ func (l *Ledger) publish(ctx context.Context, b *chainBatch) error {
 	if b.Len() > 0 {
 		l.lastHash = b.last
 	}
+	l.forgetOld(l.at)
 	return nil
 }
 

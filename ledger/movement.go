@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"time"
 	"context"
 	"fmt"
 
@@ -40,6 +41,7 @@ type movement struct {
 	from, to string
 	amount   *apd.Decimal
 	reason   string
+	at       time.Time // when it was done; not part of the operation
 }
 
 // same reports whether m and o are the same operation.
@@ -146,16 +148,19 @@ func (l *Ledger) applyMove(mv *moved) {
 	l.record(mv.to, mv.event, entry{transfer: m.id, counterparty: m.from, amount: m.amount})
 }
 
-// remember records m as what its transfer id did. The records come from
-// chunks, one allocation per chunk, and are kept for the ledger's life: a
-// retry is recognised however late it comes.
+// remember records m as what its transfer id did, at the time of the write
+// in progress. The records come from chunks, one allocation per chunk, and
+// are kept for Options.Retention (by default for the ledger's life: a retry
+// is recognised however late it comes).
 func (l *Ledger) remember(m movement) {
 	const chunk = 256
 	if len(l.moves) == cap(l.moves) {
 		l.moves = make([]movement, 0, chunk)
 	}
+	m.at = l.at
 	l.moves = append(l.moves, m)
 	l.transfers[m.id] = &l.moves[len(l.moves)-1]
+	l.forgetLater(m.id, false)
 }
 
 // retried reports whether m's transfer id was used already: done and no error

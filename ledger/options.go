@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/benbjohnson/clock"
 	"github.com/cockroachdb/apd/v3"
@@ -46,6 +47,13 @@ type Options struct {
 	// account has more, its oldest are dropped. Zero means
 	// DefaultMaxHistory (1,000); valid values are 0 to MaxMaxHistory.
 	MaxHistory int
+	// Retention is how long the ledger remembers a transfer id, and a hold
+	// once captured or released, to recognise a retry (by the ledger's
+	// clock, from the write that used or closed it). After it the id may be
+	// used again, as a new operation. Zero means for the ledger's life; a
+	// long-running ledger sets it to bound its memory, well beyond the
+	// longest a caller may retry.
+	Retention time.Duration
 }
 
 // config is validated Options with the defaults applied.
@@ -56,11 +64,16 @@ type config struct {
 	publisher   events.Publisher
 	correlation string
 	maxHistory  int
+	retention   time.Duration
 }
 
 // config validates o and applies its defaults. Errors wrap ErrInvalidOptions.
 func (o Options) config() (config, error) {
-	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation, maxHistory: o.MaxHistory}
+	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation,
+		maxHistory: o.MaxHistory, retention: o.Retention}
+	if c.retention < 0 {
+		return config{}, fmt.Errorf("%w: negative retention %v", ErrInvalidOptions, o.Retention)
+	}
 	if c.maxHistory < 0 || c.maxHistory > MaxMaxHistory {
 		return config{}, fmt.Errorf("%w: max history %d outside 0..%d", ErrInvalidOptions, o.MaxHistory, MaxMaxHistory)
 	}

@@ -50,6 +50,9 @@ type HoldState struct {
 	Deadline                    time.Time
 	State                       string
 	Capture, Reason             string
+	// Closed is when a captured or released hold closed: with
+	// Options.Retention, when it is to be forgotten.
+	Closed time.Time
 }
 
 // TransferState is one transfer id of a Snapshot: Op is "mint",
@@ -58,6 +61,9 @@ type TransferState struct {
 	ID, Op, Hold, From, To string
 	Amount                 *apd.Decimal
 	Reason                 string
+	// At is when the transfer was done: with Options.Retention, when its id
+	// is to be forgotten.
+	At time.Time
 }
 
 var holdStates = map[holdState]string{holdOpen: "open", holdCaptured: "captured", holdReleased: "released"}
@@ -80,12 +86,12 @@ func (l *Ledger) Snapshot() Snapshot {
 		s.Holds = append(s.Holds, HoldState{
 			ID: id, Account: h.account, Amount: copyOf(h.amount), Remaining: copyOf(h.remaining),
 			Captured: copyOf(h.captured), Timeout: h.timeout, Deadline: h.deadline,
-			State: holdStates[h.state], Capture: h.capture, Reason: h.reason,
+			State: holdStates[h.state], Capture: h.capture, Reason: h.reason, Closed: h.closed,
 		})
 	}
 	for id, m := range l.transfers {
 		s.Transfers = append(s.Transfers, TransferState{
-			ID: id, Op: ops[m.op], Hold: m.hold, From: m.from, To: m.to, Amount: copyOf(m.amount), Reason: m.reason,
+			ID: id, Op: ops[m.op], Hold: m.hold, From: m.from, To: m.to, Amount: copyOf(m.amount), Reason: m.reason, At: m.at,
 		})
 	}
 	slices.SortFunc(s.Accounts, func(a, b AccountState) int { return cmp.Compare(a.ID, b.ID) })
@@ -105,7 +111,7 @@ func (l *Ledger) StateHash() string { return l.Snapshot().StateHash }
 
 // stateHash hashes the state of s, which must be sorted.
 func (s *Snapshot) stateHash() string {
-	w := appendString(nil, "scarcity.ledger.state.v1")
+	w := appendString(nil, "scarcity.ledger.state.v2")
 	w = binary.AppendUvarint(w, uint64(len(s.Accounts)))
 	for _, a := range s.Accounts {
 		w = appendStrings(w, a.ID, string(a.Kind), text(a.OverdraftLimit))
@@ -118,10 +124,12 @@ func (s *Snapshot) stateHash() string {
 		w = binary.BigEndian.AppendUint64(w, uint64(h.Timeout))
 		w = appendTime(w, h.Deadline)
 		w = appendStrings(w, h.State, h.Capture, h.Reason)
+		w = appendTime(w, h.Closed)
 	}
 	w = binary.AppendUvarint(w, uint64(len(s.Transfers)))
 	for _, t := range s.Transfers {
 		w = appendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
+		w = appendTime(w, t.At)
 	}
 	return link{sum: sha256.Sum256(w), set: true}.String()
 }
@@ -149,6 +157,7 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	if err := l.restore(snap); err != nil {
 		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
 	}
+	l.requeue()
 	if got := l.Snapshot().StateHash; got != snap.StateHash {
 		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
 	}
@@ -191,7 +200,7 @@ func (l *Ledger) restore(snap Snapshot) error {
 		}
 		hd := &hold{id: h.ID, account: h.Account, amount: copyOf(h.Amount), remaining: copyOf(h.Remaining),
 			captured: copyOf(h.Captured), timeout: h.Timeout, deadline: h.Deadline, index: -1,
-			state: state, capture: h.Capture, reason: h.Reason}
+			state: state, capture: h.Capture, reason: h.Reason, closed: h.Closed}
 		l.holds[h.ID] = hd
 		if state == holdOpen && h.Timeout > 0 {
 			l.expiries.push(hd)
@@ -206,6 +215,7 @@ func (l *Ledger) restore(snap Snapshot) error {
 		if err := nonNil(t.ID, t.Amount); err != nil {
 			return err
 		}
+		l.at = t.At
 		l.remember(movement{op: o, id: t.ID, hold: t.Hold, from: t.From, to: t.To, amount: copyOf(t.Amount), reason: t.Reason})
 	}
 	return nil
