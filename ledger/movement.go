@@ -1,9 +1,9 @@
 package ledger
 
 import (
-	"time"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
