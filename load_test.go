@@ -194,6 +194,7 @@ func (a *loadAgent) work(ctx context.Context, m *scarcity.Market, b bundle.Bundl
 // run runs the day on a new market over d.pub and returns its figures.
 // The timer runs only for the day itself.
 func (d loadDay) run(b *testing.B) (loadStats, *scarcity.Market) {
+	keepLoad(nil, nil) // the heap figures are this day's alone
 	ctx := context.Background()
 	clk := clock.NewMock()
 	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -317,6 +318,15 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("day=eighth/publisher=count", func(b *testing.B) {
 		for range b.N {
 			st, m := eighth(&countingPublisher{}).run(b)
+			st.report(b)
+			keepLoad(m, nil)
+		}
+	})
+	b.Run("day=eighth/publisher=count/memory=bounded", func(b *testing.B) {
+		for range b.N {
+			d := eighth(&countingPublisher{})
+			d.bounded = true
+			st, m := d.run(b)
 			st.report(b)
 			keepLoad(m, nil)
 		}
