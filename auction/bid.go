@@ -38,3 +38,29 @@ func cloneBundle(b bundle.Bundle) bundle.Bundle {
 	b.Quantities = maps.Clone(b.Quantities)
 	return b
 }
+
+// cloner makes deep copies of bids, as Bid.clone does, taking their
+// limits from one allocation.
+type cloner struct {
+	limits []apd.Decimal
+}
+
+// newCloner returns a cloner of n bids.
+func newCloner(n int) *cloner { return &cloner{limits: make([]apd.Decimal, n)} }
+
+// clone returns a deep copy of b.
+func (c *cloner) clone(b Bid) Bid {
+	c.cloneInto(&b, &b)
+	return b
+}
+
+// cloneInto sets *dst to a deep copy of *b.
+func (c *cloner) cloneInto(dst, b *Bid) {
+	limit := b.Limit
+	*dst = *b
+	dst.Bundle.Quantities = maps.Clone(b.Bundle.Quantities)
+	if limit != nil {
+		dst.Limit = c.limits[0].Set(limit)
+		c.limits = c.limits[1:]
+	}
+}

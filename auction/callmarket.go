@@ -81,8 +81,8 @@ func (m CallMarket) Clear(r Round) (Result, error) {
 	rejections := make([]*Rejection, len(r.Bids))
 	byResource := make(map[string][]candidate)
 	resources := resourceIndex(r.Calendar.Catalog())
-	for i, b := range r.Bids {
-		c, rej := screenCall(r, i, b, resources)
+	for i := range r.Bids {
+		c, rej := screenCall(r, i, &r.Bids[i], resources)
 		if rej != nil {
 			rejections[i] = rej
 			continue
@@ -137,11 +137,11 @@ func (m CallMarket) settle(r Round, prices bundle.Prices, winners []candidate, r
 
 // screenCall screens b as Greedy does, then rejects a bundle of more than
 // one resource or of more than MaxTicks units.
-func screenCall(r Round, index int, b Bid, resources map[string]int) (candidate, *Rejection) {
+func screenCall(r Round, index int, b *Bid, resources map[string]int) (candidate, *Rejection) {
 	reserveCost := func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact, b, r.Reserve) }
-	c, rej := screen(r, index, b, reserveCost)
-	if rej != nil {
-		return c, rej
+	c, v := screen(r, index, b, reserveCost)
+	if v.reason != "" {
+		return c, &Rejection{Bid: b.clone(), Reason: v.reason, Detail: v.detail}
 	}
 	reject := func(detail string) (candidate, *Rejection) {
 		return candidate{}, &Rejection{Bid: b.clone(), Reason: events.ReasonInvalidBundle, Detail: detail}
@@ -217,7 +217,7 @@ func clearResource(r Round, rule CallRule, name string, cs []candidate) (cleared
 	}
 	for i, c := range cs {
 		if filled[i] < orders[i].Qty {
-			out.outbid = append(out.outbid, outbidBid{c.index, &Rejection{
+			out.outbid = append(out.outbid, outbidBid{int(c.index), &Rejection{
 				Bid: c.bid.clone(), Reason: events.ReasonOutbid,
 				Detail: fmt.Sprintf("%s traded %d of %d units of %q at %s per unit-second",
 					rule.Name(), filled[i], orders[i].Qty, name, out.price.Text('f')),

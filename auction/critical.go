@@ -3,6 +3,7 @@ package auction
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
 	"sort"
 
 	"github.com/cockroachdb/apd/v3"
@@ -44,6 +45,7 @@ func criticalValues(r Round, k *ranking, order, winners []*candidate) ([]*apd.De
 		}
 	}
 	out := make([]*apd.Decimal, len(winners))
+	pays := make([]apd.Decimal, len(winners))
 	for i, w := range winners {
 		from := sort.Search(len(outbid), func(n int) bool { return outbid[n].pos > w.pos })
 		var blocker *candidate
@@ -53,7 +55,7 @@ func criticalValues(r Round, k *ranking, order, winners []*candidate) ([]*apd.De
 				break
 			}
 		}
-		pay, err := k.critical(r, w, blocker)
+		pay, err := k.critical(r, w, blocker, &pays[i])
 		if err != nil {
 			return nil, fmt.Errorf("auction: payment of bid %q: %w", w.bid.ID, err)
 		}
@@ -83,21 +85,22 @@ func quantity(c *candidate, res int) int64 {
 }
 
 // critical returns the critical value of w, first outbid by j (nil if
-// none): at least w's reserve cost, rounded down to r.Scale places.
-func (k *ranking) critical(r Round, w, j *candidate) (*apd.Decimal, error) {
-	one := apd.New(1, 0)
-	floor, err := quoFloor(w.reserve, one, r.Scale)
-	if err != nil || j == nil {
-		return floor, err
+// none): at least w's reserve cost, rounded down to r.Scale places. It
+// sets d to it, or returns a new decimal.
+func (k *ranking) critical(r Round, w, j *candidate, d *apd.Decimal) (*apd.Decimal, error) {
+	var floor apd.Decimal
+	if _, err := floorTo(&floor, w.cost, w.reserve, r.Scale); err != nil || j == nil {
+		return d.Set(&floor), err
 	}
 	var c *apd.Decimal
+	var err error
 	if k.priority == ByDensity {
-		c = k.densityCritical(r.Scale, w, j)
-	} else if c, err = quoFloor(j.bid.Limit, one, r.Scale); err != nil {
+		c = k.densityCritical(r.Scale, w, j, d)
+	} else if c, err = floorTo(d, j.limit, j.bid.Limit, r.Scale); err != nil {
 		return nil, err
 	}
-	if c.Cmp(floor) < 0 {
-		return floor, nil
+	if c.Cmp(&floor) < 0 {
+		return d.Set(&floor), nil
 	}
 	return c, nil
 }
@@ -106,10 +109,21 @@ func (k *ranking) critical(r Round, w, j *candidate) (*apd.Decimal, error) {
 // v × 10^-scale ≤ limit_j × √(size_w / size_j): with limits in units of
 // 10^exp, v = ⌊√(value_j² × size_w × 10^(2(exp+scale)) / size_j)⌋, the
 // square root of the floor of the quotient, which is exact for integers.
-func (k *ranking) densityCritical(scale int32, w, j *candidate) *apd.Decimal {
-	num := new(big.Int).Mul(j.rank.sq, w.rank.size)
-	den := new(big.Int).Set(j.rank.size)
+// It computes on 128 bits where the figures fit, into d, else on big
+// integers, into a new decimal.
+func (k *ranking) densityCritical(scale int32, w, j *candidate, d *apd.Decimal) *apd.Decimal {
 	t := 2 * (int64(k.exp) + int64(scale))
+	if k.narrow {
+		if v, ok := narrowCritical(j.rank.sq64, w.rank.size64, j.rank.size64, t); ok {
+			d.Coeff.SetUint64(v)
+			d.Exponent, d.Form, d.Negative = -scale, apd.Finite, false
+			return d
+		}
+	}
+	sqJ, sizeJ := k.bigDensity(j)
+	_, sizeW := k.bigDensity(w)
+	num := new(big.Int).Mul(sqJ, sizeW)
+	den := new(big.Int).Set(sizeJ)
 	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(max(t, -t)), nil)
 	if t >= 0 {
 		num.Mul(num, pow)
@@ -117,8 +131,53 @@ func (k *ranking) densityCritical(scale int32, w, j *candidate) *apd.Decimal {
 		den.Mul(den, pow)
 	}
 	v := num.Quo(num, den).Sqrt(num)
-	d := new(apd.Decimal)
-	d.Coeff.SetMathBigInt(v)
-	d.Exponent = -scale
-	return d
+	c := new(apd.Decimal)
+	c.Coeff.SetMathBigInt(v)
+	c.Exponent = -scale
+	return c
+}
+
+// narrowCritical returns ⌊√(⌊sq × sizeW × 10^t / sizeJ⌋)⌋, computed on
+// 128 bits, and whether every figure fits.
+func narrowCritical(sq, sizeW, sizeJ uint64, t int64) (uint64, bool) {
+	hi, lo := bits.Mul64(sq, sizeW)
+	den := sizeJ
+	ok := true
+	for ; t > 0 && ok; t-- {
+		hi, lo, ok = mul128by10(hi, lo)
+	}
+	for ; t < 0 && ok; t++ {
+		den, ok = mul64(den, 10)
+	}
+	if !ok {
+		return 0, false
+	}
+	qhi, rem := bits.Div64(0, hi, den)
+	qlo, _ := bits.Div64(rem, lo, den)
+	return sqrt128(qhi, qlo), true
+}
+
+// mul128by10 returns 10 × (hi × 2^64 + lo) and whether it fits 128 bits.
+func mul128by10(hi, lo uint64) (uint64, uint64, bool) {
+	carry, lo := bits.Mul64(lo, 10)
+	over, hi := bits.Mul64(hi, 10)
+	hi, c := bits.Add64(hi, carry, 0)
+	return hi, lo, over == 0 && c == 0
+}
+
+// sqrt128 returns ⌊√(hi × 2^64 + lo)⌋, bit by bit from the highest the
+// root can have.
+func sqrt128(hi, lo uint64) uint64 {
+	n := bits.Len64(lo)
+	if hi != 0 {
+		n = 64 + bits.Len64(hi)
+	}
+	var r uint64
+	for b := min((n+1)/2, 63); b >= 0; b-- {
+		c := r | 1<<b
+		if ch, cl := bits.Mul64(c, c); ch < hi || ch == hi && cl <= lo {
+			r = c
+		}
+	}
+	return r
 }

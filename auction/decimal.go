@@ -39,6 +39,8 @@ func checkBounded(d *apd.Decimal) error {
 		return fmt.Errorf("%s is not finite", d)
 	case d.Sign() <= 0:
 		return fmt.Errorf("%s is not positive", d.Text('f'))
+	case d.Coeff.IsUint64() && d.Exponent <= MaxDigits-20:
+		return nil // at most 20 digits, the highest below 10^MaxDigits
 	}
 	var r apd.Decimal
 	r.Reduce(d)
@@ -83,6 +85,47 @@ func quoFloor(num, den *apd.Decimal, scale int32) (*apd.Decimal, error) {
 		return nil, fmt.Errorf("auction: %s / %s: %w", num.Text('f'), den.Text('f'), err)
 	}
 	return q, nil
+}
+
+// floorTo sets dst to d rounded toward zero to scale decimal places, as
+// quoFloor(d, 1, scale) computes it, coefficient and exponent alike, for a
+// finite d >= 0, and returns dst. w is d as a word: it computes on
+// integers where w is ok and the result fits 64 bits, and reads d only
+// where not; d may be nil where w is ok.
+func floorTo(dst *apd.Decimal, w word, d *apd.Decimal, scale int32) (*apd.Decimal, error) {
+	if u, ok := floorUnits(w, scale); ok {
+		dst.Coeff.SetUint64(u)
+		dst.Exponent, dst.Form, dst.Negative = -scale, apd.Finite, false
+		return dst, nil
+	}
+	if d == nil {
+		d = w.decimal()
+	}
+	q, err := quoFloor(d, apd.New(1, 0), scale)
+	if err != nil {
+		return nil, err
+	}
+	return dst.Set(q), nil
+}
+
+// floorUnits returns the decimal w holds in whole units of 10^-scale,
+// rounded toward zero, if w is ok and the result fits 64 bits.
+func floorUnits(w word, scale int32) (uint64, bool) {
+	if !w.ok {
+		return 0, false
+	}
+	u, shift := w.coeff, int64(w.exp)+int64(scale)
+	if shift < -19 {
+		return 0, true
+	}
+	for ; shift < 0; shift++ {
+		u /= 10
+	}
+	ok := true
+	for ; shift > 0 && ok; shift-- {
+		u, ok = mul64(u, 10)
+	}
+	return u, ok
 }
 
 // quoHalfEven returns num/den rounded half to even to scale decimal places,

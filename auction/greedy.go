@@ -100,18 +100,15 @@ func (g Greedy) Clear(r Round) (Result, error) {
 	if err := r.Validate(); err != nil {
 		return Result{}, err
 	}
-	rejections, cs := screenAll(r)
+	verdicts, cs := screenAll(r)
 	occ := newOccupancy(r.Calendar, cs)
 	k := newRanking(g.Order, cs, occ.capacity)
-	order := k.order(cs)
 	var optimal *apd.Decimal
 	if len(cs) <= MaxOptimalWelfareBids {
 		optimal = optimalWelfare(occ, cs)
 	}
-	winners, outbid, err := g.admit(r, occ, order, rejections)
-	if err != nil {
-		return Result{}, err
-	}
+	order := k.order(cs)
+	winners, outbid := g.admit(r, occ, order, verdicts)
 	prices, err := clearingPrices(r, k, winners, outbid)
 	if err != nil {
 		return Result{}, err
@@ -121,29 +118,23 @@ func (g Greedy) Clear(r Round) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Round: r.Number, Mechanism: g.Name(), Prices: prices, OptimalWelfare: optimal}
-	if err := settle(&res, r, winners, payments); err != nil {
+	if err := conclude(&res, r, winners, payments, verdicts); err != nil {
 		return Result{}, err
-	}
-	for _, rej := range rejections {
-		if rej != nil {
-			res.Rejections = append(res.Rejections, *rej)
-		}
 	}
 	return res, nil
 }
 
-// admit books the candidates into r.Calendar in clearing order, records
-// the rejection of each that does not fit, and returns the winners in that
-// order and the outbid candidates.
-func (g Greedy) admit(r Round, occ *occupancy, order []*candidate, rejections []*Rejection) (winners, outbid []*candidate, err error) {
-	names := r.Calendar.Catalog().Names()
+// admit admits the candidates in clearing order and records the verdict
+// on each that does not fit. It returns the winners in clearing order and
+// the outbid candidates; it books nothing.
+func (g Greedy) admit(r Round, occ *occupancy, order []*candidate, verdicts []verdict) (winners, outbid []*candidate) {
+	explain := newExplainer(occ, r.Calendar.Catalog().Names())
 	var blocks []blockingOf
+	winners, outbid = make([]*candidate, 0, len(order)), make([]*candidate, 0, len(order))
 	for pos, c := range order {
-		c.pos = pos
+		c.pos = int32(pos)
 		if !occ.fits(c) {
-			rejections[c.index] = &Rejection{
-				Bid: c.bid.clone(), Reason: events.ReasonOutbid, Detail: occ.shortfall(c, names).Error(),
-			}
+			verdicts[c.index] = verdict{events.ReasonOutbid, explain.shortfall(c)}
 			if g.Payment == PayCriticalValue {
 				from := len(blocks)
 				blocks = occ.blockings(c, blocks)
@@ -152,14 +143,11 @@ func (g Greedy) admit(r Round, occ *occupancy, order []*candidate, rejections []
 			outbid = append(outbid, c)
 			continue
 		}
-		if err := r.Calendar.Book(c.bid.ID, c.bundle); err != nil {
-			return nil, nil, fmt.Errorf("auction: booking bid %q: %w", c.bid.ID, err)
-		}
 		occ.add(c, 1)
 		c.won = true
 		winners = append(winners, c)
 	}
-	return winners, outbid, nil
+	return winners, outbid
 }
 
 // clearingPrices returns λ × Reserve_x rounded down to r.Scale places for
@@ -175,7 +163,7 @@ func clearingPrices(r Round, k *ranking, winners, outbid []*candidate) (bundle.P
 	for _, name := range names {
 		num, den := r.Reserve[name], one
 		if m != nil {
-			num, den = new(apd.Decimal), m.reserve
+			num, den = new(apd.Decimal), m.reserveCost()
 			if _, err := exact.Mul(num, m.bid.Limit, r.Reserve[name]); err != nil {
 				return nil, fmt.Errorf("auction: price of %q: %w", name, err)
 			}
@@ -214,7 +202,7 @@ func priceSetter(less ratioOrder, winners, outbid []*candidate) (*candidate, err
 			m = c
 		}
 	}
-	if m.bid.Limit.Cmp(m.reserve) <= 0 {
+	if m.bid.Limit.Cmp(m.reserveCost()) <= 0 {
 		return nil, nil
 	}
 	return m, nil
@@ -233,21 +221,25 @@ func newRatios(k *ranking, winners, outbid []*candidate) ratioOrder {
 	var exp int32
 	for _, set := range [][]*candidate{winners, outbid} {
 		for _, c := range set {
-			exp = min(exp, c.reserve.Exponent)
+			if !c.cost.ok {
+				return ratioLess
+			}
+			exp = min(exp, c.cost.exp)
 		}
 	}
+	units := make([]uint64, len(winners)+len(outbid)) // by position in the clearing order
 	for _, set := range [][]*candidate{winners, outbid} {
 		for _, c := range set {
-			u, ok := decimalUnits(c.reserve, exp)
+			u, ok := wordUnits(c.cost, exp)
 			if !ok {
 				return ratioLess
 			}
-			c.reserveUnits = u
+			units[c.pos] = u
 		}
 	}
 	return func(a, b *candidate) (bool, error) {
-		xh, xl := bits.Mul64(a.rank.units, b.reserveUnits)
-		yh, yl := bits.Mul64(b.rank.units, a.reserveUnits)
+		xh, xl := bits.Mul64(a.rank.units, units[b.pos])
+		yh, yl := bits.Mul64(b.rank.units, units[a.pos])
 		return xh < yh || (xh == yh && xl < yl), nil
 	}
 }
@@ -255,62 +247,11 @@ func newRatios(k *ranking, winners, outbid []*candidate) ratioOrder {
 // ratioLess reports whether a.Limit/a.R < b.Limit/b.R, exactly.
 func ratioLess(a, b *candidate) (bool, error) {
 	var x, y apd.Decimal
-	if _, err := exact.Mul(&x, a.bid.Limit, b.reserve); err != nil {
+	if _, err := exact.Mul(&x, a.bid.Limit, b.reserveCost()); err != nil {
 		return false, fmt.Errorf("auction: comparing bids: %w", err)
 	}
-	if _, err := exact.Mul(&y, b.bid.Limit, a.reserve); err != nil {
+	if _, err := exact.Mul(&y, b.bid.Limit, a.reserveCost()); err != nil {
 		return false, fmt.Errorf("auction: comparing bids: %w", err)
 	}
 	return x.Cmp(&y) < 0, nil
-}
-
-// settle fills res with the winners' allocations and payments, and the
-// round's volume, utilisation, revenue, surplus and welfare.
-func settle(res *Result, r Round, winners []*candidate, payments []*apd.Decimal) error {
-	names := r.Calendar.Catalog().Names()
-	res.Volume = make(bundle.Quantities)
-	for _, name := range names {
-		res.Volume[name] = 0
-	}
-	res.Revenue, res.Surplus, res.Welfare = new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
-	res.Allocations = make([]Allocation, 0, len(winners))
-	var surplus, value apd.Decimal
-	for i, w := range winners {
-		pay := payments[i]
-		if err := chain(
-			op(exact.Add, res.Revenue, res.Revenue, pay),
-			op(exact.Sub, &surplus, w.bid.Limit, pay),
-			op(exact.Add, res.Surplus, res.Surplus, &surplus),
-			op(exact.Sub, &value, w.bid.Limit, w.reserve),
-			op(exact.Add, res.Welfare, res.Welfare, &value),
-		); err != nil {
-			return err
-		}
-		for _, q := range w.need {
-			res.Volume[names[q.res]] += q.n
-		}
-		bid := w.bid.clone()
-		b := w.bundle
-		b.Quantities = bid.Bundle.Quantities // the result's own copy, shared within the allocation
-		res.Allocations = append(res.Allocations, Allocation{Bid: bid, Bundle: b, Payment: pay})
-	}
-	util, err := utilisation(r)
-	res.Utilisation = util
-	return err
-}
-
-// utilisation returns booked/capacity per resource at r.At, rounded down to
-// UtilisationPlaces.
-func utilisation(r Round) (map[string]*apd.Decimal, error) {
-	used := r.Calendar.UsedAt(r.At)
-	resources := r.Calendar.Catalog().Resources()
-	out := make(map[string]*apd.Decimal, len(resources))
-	for _, res := range resources {
-		u, err := quoFloor(apd.New(used[res.Name], 0), apd.New(res.Capacity, 0), UtilisationPlaces)
-		if err != nil {
-			return nil, fmt.Errorf("auction: utilisation of %q: %w", res.Name, err)
-		}
-		out[res.Name] = u
-	}
-	return out, nil
 }

@@ -2,13 +2,12 @@ package auction
 
 import (
 	"cmp"
-
 	"fmt"
-	"github.com/cockroachdb/apd/v3"
 	"math/big"
 	"math/bits"
-	"slices"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // Priority is the order in which Greedy considers bids: the greedy rule.
@@ -45,20 +44,27 @@ func (p Priority) String() string {
 }
 
 // rank is a candidate's sort key: its limit as an integer number of units
-// of 10^exp, exp common to the round (units, or value where it does not
-// fit 64 bits), and for ByDensity the integer size and the squared value.
+// of 10^exp, exp common to the round (units, or wide.value where it does
+// not fit 64 bits), and for ByDensity the integer size and the squared
+// value, as 64-bit integers where every candidate's fit (sq64 and size64),
+// else as big integers (wide.sq and wide.size).
 type rank struct {
-	units uint64
-	value *big.Int
-	sq    *big.Int
-	size  *big.Int
+	units        uint64
+	sq64, size64 uint64
+	wide         *wideRank // nil where the 64-bit figures serve
+}
+
+// wideRank is the part of a rank on big integers.
+type wideRank struct {
+	value, sq, size *big.Int
 }
 
 // ranking computes and compares the ranks of a round's candidates.
 type ranking struct {
 	priority Priority
 	exp      int32      // the candidates' limits are whole units of 10^exp
-	small    bool       // every units fits 64 bits, and value is nil
+	small    bool       // every units fits 64 bits, and wide is nil
+	narrow   bool       // ByDensity, every sq64 and size64 set, and wide is nil
 	perCap   []*big.Int // lcm of the capacities over each capacity
 	a, b     big.Int    // scratch for comparisons
 }
@@ -76,17 +82,23 @@ func newRanking(p Priority, cs []candidate, capacity []int64) *ranking {
 		c.rank.units = u
 		k.small = k.small && ok
 	}
+	if p == ByDensity && k.small {
+		k.narrow = narrowDensities(cs, capacity)
+	}
+	if k.narrow {
+		return k
+	}
 	if !k.small || p == ByDensity {
 		for i := range cs {
-			cs[i].rank.value = bigUnits(&cs[i], k.exp)
+			cs[i].rank.wide = &wideRank{value: bigUnits(&cs[i], k.exp)}
 		}
 	}
 	if p == ByDensity {
 		k.perCap = perCapacity(capacity)
 		for i := range cs {
 			c := &cs[i]
-			c.rank.sq = new(big.Int).Mul(c.rank.value, c.rank.value)
-			c.rank.size = k.size(c)
+			w := c.rank.wide
+			w.sq, w.size = new(big.Int).Mul(w.value, w.value), k.size(c)
 		}
 	}
 	return k
@@ -110,6 +122,72 @@ func decimalUnits(l *apd.Decimal, exp int32) (uint64, bool) {
 			return 0, false
 		}
 		u = lo
+	}
+	return u, true
+}
+
+// narrowDensities sets every candidate's sq64 and size64, the squared
+// units and size ranking.size computes, if they all fit 64 bits, and
+// reports whether they do.
+func narrowDensities(cs []candidate, capacity []int64) bool {
+	perCap, ok := narrowPerCapacity(capacity)
+	if !ok {
+		return false
+	}
+	for i := range cs {
+		c := &cs[i]
+		if c.rank.units >= 1<<32 {
+			return false
+		}
+		var size uint64
+		for _, q := range c.need {
+			term, ok := mul64(perCap[q.res], uint64(q.n))
+			var carry uint64
+			if size, carry = bits.Add64(size, term, 0); !ok || carry != 0 {
+				return false
+			}
+		}
+		if size, ok = mul64(size, uint64(c.bundle.Window.Seconds())); !ok {
+			return false
+		}
+		c.rank.sq64, c.rank.size64 = c.rank.units*c.rank.units, size
+	}
+	return true
+}
+
+// narrowPerCapacity returns perCapacity as 64-bit integers, if the least
+// common multiple of the capacities fits.
+func narrowPerCapacity(capacity []int64) ([]uint64, bool) {
+	l := uint64(1)
+	for _, c := range capacity {
+		var ok bool
+		if l, ok = mul64(l/gcd(l, uint64(c)), uint64(c)); !ok {
+			return nil, false
+		}
+	}
+	out := make([]uint64, len(capacity))
+	for i, c := range capacity {
+		out[i] = l / uint64(c)
+	}
+	return out, true
+}
+
+// gcd returns the greatest common divisor of a and b.
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// wordUnits returns the decimal w holds in units of 10^exp, exp at most
+// its exponent, if it fits 64 bits.
+func wordUnits(w word, exp int32) (uint64, bool) {
+	u, ok := w.coeff, true
+	for range w.exp - exp {
+		if u, ok = mul64(u, 10); !ok {
+			return 0, false
+		}
 	}
 	return u, true
 }
@@ -151,43 +229,12 @@ func (k *ranking) size(c *candidate) *big.Int {
 	return s.Mul(s, big.NewInt(c.bundle.Window.Seconds()))
 }
 
-// order returns cs in clearing order.
-func (k *ranking) order(cs []candidate) []*candidate {
-	order := make([]*candidate, len(cs))
-	if k.small && k.priority == ByValue {
-		// The common case, sorted on compact keys.
-		keys := make([]valueKey, len(cs))
-		for i := range cs {
-			keys[i] = valueKey{units: cs[i].rank.units, seq: cs[i].bid.Seq, c: &cs[i]}
-		}
-		slices.SortFunc(keys, compareValueKeys)
-		for i := range keys {
-			order[i] = keys[i].c
-		}
-		return order
+// bigDensity returns c's squared value and size as big integers.
+func (k *ranking) bigDensity(c *candidate) (sq, size *big.Int) {
+	if k.narrow {
+		return new(big.Int).SetUint64(c.rank.sq64), new(big.Int).SetUint64(c.rank.size64)
 	}
-	for i := range cs {
-		order[i] = &cs[i]
-	}
-	slices.SortFunc(order, k.compare)
-	return order
-}
-
-// valueKey is a candidate's ByValue sort key, when its limit fits 64 bits.
-type valueKey struct {
-	units, seq uint64
-	c          *candidate
-}
-
-// compareValueKeys orders by units descending, then Seq, then ID.
-func compareValueKeys(a, b valueKey) int {
-	if a.units != b.units {
-		return cmp.Compare(b.units, a.units)
-	}
-	if a.seq != b.seq {
-		return cmp.Compare(a.seq, b.seq)
-	}
-	return strings.Compare(a.c.bid.ID, b.c.bid.ID)
+	return c.rank.wide.sq, c.rank.wide.size
 }
 
 // compare orders a before b if it ranks higher, then by Seq, then by ID.
@@ -211,12 +258,12 @@ func tieBreak(a, b *candidate) int {
 func (k *ranking) compareKeys(x, y *rank) int {
 	if k.priority == ByDensity {
 		// x.value² / x.size against y.value² / y.size.
-		k.a.Mul(x.sq, y.size)
-		k.b.Mul(y.sq, x.size)
+		k.a.Mul(x.wide.sq, y.wide.size)
+		k.b.Mul(y.wide.sq, x.wide.size)
 		return k.a.Cmp(&k.b)
 	}
 	if k.small {
 		return cmp.Compare(x.units, y.units)
 	}
-	return x.value.Cmp(y.value)
+	return x.wide.value.Cmp(y.wide.value)
 }

@@ -29,26 +29,24 @@ func newTickPrices(names []string, prices bundle.Prices) tickPrices {
 	return t
 }
 
-// cost returns the cost of the bundle of c, exactly as bundle.Cost computes
-// it in the exact context, coefficient and exponent alike: Σ q × seconds ×
-// price, at the smallest exponent of its prices and 0. ok is false where
-// a figure does not fit 64 bits; the caller then uses bundle.Cost.
-func (t tickPrices) cost(c *candidate) (d *apd.Decimal, ok bool) {
-	var e int32
-	for _, q := range c.need {
+// cost returns the cost of needs held for secs seconds, exactly as
+// bundle.Cost computes it in the exact context, coefficient and exponent
+// alike: Σ q × seconds × price, at the smallest exponent of its prices and
+// 0, as sum × 10^exp. ok is false where a figure does not fit 64 bits (or
+// the sum 63); the caller then uses bundle.Cost.
+func (t tickPrices) cost(needs []need, secs int64) (sum uint64, exp int32, ok bool) {
+	for _, q := range needs {
 		if !t.ok[q.res] {
-			return nil, false
+			return 0, 0, false
 		}
-		e = min(e, t.exp[q.res])
+		exp = min(exp, t.exp[q.res])
 	}
-	secs := uint64(c.bundle.Window.Seconds())
-	var sum uint64
-	for _, q := range c.need {
-		term, ok := mul64(uint64(q.n), secs)
+	for _, q := range needs {
+		term, ok := mul64(uint64(q.n), uint64(secs))
 		if ok {
 			term, ok = mul64(term, t.coeff[q.res])
 		}
-		for range t.exp[q.res] - e {
+		for range t.exp[q.res] - exp {
 			if ok {
 				term, ok = mul64(term, 10)
 			}
@@ -56,13 +54,10 @@ func (t tickPrices) cost(c *candidate) (d *apd.Decimal, ok bool) {
 		var carry uint64
 		sum, carry = bits.Add64(sum, term, 0)
 		if !ok || carry != 0 || sum > 1<<63-1 {
-			return nil, false
+			return 0, 0, false
 		}
 	}
-	d = new(apd.Decimal)
-	d.Coeff.SetUint64(sum)
-	d.Exponent = e
-	return d, true
+	return sum, exp, true
 }
 
 // mul64 returns x × y and whether it fits 64 bits.
@@ -71,9 +66,12 @@ func mul64(x, y uint64) (uint64, bool) {
 	return lo, hi == 0
 }
 
-// costOf returns the cost of c's bundle at prices, by t where it can.
-func costOf(t tickPrices, c *candidate, prices bundle.Prices) (*apd.Decimal, error) {
-	if d, ok := t.cost(c); ok {
+// costOf sets d to the cost of c's bundle at prices, by t where it can,
+// and returns it, or a new decimal where it cannot.
+func costOf(t tickPrices, c *candidate, prices bundle.Prices, d *apd.Decimal) (*apd.Decimal, error) {
+	if sum, exp, ok := t.cost(c.need, c.bundle.Window.Seconds()); ok {
+		d.Coeff.SetUint64(sum)
+		d.Exponent = exp
 		return d, nil
 	}
 	return bundle.Cost(exact, c.bundle, prices)

@@ -1,7 +1,6 @@
 package auction
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -10,17 +9,19 @@ import (
 
 // occupancy is the capacity of one round, as integers: the round's time is
 // cut into cells at every instant a candidate's window starts or ends, so
-// that every window is a run of whole cells, and used holds, per cell and
-// resource, the quantity booked. A cell starts with the most any booking
-// already on the calendar holds at an instant of it; the round's own
-// bookings are constant over a cell. A bundle therefore fits the calendar
-// at every instant of its window exactly when it fits every cell of its
-// run, and checking or booking it costs O(cells × resources) of integer
-// arithmetic, with no allocation.
+// that every window is a run of whole cells, and a line per resource holds
+// the quantity booked in each cell. A cell starts with the most any
+// booking already on the calendar holds at an instant of it; the round's
+// own bookings are constant over a cell. A bundle therefore fits the
+// calendar at every instant of its window exactly when it fits every cell
+// of its run, and checking or booking it costs, per resource, integer
+// arithmetic over the blocks and the few cells at the ends of its run,
+// with no allocation.
 type occupancy struct {
 	cuts     []instant // cell i is [cuts[i], cuts[i+1])
 	capacity []int64   // per resource, in catalog order
-	used     []int64   // cell-major: used[cell*len(capacity)+resource]
+	cells    int       // the number of cells
+	lines    []line    // per resource
 }
 
 // need is a quantity of the resource at index res of the catalog.
@@ -53,23 +54,22 @@ func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)) }
 // newOccupancy cuts the round's time at the candidates' window bounds and
 // loads what cal already holds; it sets each candidate's run of cells.
 func newOccupancy(cal *bundle.Calendar, cs []candidate) *occupancy {
-	cuts := make([]instant, 0, 2*len(cs))
+	var set instantSet
 	for i := range cs {
-		cuts = append(cuts, instantOf(cs[i].bundle.Window.Start), instantOf(cs[i].bundle.Window.End()))
+		w := cs[i].bundle.Window
+		set.add(instantOf(w.Start))
+		set.add(instantOf(w.End()))
 	}
-	slices.SortFunc(cuts, instant.compare)
-	cuts = slices.Compact(cuts)
+	cuts := set.sorted()
 	resources := cal.Catalog().Resources()
-	o := &occupancy{cuts: cuts, capacity: make([]int64, len(resources))}
+	o := &occupancy{cuts: cuts, capacity: make([]int64, len(resources)), cells: max(len(cuts)-1, 0), lines: make([]line, len(resources))}
 	for i, res := range resources {
 		o.capacity[i] = res.Capacity
-	}
-	if len(cuts) > 1 {
-		o.used = make([]int64, (len(cuts)-1)*len(resources))
+		o.lines[i] = newLine(o.cells)
 	}
 	for i := range cs {
-		cs[i].lo = o.cell(instantOf(cs[i].bundle.Window.Start))
-		cs[i].hi = o.cell(instantOf(cs[i].bundle.Window.End()))
+		w := cs[i].bundle.Window
+		cs[i].lo, cs[i].hi = set.number(instantOf(w.Start)), set.number(instantOf(w.End()))
 	}
 	if cal.Len() > 0 {
 		o.load(cal, resources)
@@ -77,49 +77,80 @@ func newOccupancy(cal *bundle.Calendar, cs []candidate) *occupancy {
 	return o
 }
 
-// cell returns the index of the cut at t, which must be a cut.
-func (o *occupancy) cell(t instant) int {
-	i, _ := slices.BinarySearchFunc(o.cuts, t, instant.compare)
-	return i
+// instantSet numbers distinct instants in order. Windows share most of
+// their bounds, so a small cache in front of its map answers most adds
+// and lookups, and it sorts only the distinct instants.
+type instantSet struct {
+	numbers map[instant]int
+	cache   [64]cachedInstant
+}
+
+// cachedInstant is an entry of an instantSet's cache.
+type cachedInstant struct {
+	t      instant
+	number int
+	ok     bool
+}
+
+// slot returns the cache entry for t.
+func (s *instantSet) slot(t instant) *cachedInstant {
+	h := (uint64(t.sec)*0x9E3779B97F4A7C15 ^ uint64(t.nsec)) * 0x9E3779B97F4A7C15
+	return &s.cache[h>>(64-6)]
+}
+
+// add adds t.
+func (s *instantSet) add(t instant) {
+	if c := s.slot(t); !c.ok || c.t != t {
+		if s.numbers == nil {
+			s.numbers = make(map[instant]int)
+		}
+		s.numbers[t] = 0
+		*c = cachedInstant{t: t, ok: true}
+	}
+}
+
+// sorted returns the instants added, in order, and numbers them so.
+func (s *instantSet) sorted() []instant {
+	cuts := make([]instant, 0, len(s.numbers))
+	for t := range s.numbers {
+		cuts = append(cuts, t)
+	}
+	slices.SortFunc(cuts, instant.compare)
+	for i, t := range cuts {
+		s.numbers[t] = i
+	}
+	s.cache = [64]cachedInstant{}
+	return cuts
+}
+
+// number returns the position of t, which must have been added, in order.
+func (s *instantSet) number(t instant) int {
+	c := s.slot(t)
+	if !c.ok || c.t != t {
+		*c = cachedInstant{t: t, number: s.numbers[t], ok: true}
+	}
+	return c.number
 }
 
 // load sets every cell to the peak that cal holds over it.
 func (o *occupancy) load(cal *bundle.Calendar, resources []bundle.Resource) {
-	for c := 0; c+1 < len(o.cuts); c++ {
+	for c := 0; c < o.cells; c++ {
 		from := o.cuts[c].time()
 		peak := cal.Peak(bundle.Window{Start: from, Duration: o.cuts[c+1].time().Sub(from)})
-		row := o.row(c)
 		for i, res := range resources {
-			row[i] = peak[res.Name]
+			o.lines[i].set(c, peak[res.Name])
 		}
 	}
 }
 
-// row returns the quantities used in cell c, by resource.
-func (o *occupancy) row(c int) []int64 {
-	n := len(o.capacity)
-	return o.used[c*n : (c+1)*n : (c+1)*n]
-}
-
 // peak returns the most of resource res used in cells [lo, hi).
-func (o *occupancy) peak(res, lo, hi int) int64 {
-	var p int64
-	n := len(o.capacity)
-	for i := lo*n + res; i < hi*n; i += n {
-		p = max(p, o.used[i])
-	}
-	return p
-}
+func (o *occupancy) peak(res, lo, hi int) int64 { return o.lines[res].peak(lo, hi) }
 
 // fits reports whether c fits the capacity left in every cell of its run.
 func (o *occupancy) fits(c *candidate) bool {
-	n := len(o.capacity)
 	for _, q := range c.need {
-		limit := o.capacity[q.res] - q.n
-		for i := c.lo*n + q.res; i < c.hi*n; i += n {
-			if o.used[i] > limit {
-				return false
-			}
+		if !o.lines[q.res].within(c.lo, c.hi, o.capacity[q.res]-q.n) {
+			return false
 		}
 	}
 	return true
@@ -127,29 +158,9 @@ func (o *occupancy) fits(c *candidate) bool {
 
 // add adds sign × c's quantities to every cell of its run.
 func (o *occupancy) add(c *candidate, sign int64) {
-	n := len(o.capacity)
 	for _, q := range c.need {
-		for i := c.lo*n + q.res; i < c.hi*n; i += n {
-			o.used[i] += sign * q.n
-		}
+		o.lines[q.res].add(c.lo, c.hi, sign*q.n)
 	}
-}
-
-// shortfall explains why c does not fit: the first resource, in name
-// order, short at the start of its window, else over the whole window.
-func (o *occupancy) shortfall(c *candidate, names []string) error {
-	for _, q := range c.need {
-		if free := o.capacity[q.res] - o.peak(q.res, c.lo, c.lo+1); q.n > free {
-			return fmt.Errorf("%w: %q needs %d, %d free at %s", bundle.ErrExceedsCapacity,
-				names[q.res], q.n, free, c.bundle.Window.Start.UTC().Format(timeFormat))
-		}
-	}
-	for _, q := range c.need {
-		if free := o.capacity[q.res] - o.peak(q.res, c.lo, c.hi); q.n > free {
-			return fmt.Errorf("%w: %q needs %d, %d free", bundle.ErrExceedsCapacity, names[q.res], q.n, free)
-		}
-	}
-	return fmt.Errorf("%w: does not fit", bundle.ErrExceedsCapacity)
 }
 
 // blocking records, for a candidate that did not fit, how far it was over
@@ -164,18 +175,10 @@ type blocking struct {
 // blockings returns c's excess per resource over the cells of its run, at
 // the current occupancy; resources where c fits have no entry.
 func (o *occupancy) blockings(c *candidate, dst []blockingOf) []blockingOf {
-	n := len(o.capacity)
 	for _, q := range c.need {
-		b := blocking{first: -1}
-		for cell := c.lo; cell < c.hi; cell++ {
-			if over := o.used[cell*n+q.res] + q.n - o.capacity[q.res]; over > 0 {
-				if b.first < 0 {
-					b.first = cell
-				}
-				b.last, b.excess = cell, max(b.excess, over)
-			}
-		}
-		if b.first >= 0 {
+		l, limit := &o.lines[q.res], o.capacity[q.res]-q.n
+		if first := l.firstOver(c.lo, c.hi, limit); first >= 0 {
+			b := blocking{excess: l.peak(c.lo, c.hi) - limit, first: first, last: l.lastOver(c.lo, c.hi, limit)}
 			dst = append(dst, blockingOf{res: q.res, blocking: b})
 		}
 	}

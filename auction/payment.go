@@ -61,9 +61,10 @@ func (g Greedy) payments(r Round, k *ranking, order, winners []*candidate, price
 // integers.
 func payUniform(r Round, winners []*candidate, prices bundle.Prices) ([]*apd.Decimal, error) {
 	out := make([]*apd.Decimal, len(winners))
+	pays := make([]apd.Decimal, len(winners))
 	ticks := newTickPrices(r.Calendar.Catalog().Names(), prices)
 	for i, w := range winners {
-		pay, err := costOf(ticks, w, prices)
+		pay, err := costOf(ticks, w, prices, &pays[i])
 		if err != nil {
 			return nil, fmt.Errorf("auction: payment of bid %q: %w", w.bid.ID, err)
 		}
@@ -76,9 +77,9 @@ func payUniform(r Round, winners []*candidate, prices bundle.Prices) ([]*apd.Dec
 // at least R, since the limit is and R has at most r.Scale places.
 func payAsBid(r Round, winners []*candidate) ([]*apd.Decimal, error) {
 	out := make([]*apd.Decimal, len(winners))
-	one := apd.New(1, 0)
+	pays := make([]apd.Decimal, len(winners))
 	for i, w := range winners {
-		pay, err := quoFloor(w.bid.Limit, one, r.Scale)
+		pay, err := floorTo(&pays[i], w.limit, w.bid.Limit, r.Scale)
 		if err != nil {
 			return nil, fmt.Errorf("auction: payment of bid %q: %w", w.bid.ID, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
@@ -16,54 +15,189 @@ import (
 // cost at the reserve prices, and the figures clearing needs of it,
 // computed once.
 type candidate struct {
-	index   int // position in Round.Bids
-	bid     Bid
+	bid     *Bid // the round's bid, which nothing modifies
 	bundle  bundle.Bundle
-	reserve *apd.Decimal
-	need    []need // the quantities by resource index, in name order
-	lo, hi  int    // the run of occupancy cells its window covers
-	rank    rank   // its key in the clearing order
-	pos     int    // its position in the clearing order
-	won     bool
+	reserve *apd.Decimal // its reserve cost; nil until needed where cost holds it
+	limit   word         // the bid's limit, as a word
+	cost    word         // its reserve cost, as a word
+	need    []need       // the quantities by resource index, in name order
+	lo, hi  int          // the run of occupancy cells its window covers
+	rank    rank         // its key in the clearing order
 	blocks  []blockingOf // for an outbid candidate, where it was over capacity
-
-	reserveUnits uint64 // reserve in a round-wide unit, for ratio comparisons
+	index   int32        // position in Round.Bids
+	pos     int32        // its position in the clearing order
+	won     bool
 }
 
-// screenAll screens r's bids: it returns the rejection of each bid that
-// fails screening, by bid index, and the candidates, in bid order.
-func screenAll(r Round) ([]*Rejection, []candidate) {
-	names := r.Calendar.Catalog().Names()
-	index := make(map[string]int, len(names))
-	for i, name := range names {
-		index[name] = i
+// reserveCost returns c's reserve cost as a decimal.
+func (c *candidate) reserveCost() *apd.Decimal {
+	if c.reserve == nil {
+		c.reserve = c.cost.decimal()
 	}
-	rejections := make([]*Rejection, len(r.Bids))
+	return c.reserve
+}
+
+// screenAll screens r's bids: it returns, by bid index, the verdict on
+// each bid that fails screening (the zero verdict for the others), and the
+// candidates, in bid order.
+func screenAll(r Round) ([]verdict, []candidate) {
+	s := newScreener(r)
+	verdicts := make([]verdict, len(r.Bids))
 	cs := make([]candidate, 0, len(r.Bids))
-	var needs []need
-	ticks := newTickPrices(names, r.Reserve)
-	var scratch candidate
-	reserveCost := func(b bundle.Bundle) (*apd.Decimal, error) {
-		scratch.bundle, scratch.need = b, needsOf(scratch.need[:0], b.Quantities, index)
-		return costOf(ticks, &scratch, r.Reserve)
-	}
-	for i, b := range r.Bids {
-		c, rej := screen(r, i, b, reserveCost)
-		if rej != nil {
-			rejections[i] = rej
+	for i := range r.Bids {
+		c, v := s.screen(i, &r.Bids[i])
+		if v.reason != "" {
+			verdicts[i] = v
 			continue
 		}
 		cs = append(cs, c)
-		needs = needsOf(needs, c.bundle.Quantities, index)
 	}
-	// Slice the needs only now: appending may have moved them.
-	at := 0
-	for i := range cs {
-		n := len(cs[i].bundle.Quantities)
-		cs[i].need = needs[at : at+n : at+n]
-		at += n
+	return verdicts, cs
+}
+
+// verdict is why a bid lost, reason empty if it did not, with the detail.
+type verdict struct {
+	reason events.RejectReason
+	detail string
+}
+
+// screener screens the bids of a round, computing each candidate's needs
+// and reserve cost on integers where it can.
+type screener struct {
+	r        Round
+	names    []string       // the catalog's
+	index    map[string]int // resource index by name
+	capacity []int64        // by resource index
+	ticks    tickPrices     // the reserve prices
+	needs    []need         // the current chunk of the candidates' needs
+}
+
+// newScreener returns a screener of r's bids.
+func newScreener(r Round) *screener {
+	names := r.Calendar.Catalog().Names()
+	s := &screener{
+		r: r, names: names, index: resourceIndex(r.Calendar.Catalog()), capacity: make([]int64, len(names)),
+		ticks: newTickPrices(names, r.Reserve),
 	}
-	return rejections, cs
+	for i, res := range r.Calendar.Catalog().Resources() {
+		s.capacity[i] = res.Capacity
+	}
+	return s
+}
+
+// needChunk is the most needs the screener allocates at once, unless a
+// bid has more.
+const needChunk = 4096
+
+// room makes room for n more needs in s.needs, in a new chunk if need be,
+// so that appending them never moves those of earlier candidates.
+func (s *screener) room(n int) {
+	if cap(s.needs)-len(s.needs) < n {
+		s.needs = make([]need, 0, max(n, min(needChunk, 4*len(s.r.Bids))))
+	}
+}
+
+// screen screens b, the bid at index of the round, as the function screen
+// does, and appends its needs if it passes: on integers if b is plainly
+// valid, else by screen itself, which words the verdict.
+func (s *screener) screen(index int, b *Bid) (candidate, verdict) {
+	s.room(len(b.Bundle.Quantities))
+	from := len(s.needs)
+	c, v, ok := s.quick(index, b)
+	if !ok {
+		s.needs = s.needs[:from]
+		return s.slow(index, b)
+	}
+	if v.reason != "" {
+		s.needs = s.needs[:from]
+		return candidate{}, v
+	}
+	c.need = s.needs[from:len(s.needs):len(s.needs)]
+	return c, verdict{}
+}
+
+// quick screens b on integers, appending its needs, if b is plainly valid
+// and its reserve cost fits 64 bits; ok is false if not.
+func (s *screener) quick(index int, b *Bid) (c candidate, v verdict, ok bool) {
+	fixed := b.Bundle
+	fixed.Window = fixed.Window.At(s.r.At)
+	from := len(s.needs)
+	if fixed.Window.Start.Before(s.r.At) || !s.valid(fixed) || checkBounded(b.Limit) != nil {
+		return c, v, false
+	}
+	sum, exp, ok := s.ticks.cost(s.needs[from:], fixed.Window.Seconds())
+	if !ok {
+		return c, v, false
+	}
+	var cost apd.Decimal
+	cost.Coeff.SetUint64(sum)
+	cost.Exponent = exp
+	if b.Limit.Cmp(&cost) < 0 {
+		return c, belowReserve(b, &cost), true
+	}
+	c = candidate{index: int32(index), bid: b, bundle: fixed, limit: wordOf(b.Limit), cost: word{sum, exp, true}}
+	return c, v, true
+}
+
+// slow screens b with screen, the reserve cost computed by bundle.Cost.
+func (s *screener) slow(index int, b *Bid) (candidate, verdict) {
+	c, v := screen(s.r, index, b, func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact, b, s.r.Reserve) })
+	if v.reason == "" {
+		from := len(s.needs)
+		s.needs = needsOf(s.needs, c.bundle.Quantities, s.index)
+		c.need = s.needs[from:len(s.needs):len(s.needs)]
+	}
+	return c, v
+}
+
+// valid reports whether b is valid for the catalog, as Bundle.Validate
+// would, and appends its needs if it is.
+func (s *screener) valid(b bundle.Bundle) bool {
+	if len(b.Quantities) == 0 || b.Window.Validate() != nil {
+		return false
+	}
+	if len(s.names) <= smallCatalog {
+		return s.validByName(b.Quantities)
+	}
+	from := len(s.needs)
+	for name, n := range b.Quantities {
+		i, ok := s.index[name]
+		if !ok || n <= 0 || n > s.capacity[i] {
+			return false
+		}
+		s.needs = append(s.needs, need{res: i, n: n})
+	}
+	sortNeeds(s.needs[from:])
+	return true
+}
+
+// smallCatalog is the most resources for which the screener looks each of
+// them up in a bundle rather than walking the bundle's map.
+const smallCatalog = 8
+
+// validByName is valid for a small catalog: it looks up each resource,
+// in name order, and so appends the needs in order.
+func (s *screener) validByName(q bundle.Quantities) bool {
+	found := 0
+	for i, name := range s.names {
+		if n, ok := q[name]; ok {
+			if n <= 0 || n > s.capacity[i] {
+				return false
+			}
+			s.needs = append(s.needs, need{res: i, n: n})
+			found++
+		}
+	}
+	return found == len(q)
+}
+
+// sortNeeds sorts the few needs of one bundle by resource index.
+func sortNeeds(ns []need) {
+	for i := 1; i < len(ns); i++ {
+		for j := i; j > 0 && ns[j].res < ns[j-1].res; j-- {
+			ns[j], ns[j-1] = ns[j-1], ns[j]
+		}
+	}
 }
 
 // needsOf returns q by resource index, in name order, appended to dst.
@@ -72,8 +206,13 @@ func needsOf(dst []need, q bundle.Quantities, index map[string]int) []need {
 	for name, n := range q {
 		dst = append(dst, need{res: index[name], n: n})
 	}
-	slices.SortFunc(dst[start:], func(a, b need) int { return a.res - b.res })
+	sortNeeds(dst[start:])
 	return dst
+}
+
+// belowReserve is the verdict on b, whose limit is below its reserve cost.
+func belowReserve(b *Bid, cost *apd.Decimal) verdict {
+	return verdict{events.ReasonBelowReserve, fmt.Sprintf("limit %s is below the reserve cost %s", b.Limit.Text('f'), cost.Text('f'))}
 }
 
 // screen fixes the start of b's window and checks b against r, in this
@@ -81,12 +220,12 @@ func needsOf(dst []need, q bundle.Quantities, index map[string]int) []need {
 // other than for capacity, or the limit is missing, not positive or beyond
 // MaxDigits), exceeds capacity (a quantity above its resource's capacity,
 // which can never fit), below reserve (limit under the bundle's cost at the
-// reserve prices). It returns the candidate, or the rejection.
-func screen(r Round, index int, b Bid, reserveCost func(bundle.Bundle) (*apd.Decimal, error)) (candidate, *Rejection) {
+// reserve prices). It returns the candidate, or the verdict on b.
+func screen(r Round, index int, b *Bid, reserveCost func(bundle.Bundle) (*apd.Decimal, error)) (candidate, verdict) {
 	fixed := b.Bundle
 	fixed.Window = fixed.Window.At(r.At)
-	reject := func(reason events.RejectReason, format string, args ...any) (candidate, *Rejection) {
-		return candidate{}, &Rejection{Bid: b.clone(), Reason: reason, Detail: fmt.Sprintf(format, args...)}
+	reject := func(reason events.RejectReason, format string, args ...any) (candidate, verdict) {
+		return candidate{}, verdict{reason, fmt.Sprintf(format, args...)}
 	}
 	if fixed.Window.Start.Before(r.At) {
 		return reject(events.ReasonExpired, "window starts at %s, before the clearing instant %s",
@@ -108,9 +247,9 @@ func screen(r Round, index int, b Bid, reserveCost func(bundle.Bundle) (*apd.Dec
 		return reject(events.ReasonInvalidBundle, "reserve cost: %v", err)
 	}
 	if b.Limit.Cmp(cost) < 0 {
-		return reject(events.ReasonBelowReserve, "limit %s is below the reserve cost %s", b.Limit.Text('f'), cost.Text('f'))
+		return candidate{}, belowReserve(b, cost)
 	}
-	return candidate{index: index, bid: b, bundle: fixed, reserve: cost}, nil
+	return candidate{index: int32(index), bid: b, bundle: fixed, reserve: cost, limit: wordOf(b.Limit), cost: wordOf(cost)}, verdict{}
 }
 
 // timeFormat prints instants in rejection details.

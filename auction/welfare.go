@@ -20,7 +20,7 @@ func optimalWelfare(occ *occupancy, cs []candidate) *apd.Decimal {
 	s := search{occ: occ, best: new(apd.Decimal)}
 	for i := range cs {
 		v := new(apd.Decimal)
-		if _, err := exact.Sub(v, cs[i].bid.Limit, cs[i].reserve); err != nil || v.Sign() <= 0 {
+		if _, err := exact.Sub(v, cs[i].bid.Limit, cs[i].reserveCost()); err != nil || v.Sign() <= 0 {
 			continue
 		}
 		s.items = append(s.items, item{c: &cs[i], value: v})

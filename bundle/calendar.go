@@ -18,13 +18,25 @@ import (
 // are compared by wall clock: monotonic clock readings are ignored.
 type Calendar struct {
 	catalog  *Catalog
-	bookings map[string]Bundle // windows stripped of monotonic readings
-	lines    []timeline        // per resource, in catalog order
+	bookings map[string]booking
+	lines    []timeline // per resource, in catalog order
+}
+
+// booking is a bundle on a calendar.
+type booking struct {
+	window Window // stripped of its monotonic reading
+	held   []held // never modified, so clones share it
+}
+
+// held is a quantity of the resource at index res of the catalog.
+type held struct {
+	res int
+	n   int64
 }
 
 // NewCalendar returns an empty calendar for c's resources.
 func NewCalendar(c *Catalog) *Calendar {
-	cal := &Calendar{catalog: c, bookings: make(map[string]Bundle)}
+	cal := &Calendar{catalog: c, bookings: make(map[string]booking)}
 	cal.lines = make([]timeline, len(cal.resources()))
 	return cal
 }
@@ -93,10 +105,11 @@ func (c *Calendar) Book(id string, b Bundle) error {
 	if err := c.Check(b); err != nil {
 		return err
 	}
-	b.Quantities = b.Quantities.Clone()
-	b.Window.Start = b.Window.Start.Round(0)
-	c.bookings[id] = b
-	c.add(b.Quantities, b.Window.Start, b.Window.End(), 1)
+	bk := booking{window: b.Window}
+	bk.window.Start = bk.window.Start.Round(0)
+	bk.held, _ = heldOf(c.catalog, b.Quantities, make([]held, 0, len(b.Quantities))) // valid: Check says so
+	c.bookings[id] = bk
+	c.add(bk.held, bk.window.Start, bk.window.End(), 1)
 	return nil
 }
 
@@ -122,11 +135,11 @@ func (c *Calendar) Truncate(id string, end time.Time) error {
 	}
 	end = end.Round(0)
 	switch {
-	case !end.After(b.Window.Start):
+	case !end.After(b.window.Start):
 		c.remove(id, b)
-	case end.Before(b.Window.End()):
-		c.add(b.Quantities, end, b.Window.End(), -1)
-		b.Window.Duration = end.Sub(b.Window.Start)
+	case end.Before(b.window.End()):
+		c.add(b.held, end, b.window.End(), -1)
+		b.window.Duration = end.Sub(b.window.Start)
 		c.bookings[id] = b
 	}
 	return nil
@@ -140,9 +153,9 @@ func (c *Calendar) Prune(t time.Time) {
 	touched := make([]bool, len(c.lines))
 	var pruned bool
 	for id, b := range c.bookings {
-		if !b.Window.End().After(t) {
+		if !b.window.End().After(t) {
 			delete(c.bookings, id)
-			c.mark(touched, b.Quantities)
+			c.mark(touched, b.held)
 			pruned = true
 		}
 	}
@@ -192,25 +205,23 @@ func (c *Calendar) resource(name string) (Resource, int) {
 }
 
 // add adds sign × q to the timelines over [start, end).
-func (c *Calendar) add(q Quantities, start, end time.Time, sign int64) {
+func (c *Calendar) add(q []held, start, end time.Time, sign int64) {
 	from, to := instantOf(start), instantOf(end)
-	for name, n := range q {
-		_, i := c.resource(name)
-		c.lines[i].add(from, to, sign*n)
+	for _, h := range q {
+		c.lines[h.res].add(from, to, sign*h.n)
 	}
 }
 
 // remove deletes the booking b under id and returns its capacity.
-func (c *Calendar) remove(id string, b Bundle) {
+func (c *Calendar) remove(id string, b booking) {
 	delete(c.bookings, id)
-	c.add(b.Quantities, b.Window.Start, b.Window.End(), -1)
+	c.add(b.held, b.window.Start, b.window.End(), -1)
 }
 
 // mark sets touched for the resources of q.
-func (c *Calendar) mark(touched []bool, q Quantities) {
-	for name := range q {
-		_, i := c.resource(name)
-		touched[i] = true
+func (c *Calendar) mark(touched []bool, q []held) {
+	for _, h := range q {
+		touched[h.res] = true
 	}
 }
 
@@ -219,13 +230,13 @@ func (c *Calendar) mark(touched []bool, q Quantities) {
 func (c *Calendar) rebuildBefore(t time.Time, touched []bool) {
 	starts := make([][]step, len(c.lines))
 	for _, b := range c.bookings {
-		if !b.Window.Start.Before(t) {
+		if !b.window.Start.Before(t) {
 			continue
 		}
-		at := instantOf(b.Window.Start)
-		for name, n := range b.Quantities {
-			if _, i := c.resource(name); touched[i] {
-				starts[i] = append(starts[i], step{at: at, level: n})
+		at := instantOf(b.window.Start)
+		for _, h := range b.held {
+			if touched[h.res] {
+				starts[h.res] = append(starts[h.res], step{at: at, level: h.n})
 			}
 		}
 	}

@@ -102,11 +102,15 @@ type calendarMachine struct {
 }
 
 func newCalendarMachine(t *rapid.T, dense bool) *calendarMachine {
-	// Small capacities make collisions frequent.
-	small, err := bundle.NewCatalog(
-		bundle.Resource{Name: "cpu", Capacity: 10},
-		bundle.Resource{Name: "memory", Capacity: 6},
-	)
+	// Small capacities make collisions frequent. Resources nobody asks for
+	// make a large catalog, which BookAll walks differently.
+	rs := []bundle.Resource{{Name: "cpu", Capacity: 10}, {Name: "memory", Capacity: 6}}
+	if rapid.Bool().Draw(t, "large catalog") {
+		for i := range 7 {
+			rs = append(rs, bundle.Resource{Name: fmt.Sprintf("idle%d", i), Capacity: 1})
+		}
+	}
+	small, err := bundle.NewCatalog(rs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +204,39 @@ func (m *calendarMachine) book(t *rapid.T) {
 	}
 	m.next++
 	m.model.bookings[id] = modelBooking{q: b.Quantities.Clone(), start: msOf(b.Window.Start), end: msOf(b.Window.End())}
+}
+
+// BookAll books a few bundles at once, now and then under an id taken or
+// repeated: all of them if Book would book each in turn, else none.
+func (m *calendarMachine) BookAll(t *rapid.T) {
+	n := rapid.IntRange(0, 5).Draw(t, "bundles")
+	ids, bs := make([]string, n), make([]bundle.Bundle, n)
+	want, ok := m.model.clone(), true
+	for i := range n {
+		bs[i], ids[i] = m.drawBundle(t), fmt.Sprintf("b%d", m.next+i)
+		if taken := append(m.ids(), ids[:i]...); len(taken) > 0 && rapid.IntRange(0, 9).Draw(t, "reuse id") == 0 {
+			ids[i] = rapid.SampledFrom(taken).Draw(t, "id")
+		}
+		_, dup := want.bookings[ids[i]]
+		if dup || !want.valid(bs[i]) || !want.fits(bs[i]) {
+			ok = false
+			continue
+		}
+		want.bookings[ids[i]] = modelBooking{q: bs[i].Quantities.Clone(), start: msOf(bs[i].Window.Start), end: msOf(bs[i].Window.End())}
+	}
+	err := m.cal.BookAll(ids, bs)
+	switch {
+	case ok && err != nil:
+		t.Fatalf("BookAll(%v, %v) = %v, but Book would book each", ids, bs, err)
+	case !ok && err == nil:
+		t.Fatalf("BookAll(%v, %v) succeeded, but Book would not book each", ids, bs)
+	case !ok && !errors.Is(err, bundle.ErrDuplicateBooking) && !errors.Is(err, bundle.ErrExceedsCapacity) &&
+		!errors.Is(err, bundle.ErrInvalidQuantity) && !errors.Is(err, bundle.ErrUnknownResource) &&
+		!errors.Is(err, bundle.ErrEmptyBundle) && !errors.Is(err, bundle.ErrInvalidWindow):
+		t.Fatalf("BookAll(%v, %v) = %v, not an error of Book", ids, bs, err)
+	case ok:
+		m.model, m.next = want, m.next+n
+	}
 }
 
 func (m *calendarMachine) Check(t *rapid.T) {
@@ -382,6 +419,7 @@ func calendarProperties(dense bool) func(*rapid.T) {
 		m := newCalendarMachine(t, dense)
 		t.Repeat(map[string]func(*rapid.T){
 			"Book":     m.Book,
+			"BookAll":  m.BookAll,
 			"Check":    m.Check,
 			"Cancel":   m.Cancel,
 			"Truncate": m.Truncate,

@@ -15,6 +15,9 @@ type instant struct {
 
 func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
 
+// time returns a as a time in UTC.
+func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
+
 // compare returns -1, 0 or +1 as a is before, at or after b.
 func (a instant) compare(b instant) int {
 	if a.sec != b.sec {
