@@ -70,7 +70,7 @@ func (e *explainer) needs(q need, free int64) {
 // start returns the start of cell c, formatted.
 func (e *explainer) start(c int) string {
 	if e.starts[c] == "" {
-		e.starts[c] = e.o.cuts[c].time().UTC().Format(timeFormat)
+		e.starts[c] = e.o.cuts[c].Time().UTC().Format(timeFormat)
 	}
 	return e.starts[c]
 }

@@ -1,7 +1,7 @@
 package auction
 
 import (
-	"slices"
+	"github.com/scarcitylabs/scarcity/internal/instants"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/bundle"
@@ -30,37 +30,21 @@ type need struct {
 	n   int64
 }
 
-// instant is a comparable, ordered form of a time.Time, free of location
-// and monotonic reading.
-type instant struct {
-	sec  int64
-	nsec int
-}
+// instant is a comparable, ordered form of a time.Time (internal/instants).
+type instant = instants.Instant
 
-func instantOf(t time.Time) instant { return instant{t.Unix(), t.Nanosecond()} }
-
-func (a instant) compare(b instant) int {
-	if a.sec != b.sec {
-		if a.sec < b.sec {
-			return -1
-		}
-		return 1
-	}
-	return a.nsec - b.nsec
-}
-
-func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)) }
+func instantOf(t time.Time) instant { return instants.Of(t) }
 
 // newOccupancy cuts the round's time at the candidates' window bounds and
 // loads what cal already holds; it sets each candidate's run of cells.
 func newOccupancy(cal *bundle.Calendar, cs []candidate) *occupancy {
-	var set instantSet
+	var set instants.Set
 	for i := range cs {
 		w := cs[i].bundle.Window
-		set.add(instantOf(w.Start))
-		set.add(instantOf(w.End()))
+		set.Add(instantOf(w.Start))
+		set.Add(instantOf(w.End()))
 	}
-	cuts := set.sorted()
+	cuts := set.Sorted()
 	resources := cal.Catalog().Resources()
 	o := &occupancy{cuts: cuts, capacity: make([]int64, len(resources)), cells: max(len(cuts)-1, 0), lines: make([]line, len(resources))}
 	for i, res := range resources {
@@ -69,7 +53,7 @@ func newOccupancy(cal *bundle.Calendar, cs []candidate) *occupancy {
 	}
 	for i := range cs {
 		w := cs[i].bundle.Window
-		cs[i].lo, cs[i].hi = set.number(instantOf(w.Start)), set.number(instantOf(w.End()))
+		cs[i].lo, cs[i].hi = set.Number(instantOf(w.Start)), set.Number(instantOf(w.End()))
 	}
 	if cal.Len() > 0 {
 		o.load(cal, resources)
@@ -77,66 +61,11 @@ func newOccupancy(cal *bundle.Calendar, cs []candidate) *occupancy {
 	return o
 }
 
-// instantSet numbers distinct instants in order. Windows share most of
-// their bounds, so a small cache in front of its map answers most adds
-// and lookups, and it sorts only the distinct instants.
-type instantSet struct {
-	numbers map[instant]int
-	cache   [64]cachedInstant
-}
-
-// cachedInstant is an entry of an instantSet's cache.
-type cachedInstant struct {
-	t      instant
-	number int
-	ok     bool
-}
-
-// slot returns the cache entry for t.
-func (s *instantSet) slot(t instant) *cachedInstant {
-	h := (uint64(t.sec)*0x9E3779B97F4A7C15 ^ uint64(t.nsec)) * 0x9E3779B97F4A7C15
-	return &s.cache[h>>(64-6)]
-}
-
-// add adds t.
-func (s *instantSet) add(t instant) {
-	if c := s.slot(t); !c.ok || c.t != t {
-		if s.numbers == nil {
-			s.numbers = make(map[instant]int)
-		}
-		s.numbers[t] = 0
-		*c = cachedInstant{t: t, ok: true}
-	}
-}
-
-// sorted returns the instants added, in order, and numbers them so.
-func (s *instantSet) sorted() []instant {
-	cuts := make([]instant, 0, len(s.numbers))
-	for t := range s.numbers {
-		cuts = append(cuts, t)
-	}
-	slices.SortFunc(cuts, instant.compare)
-	for i, t := range cuts {
-		s.numbers[t] = i
-	}
-	s.cache = [64]cachedInstant{}
-	return cuts
-}
-
-// number returns the position of t, which must have been added, in order.
-func (s *instantSet) number(t instant) int {
-	c := s.slot(t)
-	if !c.ok || c.t != t {
-		*c = cachedInstant{t: t, number: s.numbers[t], ok: true}
-	}
-	return c.number
-}
-
 // load sets every cell to the peak that cal holds over it.
 func (o *occupancy) load(cal *bundle.Calendar, resources []bundle.Resource) {
 	for c := 0; c < o.cells; c++ {
-		from := o.cuts[c].time()
-		peak := cal.Peak(bundle.Window{Start: from, Duration: o.cuts[c+1].time().Sub(from)})
+		from := o.cuts[c].Time()
+		peak := cal.Peak(bundle.Window{Start: from, Duration: o.cuts[c+1].Time().Sub(from)})
 		for i, res := range resources {
 			o.lines[i].set(c, peak[res.Name])
 		}

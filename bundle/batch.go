@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"fmt"
+	"github.com/scarcitylabs/scarcity/internal/instants"
 	"maps"
 	"slices"
 	"time"
@@ -52,13 +53,13 @@ type batch struct {
 // of the first bundle that Book would refuse on its own: its id is taken,
 // or it is invalid.
 func (c *Calendar) newBatch(ids []string, bs []Bundle) (batch, error) {
-	var set instantSet
+	var set instants.Set
 	for _, bd := range bs {
 		from, to := span(bd.Window)
-		set.add(from)
-		set.add(to)
+		set.Add(from)
+		set.Add(to)
 	}
-	b := batch{cuts: set.sorted(), level: make([][]int64, len(c.lines)), held: make([][]held, len(bs))}
+	b := batch{cuts: set.Sorted(), level: make([][]int64, len(c.lines)), held: make([][]held, len(bs))}
 	n := 0
 	for _, bd := range bs {
 		n += len(bd.Quantities)
@@ -86,7 +87,7 @@ func (c *Calendar) newBatch(ids []string, bs []Bundle) (batch, error) {
 // add adds bd's quantities, as steps up at the start of its window and
 // down at its end, numbered by set, if they are valid for cat, appends
 // them to slab, and reports whether they are valid.
-func (b *batch) add(cat *Catalog, bd Bundle, slab []held, set *instantSet) ([]held, bool) {
+func (b *batch) add(cat *Catalog, bd Bundle, slab []held, set *instants.Set) ([]held, bool) {
 	if len(bd.Quantities) == 0 {
 		return slab, false
 	}
@@ -96,7 +97,7 @@ func (b *batch) add(cat *Catalog, bd Bundle, slab []held, set *instantSet) ([]he
 		return slab, false
 	}
 	start, end := span(bd.Window)
-	lo, hi := set.number(start), set.number(end)
+	lo, hi := set.Number(start), set.Number(end)
 	for _, h := range slab[from:] {
 		if b.level[h.res] == nil {
 			b.level[h.res] = make([]int64, len(b.cuts))
@@ -137,61 +138,6 @@ func heldOf(cat *Catalog, q Quantities, slab []held) ([]held, bool) {
 	return slab, true
 }
 
-// instantSet numbers distinct instants in order. Windows booked together
-// share most of their bounds, so a small cache in front of its map answers
-// most adds and lookups, and it sorts only the distinct instants.
-type instantSet struct {
-	numbers map[instant]int
-	cache   [64]cachedInstant
-}
-
-// cachedInstant is an entry of an instantSet's cache.
-type cachedInstant struct {
-	t      instant
-	number int
-	ok     bool
-}
-
-// slot returns the cache entry for t.
-func (s *instantSet) slot(t instant) *cachedInstant {
-	h := (uint64(t.sec)*0x9E3779B97F4A7C15 ^ uint64(t.nsec)) * 0x9E3779B97F4A7C15
-	return &s.cache[h>>(64-6)]
-}
-
-// add adds t.
-func (s *instantSet) add(t instant) {
-	if c := s.slot(t); !c.ok || c.t != t {
-		if s.numbers == nil {
-			s.numbers = make(map[instant]int)
-		}
-		s.numbers[t] = 0
-		*c = cachedInstant{t: t, ok: true}
-	}
-}
-
-// sorted returns the instants added, in order, and numbers them so.
-func (s *instantSet) sorted() []instant {
-	cuts := make([]instant, 0, len(s.numbers))
-	for t := range s.numbers {
-		cuts = append(cuts, t)
-	}
-	slices.SortFunc(cuts, instant.compare)
-	for i, t := range cuts {
-		s.numbers[t] = i
-	}
-	s.cache = [64]cachedInstant{}
-	return cuts
-}
-
-// number returns the position of t, which must have been added, in order.
-func (s *instantSet) number(t instant) int {
-	c := s.slot(t)
-	if !c.ok || c.t != t {
-		*c = cachedInstant{t: t, number: s.numbers[t], ok: true}
-	}
-	return c.number
-}
-
 // change is what a batch does to one resource's timeline: steps replace
 // those in [from, to).
 type change struct {
@@ -211,7 +157,7 @@ func (c *Calendar) overlay(b batch) ([]change, error) {
 		r := c.catalog.resources[i]
 		ch, at, ok := c.lines[i].overlay(b.cuts, l, r.Capacity)
 		if !ok {
-			return nil, fmt.Errorf("%w: %q booked %d of %d at %s", ErrExceedsCapacity, r.Name, at.level, r.Capacity, at.at.time().Format(time.RFC3339Nano))
+			return nil, fmt.Errorf("%w: %q booked %d of %d at %s", ErrExceedsCapacity, r.Name, at.level, r.Capacity, at.at.Time().Format(time.RFC3339Nano))
 		}
 		ch.res = i
 		changes = append(changes, ch)
@@ -261,7 +207,7 @@ func (tl *timeline) overlay(cuts []instant, add []int64, capacity int64) (ch cha
 		return true
 	}
 	for k, t := range cuts {
-		for ; !tl.end(p) && tl.step(p).at.compare(t) < 0; p = tl.next(p) {
+		for ; !tl.end(p) && tl.step(p).at.Compare(t) < 0; p = tl.next(p) {
 			old = tl.step(p).level
 			if !emit(tl.step(p).at, add[k-1]) {
 				return ch, over, false

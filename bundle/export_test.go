@@ -31,7 +31,7 @@ func (tl *timeline) check() error {
 		for i := range ch {
 			s := &ch[i]
 			switch {
-			case last != nil && s.at.compare(last.at) <= 0:
+			case last != nil && s.at.Compare(last.at) <= 0:
 				return fmt.Errorf("step %v not after %v", s.at, last.at)
 			case last != nil && s.level == last.level, last == nil && s.level == 0:
 				return fmt.Errorf("step %v does not change the level %d", s.at, s.level)

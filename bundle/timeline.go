@@ -1,30 +1,16 @@
 package bundle
 
 import (
-	"cmp"
+	"github.com/scarcitylabs/scarcity/internal/instants"
 	"slices"
 	"time"
 )
 
 // instant is an ordered, comparable form of a time.Time: its wall clock
-// reading, free of location and monotonic reading.
-type instant struct {
-	sec  int64
-	nsec int32
-}
+// reading, free of location and monotonic reading (internal/instants).
+type instant = instants.Instant
 
-func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
-
-// time returns a as a time in UTC.
-func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
-
-// compare returns -1, 0 or +1 as a is before, at or after b.
-func (a instant) compare(b instant) int {
-	if a.sec != b.sec {
-		return cmp.Compare(a.sec, b.sec)
-	}
-	return cmp.Compare(a.nsec, b.nsec)
-}
+func instantOf(t time.Time) instant { return instants.Of(t) }
 
 // step is a change point of a timeline: from at until the next step, the
 // quantity booked is level.
@@ -60,7 +46,7 @@ func firstFrom(steps []step, t instant) int {
 	lo, hi := 0, len(steps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if steps[m].at.compare(t) < 0 {
+		if steps[m].at.Compare(t) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
@@ -75,7 +61,7 @@ func (tl *timeline) search(t instant) (pos, bool) {
 	lo, hi := 0, len(tl.chunks) // the first chunk ending at or after t
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if ch := tl.chunks[m]; ch[len(ch)-1].at.compare(t) < 0 {
+		if ch := tl.chunks[m]; ch[len(ch)-1].at.Compare(t) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
@@ -127,7 +113,7 @@ func (tl *timeline) levelAt(t instant) int64 {
 // peak returns the largest level at any instant of [from, to), 0 if the
 // interval is empty.
 func (tl *timeline) peak(from, to instant) int64 {
-	if from.compare(to) >= 0 {
+	if from.Compare(to) >= 0 {
 		return 0
 	}
 	p, found := tl.search(from)
@@ -138,7 +124,7 @@ func (tl *timeline) peak(from, to instant) int64 {
 	i := p.i
 	for _, ch := range tl.chunks[p.c:] {
 		for _, s := range ch[i:] {
-			if s.at.compare(to) >= 0 {
+			if s.at.Compare(to) >= 0 {
 				return peak
 			}
 			peak = max(peak, s.level)
@@ -250,7 +236,7 @@ func (tl *timeline) replaceBefore(t instant, starts []step) {
 // rising returns the step function that rises by each of starts' levels at
 // its instant.
 func rising(starts []step) []step {
-	slices.SortFunc(starts, func(a, b step) int { return a.at.compare(b.at) })
+	slices.SortFunc(starts, func(a, b step) int { return a.at.Compare(b.at) })
 	steps := make([]step, 0, len(starts))
 	var level int64
 	for _, s := range starts {
