@@ -174,7 +174,7 @@ func (j *journal) save(ch change) {
 		}
 	}
 	if id := ch.transfer; id != "" {
-		j.undo = append(j.undo, func() { delete(l.transfers, id) })
+		j.undo = append(j.undo, func() { l.transfers.remove(id) })
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -24,8 +25,24 @@ func (k link) appendHex(dst []byte) []byte {
 	if !k.set {
 		return dst
 	}
-	return hex.AppendEncode(dst, k.sum[:])
+	n := len(dst)
+	dst = slices.Grow(dst, HashLen)[:n+HashLen]
+	out := (*[HashLen]byte)(dst[n:])
+	for i, c := range k.sum {
+		pair := hexPairs[c]
+		out[2*i], out[2*i+1] = pair[0], pair[1]
+	}
+	return dst
 }
+
+// hexPairs holds the two lower-case hex digits of every byte.
+var hexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = [2]byte{digits[i>>4], digits[i&0xf]}
+	}
+	return t
+}()
 
 // String returns k in lower-case hex, or "" if k is unset: the form of a
 // PrevHash.
@@ -52,8 +69,10 @@ func parseLink(s string) (link, error) {
 // keeps one and resets it for every write.
 type chainBatch struct {
 	*events.Batch
-	last link   // hash of the last event added, or of the ledger's last
-	text []byte // scratch for the texts of one event
+	last link         // hash of the last event added, or of the ledger's last
+	text []byte       // scratch for the texts of one event
+	enc  []byte       // scratch for the hash encoding of one event
+	want *expectation // the stream being replayed, if any
 }
 
 // batch starts the events of a change at now, chained after the ledger's
@@ -64,7 +83,7 @@ func (l *Ledger) batch(now time.Time) *chainBatch {
 		l.cb = &chainBatch{Batch: l.seq.Batch(now)}
 	}
 	l.cb.Reset(now)
-	l.cb.last = l.lastHash
+	l.cb.last, l.cb.want = l.lastHash, l.want
 	l.at = now
 	return l.cb
 }
@@ -76,8 +95,10 @@ func (b *chainBatch) add(subject string, p events.Payload) events.Event {
 }
 
 // chain makes e, just added, the last event of b's chain, and returns it.
+// It encodes e in b's scratch buffer.
 func (b *chainBatch) chain(e events.Event) events.Event {
-	b.last = link{sum: eventSum(e), set: true}
+	b.enc = appendEvent(b.enc[:0], &e)
+	b.last = link{sum: sha256.Sum256(b.enc), set: true}
 	return e
 }
 
@@ -165,12 +186,16 @@ func EventHash(e events.Event) string {
 // eventSum returns the SHA-256 of e's hash encoding (see EventHash).
 func eventSum(e events.Event) [sha256.Size]byte {
 	var buf [512]byte
-	w := appendString(buf[:0], "scarcity.ledger.v1")
+	return sha256.Sum256(appendEvent(buf[:0], &e))
+}
+
+// appendEvent appends the hash encoding of e to w.
+func appendEvent(w []byte, e *events.Event) []byte {
+	w = appendString(w, "scarcity.ledger.v1")
 	w = appendStrings(w, e.ID, string(e.Type), string(e.Source), e.Subject, e.Correlation, e.Causation)
 	w = binary.BigEndian.AppendUint64(w, e.Sequence)
 	w = binary.BigEndian.AppendUint64(w, uint64(e.Time.UnixNano()))
-	w = appendPayload(w, e.Data)
-	return sha256.Sum256(w)
+	return appendPayload(w, e.Data)
 }
 
 // appendPayload appends the hash encoding of a ledger payload's fields.
@@ -209,6 +234,9 @@ func appendMovement(w []byte, m events.Movement) []byte {
 }
 
 func appendString(w []byte, s string) []byte {
+	if len(s) < 0x80 { // a one-byte varint
+		return append(append(w, byte(len(s))), s...)
+	}
 	w = binary.AppendUvarint(w, uint64(len(s)))
 	return append(w, s...)
 }

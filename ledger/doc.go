@@ -138,9 +138,17 @@
 //
 // A transfer makes two allocations: one string that holds its event's id,
 // decimals and prev_hash, and its payload. The decimals a write computes
-// come from a slab, the ledger reuses one event batch for every write
-// (so a publisher must not keep the slice it is given, as
-// [events.Publisher] says), and idempotency records come in chunks.
+// come from a slab, an amount written as the previous one was is that one,
+// and balances of up to 19 digits add in machine integers, with exactly
+// the result of the ledger's apd.Context. The ledger reuses one event batch
+// for every write (so a publisher must not keep the slice it is given, as
+// [events.Publisher] says). Idempotency records come in chunks, found
+// through a map from a 64-bit hash of the transfer id to a record, which
+// holds no pointers for the garbage collector to scan; ids whose hashes
+// collide are kept apart. [Replay] sizes that map from the stream, parses
+// amounts without allocating and, where the event the ledger rebuilds is
+// the stream's byte for byte, publishes the stream's payload rather than a
+// copy; every event is still rebuilt, compared and hashed.
 // BenchmarkTransfer and BenchmarkReplay measure the hot paths against naive
 // baselines in the same file.
 package ledger

@@ -17,6 +17,9 @@ const (
 // validID checks an id: non-empty, at most MaxIDLen bytes, valid UTF-8,
 // printable and without spaces. what names the id in the error.
 func validID(what, id string) error {
+	if len(id) > 0 && len(id) <= MaxIDLen && plainID(id) {
+		return nil
+	}
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: empty %s id", ErrInvalidID, what)
@@ -31,6 +34,17 @@ func validID(what, id string) error {
 		}
 	}
 	return nil
+}
+
+// plainID reports whether id is all printable ASCII other than space,
+// which validID accepts without decoding runes: the common id.
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // validIDs checks pairs of (what, id) in order.

@@ -20,17 +20,19 @@ type Ledger struct {
 	now        func() time.Time
 	seq        *events.Sequencer
 	accounts   map[string]*account
-	holds      map[string]*hold     // every hold placed, open or closed
-	transfers  map[string]*movement // every movement done, by transfer id
-	moves      []movement           // where transfers come from, in chunks
-	slab       slab                 // the decimals writes compute
-	expiries   expiryQueue          // open holds with a deadline
-	maxHistory int                  // entries kept per account
-	retention  time.Duration        // how long done ids are remembered; 0: always
-	forget     forgetting           // the records to forget, oldest first
-	at         time.Time            // the time of the write in progress
-	lastHash   link                 // hash of the last event
-	cb         *chainBatch          // the batch of the write in progress
+	holds      map[string]*hold // every hold placed, open or closed
+	transfers  transferIndex    // every movement done, by transfer id
+	slab       slab             // the decimals writes compute
+	amounts    slab             // the amounts writes are given, kept longer
+	lastAmount *apd.Decimal     // the last amount from amounts
+	expiries   expiryQueue      // open holds with a deadline
+	maxHistory int              // entries kept per account
+	retention  time.Duration    // how long done ids are remembered; 0: always
+	forget     forgetting       // the records to forget, oldest first
+	at         time.Time        // the time of the write in progress
+	lastHash   link             // hash of the last event
+	cb         *chainBatch      // the batch of the write in progress
+	want       *expectation     // the stream being replayed, if any
 }
 
 // New validates opts, then opens the mint account (allowed negative) and the
@@ -58,7 +60,7 @@ func newLedger(cfg config) *Ledger {
 		seq:        events.NewSequencer(events.SourceLedger, cfg.correlation, 0),
 		accounts:   make(map[string]*account),
 		holds:      make(map[string]*hold),
-		transfers:  make(map[string]*movement),
+		transfers:  newTransferIndex(0),
 		maxHistory: cfg.maxHistory,
 		retention:  cfg.retention,
 	}
@@ -223,11 +225,11 @@ func (l *Ledger) ensureAvailable(id string, a *account, amount *apd.Decimal) err
 		return nil
 	}
 	var avail apd.Decimal
-	if _, err := l.dc.Sub(&avail, a.posted, a.pending); err != nil {
+	if err := subInto(l.dc, &avail, a.posted, a.pending); err != nil {
 		return fmt.Errorf("%w: available of %q: %w", ErrBalanceOverflow, id, err)
 	}
 	if !a.limit.IsZero() {
-		if _, err := l.dc.Add(&avail, &avail, a.limit); err != nil {
+		if err := addInto(l.dc, &avail, &avail, a.limit); err != nil {
 			return fmt.Errorf("%w: available of %q: %w", ErrBalanceOverflow, id, err)
 		}
 	}
@@ -244,7 +246,7 @@ func (l *Ledger) ensureAvailable(id string, a *account, amount *apd.Decimal) err
 // add returns x + y, or ErrBalanceOverflow if it is not exact.
 func (l *Ledger) add(x, y *apd.Decimal) (*apd.Decimal, error) {
 	d := l.slab.new()
-	if _, err := l.dc.Add(d, x, y); err != nil {
+	if err := addInto(l.dc, d, x, y); err != nil {
 		return nil, fmt.Errorf("%w: %s + %s: %w", ErrBalanceOverflow, x.Text('f'), y.Text('f'), err)
 	}
 	return d, nil
@@ -253,7 +255,7 @@ func (l *Ledger) add(x, y *apd.Decimal) (*apd.Decimal, error) {
 // sub returns x - y, or ErrBalanceOverflow if it is not exact.
 func (l *Ledger) sub(x, y *apd.Decimal) (*apd.Decimal, error) {
 	d := l.slab.new()
-	if _, err := l.dc.Sub(d, x, y); err != nil {
+	if err := subInto(l.dc, d, x, y); err != nil {
 		return nil, fmt.Errorf("%w: %s - %s: %w", ErrBalanceOverflow, x.Text('f'), y.Text('f'), err)
 	}
 	return d, nil

@@ -153,20 +153,15 @@ func (l *Ledger) applyMove(mv *moved) {
 // are kept for Options.Retention (by default for the ledger's life: a retry
 // is recognised however late it comes).
 func (l *Ledger) remember(m movement) {
-	const chunk = 256
-	if len(l.moves) == cap(l.moves) {
-		l.moves = make([]movement, 0, chunk)
-	}
 	m.at = l.at
-	l.moves = append(l.moves, m)
-	l.transfers[m.id] = &l.moves[len(l.moves)-1]
+	l.transfers.put(m)
 	l.forgetLater(m.id, false)
 }
 
 // retried reports whether m's transfer id was used already: done and no error
 // for the same movement, ErrExistsWithDifferentFields for another one.
 func (l *Ledger) retried(m *movement) (bool, error) {
-	prior, ok := l.transfers[m.id]
+	prior, ok := l.transfers.get(m.id)
 	switch {
 	case !ok:
 		return false, nil
@@ -209,30 +204,60 @@ func (m *movement) subject() string {
 
 // addMovement adds the event of mv to b, chained. The event's id, decimals
 // and PrevHash are substrings of one string, built in b's scratch buffer.
+// A replaying ledger adds the stream's payload instead when it is the same.
 func (b *chainBatch) addMovement(mv *moved) events.Event {
 	m := &mv.m
-	t := b.AppendNextID(b.text[:0])
-	var ends [4]int
-	ends[0] = len(t)
-	for i, d := range [...]*apd.Decimal{m.amount, mv.fromPosted, mv.toPosted} {
-		t = d.Append(t, 'f')
-		ends[i+1] = len(t)
+	t := b.movementText(mv)
+	if e, ok := b.streamMovement(m, t); ok {
+		return b.chain(b.AddWithID(e.ID, "", m.subject(), e.Data))
 	}
-	t = b.last.appendHex(t)
-	b.text = t
-	text := string(t)
+	text := string(t.buf)
 	body := events.Movement{
 		TransferID:  m.id,
 		From:        m.from,
 		To:          m.to,
-		Amount:      events.Decimal(text[ends[0]:ends[1]]),
+		Amount:      events.Decimal(text[t.ends[0]:t.ends[1]]),
 		Reason:      m.reason,
-		FromBalance: events.Decimal(text[ends[1]:ends[2]]),
-		ToBalance:   events.Decimal(text[ends[2]:ends[3]]),
-		PrevHash:    text[ends[3]:],
+		FromBalance: events.Decimal(text[t.ends[1]:t.ends[2]]),
+		ToBalance:   events.Decimal(text[t.ends[2]:t.ends[3]]),
+		PrevHash:    text[t.ends[3]:],
 	}
-	return b.chain(b.AddWithID(text[:ends[0]], "", m.subject(), m.payload(body)))
+	return b.chain(b.AddWithID(text[:t.ends[0]], "", m.subject(), m.payload(body)))
 }
+
+// movementText is the texts of a movement event, one after the other: its
+// id, amount, from balance, to balance and PrevHash; ends[i] is where the
+// i-th ends, PrevHash running to the end.
+type movementText struct {
+	buf  []byte
+	ends [4]int
+}
+
+// movementText builds the texts of mv's event in b's scratch buffer.
+func (b *chainBatch) movementText(mv *moved) movementText {
+	var t movementText
+	t.buf = b.AppendNextID(b.text[:0])
+	t.ends[0] = len(t.buf)
+	for i, d := range [...]*apd.Decimal{mv.m.amount, mv.fromPosted, mv.toPosted} {
+		t.buf = d.Append(t.buf, 'f')
+		t.ends[i+1] = len(t.buf)
+	}
+	t.buf = b.last.appendHex(t.buf)
+	b.text = t.buf
+	return t
+}
+
+// id returns the event id of t.
+func (t *movementText) id() []byte { return t.buf[:t.ends[0]] }
+
+// field returns the i-th decimal of t, 1 to 3.
+func (t *movementText) field(i int) []byte { return t.buf[t.ends[i-1]:t.ends[i]] }
+
+// prev returns the PrevHash of t.
+func (t *movementText) prev() []byte { return t.buf[t.ends[3]:] }
+
+// is reports whether s holds the bytes b; it does not allocate.
+func is[S ~string](s S, b []byte) bool { return string(s) == string(b) }
 
 // payload returns the event of m with body.
 func (m *movement) payload(body events.Movement) events.Payload {

@@ -41,7 +41,8 @@ func Replay(opts Options, evs []events.Event) (*Ledger, error) {
 	}
 	want := newExpectation(ledgerEvents(evs, cfg.correlation))
 	l := newLedger(cfg)
-	l.pub, l.now = want, want.time
+	l.transfers = newTransferIndex(transferCount(want.events))
+	l.pub, l.now, l.want = want, want.time, want
 	ctx := context.Background()
 	if err := l.openSystem(ctx); err != nil {
 		return nil, mismatch("opening the system accounts", err)
@@ -49,15 +50,38 @@ func Replay(opts Options, evs []events.Event) (*Ledger, error) {
 	return l.replay(cfg, want)
 }
 
-// ledgerEvents returns the ledger events of correlation in evs.
+// ledgerEvents returns the ledger events of correlation in evs: evs itself
+// if they all are, which replay only reads.
 func ledgerEvents(evs []events.Event, correlation string) []events.Event {
-	out := make([]events.Event, 0, len(evs))
-	for _, e := range evs {
-		if e.Source == events.SourceLedger && e.Correlation == correlation {
-			out = append(out, e)
+	ours := func(e *events.Event) bool { return e.Source == events.SourceLedger && e.Correlation == correlation }
+	i := 0
+	for i < len(evs) && ours(&evs[i]) {
+		i++
+	}
+	if i == len(evs) {
+		return evs
+	}
+	out := make([]events.Event, i, len(evs))
+	copy(out, evs[:i])
+	for j := range evs[i:] {
+		if e := &evs[i+j]; ours(e) {
+			out = append(out, *e)
 		}
 	}
 	return out
+}
+
+// transferCount returns how many of evs record a transfer id: the room a
+// replaying ledger makes for them.
+func transferCount(evs []events.Event) int {
+	n := 0
+	for i := range evs {
+		switch evs[i].Data.(type) {
+		case events.CreditsMinted, events.CreditsTransferred, events.CreditsBurned, events.HoldCaptured:
+			n++
+		}
+	}
+	return n
 }
 
 // mismatch wraps err, unless it already is one, as ErrReplayMismatch.
@@ -84,17 +108,17 @@ func (l *Ledger) reenact(ctx context.Context, e events.Event) error {
 	case events.AccountClosed:
 		return l.Close(ctx, p.AccountID)
 	case events.CreditsMinted:
-		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Mint(ctx, p.TransferID, p.To, a, p.Reason) })
+		return l.withAmount(p.Amount, func(a *apd.Decimal) error { return l.Mint(ctx, p.TransferID, p.To, a, p.Reason) })
 	case events.CreditsTransferred:
-		return withAmount(p.Amount, func(a *apd.Decimal) error {
+		return l.withAmount(p.Amount, func(a *apd.Decimal) error {
 			return l.Transfer(ctx, p.TransferID, p.From, p.To, a, p.Reason)
 		})
 	case events.CreditsBurned:
-		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.Burn(ctx, p.TransferID, p.From, a, p.Reason) })
+		return l.withAmount(p.Amount, func(a *apd.Decimal) error { return l.Burn(ctx, p.TransferID, p.From, a, p.Reason) })
 	case events.HoldPlaced:
-		return withAmount(p.Amount, func(a *apd.Decimal) error { return l.reenactHold(ctx, e, p, a) })
+		return l.withAmount(p.Amount, func(a *apd.Decimal) error { return l.reenactHold(ctx, e, p, a) })
 	case events.HoldCaptured:
-		return withAmount(p.Amount, func(a *apd.Decimal) error {
+		return l.withAmount(p.Amount, func(a *apd.Decimal) error {
 			if partial(p) {
 				return l.CapturePartial(ctx, p.HoldID, p.TransferID, p.To, a, p.Reason)
 			}
@@ -125,16 +149,60 @@ func partial(p events.HoldCaptured) bool {
 	return err == nil && d.Sign() > 0
 }
 
-// withAmount parses the event amount x and calls f with it.
-func withAmount(x events.Decimal, f func(*apd.Decimal) error) error {
+// withAmount parses the event amount x and calls f with it. The amount is
+// the replay's scratch decimal, which f must not keep: the ledger copies
+// every amount it is given (ownAmount).
+func (l *Ledger) withAmount(x events.Decimal, f func(*apd.Decimal) error) error {
 	if x == "" {
 		return fmt.Errorf("%w: missing amount", ErrReplayMismatch)
+	}
+	a := &l.want.amount
+	if err := parseDecimal(a, x); err != nil {
+		return err
+	}
+	return f(a)
+}
+
+// parseDecimal sets d to the value of x as x.Apd returns it. A plain
+// decimal of at most 19 digits, the common case, is parsed without
+// allocating; any other goes through x.Apd.
+func parseDecimal(d *apd.Decimal, x events.Decimal) error {
+	if coeff, exp, neg, ok := plainDecimal(string(x)); ok {
+		d.Form, d.Negative, d.Exponent = apd.Finite, neg && coeff != 0, exp
+		d.Coeff.SetUint64(coeff)
+		return nil
 	}
 	a, err := x.Apd()
 	if err != nil {
 		return err
 	}
-	return f(a)
+	d.Set(a)
+	return nil
+}
+
+// plainDecimal parses s if it is -?[0-9]+(\.[0-9]+)? with at most 19
+// digits: its coefficient, exponent and sign.
+func plainDecimal(s string) (coeff uint64, exp int32, neg, ok bool) {
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			coeff = coeff*10 + uint64(c-'0')
+			digits++
+			if dot {
+				exp--
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return 0, 0, false, false
+		}
+	}
+	ok = digits > 0 && digits <= 19 && (!dot || exp < 0)
+	return coeff, exp, neg, ok
 }
 
 // expectation is the publisher of a replaying ledger: it accepts an event
@@ -145,6 +213,8 @@ type expectation struct {
 	// voids are the stream's void batches, which the replaying ledger's
 	// sequence skips.
 	voids events.Voids
+	// amount is the amount of the event being re-enacted.
+	amount apd.Decimal
 }
 
 // newExpectation expects the events of evs that belong to whole batches.
@@ -153,6 +223,46 @@ type expectation struct {
 func newExpectation(evs []events.Event) *expectation {
 	kept, voids := events.Complete(evs)
 	return &expectation{events: kept, voids: voids}
+}
+
+// upcoming returns the event of the stream that the i-th event of the batch
+// being built must equal, if the stream has one.
+func (x *expectation) upcoming(i int) (events.Event, bool) {
+	if j := x.next + i; j < len(x.events) {
+		return x.events[j], true
+	}
+	return events.Event{}, false
+}
+
+// streamMovement returns the replayed stream's next event if it is the
+// movement event of m whose texts are t (see movementText), field for
+// field and byte for byte. A replaying ledger then adds the stream's own
+// payload, equal to the one it would build, instead of building it again.
+func (b *chainBatch) streamMovement(m *movement, t movementText) (events.Event, bool) {
+	if b.want == nil {
+		return events.Event{}, false
+	}
+	e, ok := b.want.upcoming(b.Len())
+	if !ok {
+		return e, false
+	}
+	body, ok := movementOf(e.Data, m.op)
+	return e, ok && is(e.ID, t.id()) && body.TransferID == m.id && body.From == m.from && body.To == m.to &&
+		body.Reason == m.reason && is(body.Amount, t.field(1)) && is(body.FromBalance, t.field(2)) &&
+		is(body.ToBalance, t.field(3)) && is(body.PrevHash, t.prev())
+}
+
+// movementOf returns the body of p if p is the movement event of op.
+func movementOf(p events.Payload, o op) (events.Movement, bool) {
+	switch p := p.(type) {
+	case events.CreditsMinted:
+		return p.Movement, o == opMint
+	case events.CreditsTransferred:
+		return p.Movement, o == opTransfer
+	case events.CreditsBurned:
+		return p.Movement, o == opBurn
+	}
+	return events.Movement{}, false
 }
 
 // time returns the time of the next event, so that the replaying ledger

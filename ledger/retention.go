@@ -56,8 +56,8 @@ func (l *Ledger) forgetOld(now time.Time) {
 			if h, ok := l.holds[r.id]; ok && h.state != holdOpen && h.closed.Equal(r.at) {
 				delete(l.holds, r.id)
 			}
-		} else if m, ok := l.transfers[r.id]; ok && m.at.Equal(r.at) {
-			delete(l.transfers, r.id)
+		} else if m, ok := l.transfers.get(r.id); ok && m.at.Equal(r.at) {
+			l.transfers.remove(r.id)
 		}
 	}
 }
@@ -69,8 +69,8 @@ func (l *Ledger) requeue() {
 		return
 	}
 	var rs []forgetRecord
-	for id, m := range l.transfers {
-		rs = append(rs, forgetRecord{at: m.at, id: id})
+	for m := range l.transfers.all() {
+		rs = append(rs, forgetRecord{at: m.at, id: m.id})
 	}
 	for id, h := range l.holds {
 		if h.state != holdOpen {

@@ -89,9 +89,9 @@ func (l *Ledger) Snapshot() Snapshot {
 			State: holdStates[h.state], Capture: h.capture, Reason: h.reason, Closed: h.closed,
 		})
 	}
-	for id, m := range l.transfers {
+	for m := range l.transfers.all() {
 		s.Transfers = append(s.Transfers, TransferState{
-			ID: id, Op: ops[m.op], Hold: m.hold, From: m.from, To: m.to, Amount: copyOf(m.amount), Reason: m.reason, At: m.at,
+			ID: m.id, Op: ops[m.op], Hold: m.hold, From: m.from, To: m.to, Amount: copyOf(m.amount), Reason: m.reason, At: m.at,
 		})
 	}
 	slices.SortFunc(s.Accounts, func(a, b AccountState) int { return cmp.Compare(a.ID, b.ID) })
@@ -149,7 +149,15 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	if err != nil {
 		return nil, err
 	}
+	var after []events.Event
+	for _, e := range ledgerEvents(evs, cfg.correlation) {
+		if e.Sequence > snap.LastSequence {
+			after = append(after, e)
+		}
+	}
+	want := newExpectation(after)
 	l := newLedger(cfg)
+	l.transfers = newTransferIndex(len(snap.Transfers) + transferCount(want.events))
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
 	if l.lastHash, err = parseLink(snap.LastHash); err != nil {
 		return nil, fmt.Errorf("%w: snapshot: last %w", ErrReplayMismatch, err)
@@ -161,13 +169,7 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	if got := l.Snapshot().StateHash; got != snap.StateHash {
 		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
 	}
-	var after []events.Event
-	for _, e := range ledgerEvents(evs, cfg.correlation) {
-		if e.Sequence > snap.LastSequence {
-			after = append(after, e)
-		}
-	}
-	return l.replay(cfg, newExpectation(after))
+	return l.replay(cfg, want)
 }
 
 // restore sets the state of the new ledger l to that of snap.
@@ -250,7 +252,7 @@ func text(d *apd.Decimal) string {
 // replay re-enacts the expected events on l, then hands l its publisher
 // and clock.
 func (l *Ledger) replay(cfg config, want *expectation) (*Ledger, error) {
-	l.pub, l.now = want, want.time
+	l.pub, l.now, l.want = want, want.time, want
 	ctx := context.Background()
 	for want.next < len(want.events) {
 		at := want.next
@@ -264,6 +266,9 @@ func (l *Ledger) replay(cfg config, want *expectation) (*Ledger, error) {
 		}
 	}
 	l.seq.SkipVoid(want.voids)
-	l.pub, l.now = cfg.publisher, cfg.clock.Now
+	l.pub, l.now, l.want = cfg.publisher, cfg.clock.Now, nil
+	if l.cb != nil {
+		l.cb.want = nil // so that the ledger does not keep the stream
+	}
 	return l, nil
 }
