@@ -22,13 +22,15 @@ type forgetRecord struct {
 	hold bool
 }
 
-// push queues a record done at the time of the write in progress.
+// forgetLater queues id, a transfer id or (hold) a closed hold's, to be
+// forgotten Retention after the write in progress.
 func (l *Ledger) forgetLater(id string, hold bool) {
 	if l.retention > 0 {
 		l.forget.push(forgetRecord{at: l.at, id: id, hold: hold})
 	}
 }
 
+// push appends r to the queue.
 func (f *forgetting) push(r forgetRecord) {
 	if f.head > 0 && f.head >= len(f.queue)/2 {
 		// Reuse the front half once it is spent.
