@@ -21,8 +21,8 @@ import (
 //
 // An error wrapping events.ErrInDoubt or events.ErrFenced means a publish
 // may have stored what the market did not apply: the writer concerned
-// refuses further changes, nothing is taken back, and the market must be
-// restored from its stream (Restore) to go on.
+// refuses further changes (Fenced reports it), nothing is taken back, and
+// the market must be restored from its stream (Restore) to go on.
 type Market struct {
 	cfg     Config
 	catalog *bundle.Catalog

@@ -218,7 +218,12 @@ func (s *sim) step() {
 	case inDoubt:
 		// The live market cannot know what the transport kept: the
 		// writer is fenced (events.ErrFenced). Rebuild it from the stream.
+		if !s.f.m.Fenced() {
+			s.failf("%s: acknowledgement lost, the market is not fenced", name)
+		}
 		s.crash("lost acknowledgement", false)
+	case s.f.m.Fenced():
+		s.failf("%s: the market is fenced, no acknowledgement was lost", name)
 	case s.rng.IntN(25) == 0:
 		s.crash("random", true)
 	}
@@ -530,6 +535,9 @@ func (s *sim) crash(why string, checkLive bool) {
 		}
 		s.f.m = m
 		break
+	}
+	if s.f.m.Fenced() {
+		s.failf("after restore (%s): the market is fenced", why)
 	}
 	s.check("after restore (" + why + ")")
 	s.fi.SetFaults(simFaults())
