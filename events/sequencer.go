@@ -68,6 +68,7 @@ func (b *Batch) Reset(now time.Time) {
 	b.events = b.events[:0]
 	b.base = b.seq.last
 	b.now = now.UTC().Round(0)
+	b.havePrefix = false
 }
 
 // Batch collects the events of one state change. Its events are numbered
@@ -79,6 +80,24 @@ type Batch struct {
 	now    time.Time
 	events []Event
 	inline [2]Event // backs events for the common batch of one or two
+	// prefix is, once havePrefix is set, the part of the ids of the
+	// batch's events before their sequence (see appendIDPrefix), formatted
+	// once for every id of the batch.
+	prefix     []byte
+	havePrefix bool
+	prefixBuf  [64]byte // backs prefix unless the correlation is long
+}
+
+// idPrefix returns the part of the ids of b's events before their sequence.
+func (b *Batch) idPrefix() []byte {
+	if !b.havePrefix {
+		if b.prefix == nil {
+			b.prefix = b.prefixBuf[:0]
+		}
+		b.prefix = appendIDPrefix(b.prefix[:0], b.now, b.seq.correlation, b.seq.source)
+		b.havePrefix = true
+	}
+	return b.prefix
 }
 
 // Add appends an event about subject carrying data and returns it.
@@ -88,23 +107,25 @@ func (b *Batch) Add(subject string, data Payload) Event {
 
 // AddCaused appends an event caused by the event with id causation.
 func (b *Batch) AddCaused(causation, subject string, data Payload) Event {
-	return b.add(eventID(b.now, b.seq.correlation, b.seq.source, b.nextSeq()), causation, subject, data)
+	var buf [96]byte
+	id := appendPadded(append(buf[:0], b.idPrefix()...), b.nextSeq(), 12)
+	return b.add(string(id), causation, subject, data)
 }
 
 // AppendNextID appends to dst the id that the next event added to b will
 // have, for a caller that keeps an event's id and texts in one allocation
 // and passes the id to AddWithID.
 func (b *Batch) AppendNextID(dst []byte) []byte {
-	return appendID(dst, b.now, b.seq.correlation, b.seq.source, b.nextSeq())
+	return appendPadded(append(dst, b.idPrefix()...), b.nextSeq(), 12)
 }
 
 // AddWithID is AddCaused for a caller that built the event's id with
 // AppendNextID. It panics if id is not the id the event must have: ids
 // are the batch's to give, and a wrong one is a bug in the caller.
 func (b *Batch) AddWithID(id, causation, subject string, data Payload) Event {
-	var buf [96]byte
-	if want := b.AppendNextID(buf[:0]); string(want) != id {
-		panic(fmt.Sprintf("events: AddWithID: id %q, the next id is %q", id, string(want)))
+	if p := b.idPrefix(); len(id) <= len(p) || id[:len(p)] != string(p) || !isPadded(id[len(p):], b.nextSeq(), 12) {
+		var buf [96]byte
+		panic(fmt.Sprintf("events: AddWithID: id %q, the next id is %q", id, string(b.AppendNextID(buf[:0]))))
 	}
 	return b.add(id, causation, subject, data)
 }
@@ -198,13 +219,18 @@ func eventID(t time.Time, correlation string, source Source, seq uint64) string 
 // zero-padded to 19 digits, the correlation id if any, the source, and the
 // sequence zero-padded to 12 digits, joined by '-'.
 func appendID(dst []byte, t time.Time, correlation string, source Source, seq uint64) []byte {
+	return appendPadded(appendIDPrefix(dst, t, correlation, source), seq, 12)
+}
+
+// appendIDPrefix appends the part of an id (see appendID) before the
+// sequence, '-' included.
+func appendIDPrefix(dst []byte, t time.Time, correlation string, source Source) []byte {
 	dst = appendPadded(dst, uint64(max(t.UnixNano(), 0)), 19)
 	dst = append(dst, '-')
 	if correlation != "" {
 		dst = append(append(dst, correlation...), '-')
 	}
-	dst = append(append(dst, source...), '-')
-	return appendPadded(dst, seq, 12)
+	return append(append(dst, source...), '-')
 }
 
 // appendPadded appends v in decimal, left-padded with zeros to width digits.
@@ -215,4 +241,25 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 		dst = append(dst, '0')
 	}
 	return append(dst, d...)
+}
+
+// isPadded reports whether s is appendPadded(nil, v, width), without
+// formatting v: s is v's digits, left-padded with zeros to width, so at
+// least width digits and no leading zero beyond the padding.
+func isPadded(s string, v uint64, width int) bool {
+	if len(s) < width || len(s) > 20 || (len(s) > width && s[0] == '0') {
+		return false
+	}
+	var got uint64
+	for i := 0; i < len(s); i++ {
+		d := uint64(s[i] - '0')
+		if d > 9 {
+			return false
+		}
+		if i == 19 && got > (^uint64(0)-d)/10 { // a 20th digit can overflow
+			return false
+		}
+		got = got*10 + d
+	}
+	return got == v
 }

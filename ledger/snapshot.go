@@ -156,6 +156,8 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 		}
 	}
 	want := newExpectation(after)
+	want.startHashing()
+	defer want.stopHashing()
 	l := newLedger(cfg)
 	l.transfers = newTransferIndex(len(snap.Transfers) + transferCount(want.events))
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
