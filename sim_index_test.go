@@ -26,9 +26,10 @@ func newStreamIndex() *streamIndex {
 		opened: map[string]bool{}, types: map[events.Type]int{}, unknown: map[string]*events.Event{}}
 }
 
-// update indexes the events of log after those already read.
-func (ix *streamIndex) update(log *events.Log) {
-	for _, e := range log.Events(ix.read + 1) {
+// update indexes the events of evs, the whole stream, after those already
+// read.
+func (ix *streamIndex) update(evs []events.Event) {
+	for _, e := range evs[ix.read:] {
 		ix.read++
 		ix.types[e.Type]++
 		switch p := e.Data.(type) {

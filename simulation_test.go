@@ -22,12 +22,14 @@ import (
 	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/faultinject"
+	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
 var (
 	simSeeds = flag.Int("sim.seeds", 200, "number of seeds TestSimulation runs, from 1")
 	simSeed  = flag.Int64("sim.seed", -1, "run TestSimulation for this one seed only")
 	simSteps = flag.Int("sim.steps", 60, "operations per seed")
+	simNATS  = flag.Bool("sim.nats", false, "run the market over an embedded NATS JetStream server that restarts at random points, under the same faults")
 )
 
 // simFaults are the rates of the faults a run injects, per ten thousand
@@ -43,7 +45,9 @@ func simFaults() faultinject.Faults {
 // nothing acknowledged is lost, nothing refused appears, every invariant
 // holds over the stream and restoring the stream reproduces the market.
 //
-// Run more seeds with -sim.seeds=N, one seed with -sim.seed=S.
+// Run more seeds with -sim.seeds=N, one seed with -sim.seed=S; with
+// -sim.nats the stream is a JetStream stream on an embedded server that is
+// restarted at random points.
 func TestSimulation(t *testing.T) {
 	first, last := uint64(1), uint64(*simSeeds)
 	if *simSeed >= 0 {
@@ -55,15 +59,15 @@ func TestSimulation(t *testing.T) {
 	var total simStats
 	var failed []uint64
 	for seed := first; seed <= last; seed++ {
-		s := runSimulation(seed, *simSteps)
+		s := runSimulation(seed, *simSteps, natsFor(t))
 		total.add(s.stats)
 		if s.failure == "" {
 			continue
 		}
 		failed = append(failed, seed)
 		if len(failed) == 1 || testing.Verbose() {
-			t.Errorf("seed %d: %s\nreproduce: go test -run 'TestSimulation$' -sim.seed=%d -sim.steps=%d -v .\noperations:\n%s",
-				seed, s.failure, seed, *simSteps, strings.Join(s.trace, "\n"))
+			t.Errorf("seed %d: %s\nreproduce: go test -run 'TestSimulation$' -sim.seed=%d -sim.steps=%d -sim.nats=%v -v .\noperations:\n%s",
+				seed, s.failure, seed, *simSteps, *simNATS, strings.Join(s.trace, "\n"))
 		}
 	}
 	if len(failed) > 0 {
@@ -74,8 +78,8 @@ func TestSimulation(t *testing.T) {
 
 // simStats counts what a run did.
 type simStats struct {
-	Ops, Acked, Refused, InDoubt, Crashes, RestoreRetries, Events int
-	Faults                                                        faultinject.Stats
+	Ops, Acked, Refused, InDoubt, Crashes, RestoreRetries, ServerRestarts, TransportFailed, Events int
+	Faults                                                                                         faultinject.Stats
 }
 
 func (s *simStats) add(o simStats) {
@@ -85,6 +89,8 @@ func (s *simStats) add(o simStats) {
 	s.InDoubt += o.InDoubt
 	s.Crashes += o.Crashes
 	s.RestoreRetries += o.RestoreRetries
+	s.ServerRestarts += o.ServerRestarts
+	s.TransportFailed += o.TransportFailed
 	s.Events += o.Events
 	s.Faults.Calls += o.Faults.Calls
 	s.Faults.Passed += o.Faults.Passed
@@ -99,10 +105,13 @@ type simFail struct{ msg string }
 
 // sim is one seeded run.
 type sim struct {
-	seed    uint64
-	rng     *rand.Rand
-	f       *fixture
-	fi      *faultinject.Publisher
+	seed uint64
+	rng  *rand.Rand
+	f    *fixture
+	fi   *faultinject.Publisher
+	// events returns every event of the run's stream.
+	events  func() []events.Event
+	nats    *simNATSRun // the stream's server, with -sim.nats
 	ix      *streamIndex
 	agents  []string
 	credits map[string]int64 // the credits each agent opens with
@@ -123,8 +132,9 @@ type simTransfer struct {
 	amount   *apd.Decimal
 }
 
-func runSimulation(seed uint64, steps int) (s *sim) {
-	s = &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed)),
+// runSimulation runs one seed: in memory, or over nats if it is not nil.
+func runSimulation(seed uint64, steps int, nats *simNATSRun) (s *sim) {
+	s = &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed)), nats: nats,
 		ix: newStreamIndex(), credits: map[string]int64{}, done: map[string]simTransfer{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -139,6 +149,9 @@ func runSimulation(seed uint64, steps int) (s *sim) {
 		}
 		s.stats.Events = int(s.ix.read)
 	}()
+	if nats != nil {
+		defer nats.close()
+	}
 	s.setUp()
 	for range steps {
 		s.step()
@@ -160,7 +173,12 @@ func (s *sim) setUp() {
 	clk := clock.NewMock()
 	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	log := events.NewLog(events.LogOptions{})
-	fi, err := faultinject.New(log, s.seed, faultinject.Faults{})
+	var next events.Publisher = log
+	s.events = func() []events.Event { return log.Events(0) }
+	if s.nats != nil {
+		next, s.events = s.nats.start(s.seed), s.nats.readAll(s)
+	}
+	fi, err := faultinject.New(next, s.seed, faultinject.Faults{})
 	if err != nil {
 		s.failf("faultinject.New: %v", err)
 	}
@@ -178,7 +196,7 @@ func (s *sim) setUp() {
 		s.agents = append(s.agents, a)
 		s.credits[a] = int64(20 + s.rng.IntN(200))
 	}
-	s.ix.update(log)
+	s.ix.update(s.events())
 	if err := fi.SetFaults(simFaults()); err != nil {
 		s.failf("SetFaults: %v", err)
 	}
@@ -199,8 +217,18 @@ func (s *sim) step() {
 		s.opOpen, s.opMint, s.opTransfer, s.opBid, s.opBid, s.opBid, s.opCancel, s.opUse, s.opReport,
 		s.opRelease, s.opReserve, s.opTick, s.opTick, s.opTick,
 	}
-	name, err, after := ops[s.rng.IntN(len(ops))]()
-	inDoubt := s.fi.Stats().InDoubt() > before
+	op := ops[s.rng.IntN(len(ops))]
+	outage := s.nats != nil && s.nats.down()
+	name, err, after := op()
+	if errors.Is(err, natstransport.ErrNotAccepted) {
+		s.stats.TransportFailed++
+	}
+	if outage {
+		s.nats.up()
+		s.stats.ServerRestarts++
+		s.logf("the server was down during the next operation")
+	}
+	inDoubt := s.fi.Stats().InDoubt() > before || errors.Is(err, events.ErrInDoubt)
 	switch {
 	case inDoubt:
 		s.stats.InDoubt++
@@ -210,7 +238,7 @@ func (s *sim) step() {
 		s.stats.Refused++
 	}
 	s.logf("%s → %v%s", name, err, map[bool]string{true: " (acknowledgement lost)"}[inDoubt])
-	s.ix.update(s.f.log)
+	s.ix.update(s.events())
 	if after != nil {
 		after(errDoubt(err, inDoubt))
 	}
@@ -227,6 +255,13 @@ func (s *sim) step() {
 	case s.rng.IntN(25) == 0:
 		s.crash("random", true)
 	}
+}
+
+// transient reports whether err is a failure of the transport, injected
+// or real: the operation failed, and may be in doubt.
+func transient(err error) bool {
+	return errors.Is(err, faultinject.ErrInjected) || errors.Is(err, natstransport.ErrNotAccepted) ||
+		errors.Is(err, events.ErrInDoubt)
 }
 
 // errInDoubt marks the error of an operation whose acknowledgement was lost.
@@ -247,7 +282,7 @@ func refused(err error) bool {
 // expected reports whether err is an error the operation may return in
 // this simulation; any other is a failure.
 func (s *sim) expected(err error, allowed ...error) {
-	if err == nil || sched.Aftermath(err) || errors.Is(err, faultinject.ErrInjected) {
+	if err == nil || sched.Aftermath(err) || transient(err) {
 		return
 	}
 	for _, a := range allowed {
@@ -522,12 +557,12 @@ func (s *sim) crash(why string, checkLive bool) {
 		if attempt > 40 {
 			s.failf("Restore keeps failing")
 		}
-		m, err := scarcity.Restore(s.f.ctx, s.f.cfg, s.f.log.Events(0))
+		m, err := scarcity.Restore(s.f.ctx, s.f.cfg, s.events())
 		s.logf("crash (%s): Restore → %v", why, err)
 		if err != nil && (!sched.Aftermath(err) || errors.Is(err, events.ErrFenced)) {
 			// Restore failed, or what it published to complete the
 			// stream is in doubt and fenced a writer: restore again.
-			if !errors.Is(err, faultinject.ErrInjected) {
+			if !transient(err) {
 				s.failf("Restore: %v", err)
 			}
 			s.stats.RestoreRetries++
@@ -557,13 +592,13 @@ func (s *sim) check(when string) {
 		s.failf("%s: catch-up Tick: %v", when, err)
 	}
 	s.fi.SetFaults(faults)
-	s.ix.update(s.f.log)
+	evs := s.events()
+	s.ix.update(evs)
 	for _, id := range s.f.m.Ledger().OpenHolds() {
 		if order, ok := strings.CutPrefix(id, "bid/"); ok && !s.inBook(order) {
 			s.failf("%s: hold %s is open, its bid is not in the book", when, id)
 		}
 	}
-	evs := s.f.log.Events(0)
 	if err := benchkit.CheckWith(evs, benchkit.ResourceOptions(testResources...)); err != nil {
 		s.failf("%s: invariants: %v", when, err)
 	}
