@@ -1,8 +1,10 @@
 package natstransport_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,11 +121,32 @@ func testFailover(t *testing.T, pick func(tr *natstransport.Transport, c *natste
 		corr := fmt.Sprintf("pub-%d", i)
 		t.Logf("%s: %d events acknowledged, %d after the stop; %d failed calls retried", corr, p.acked(), p.acked()-before[p], p.retries.Load())
 		// Every publisher's last call succeeded, so all it published is
-		// acknowledged: the stream must hold exactly that, in order.
-		diffEvents(t, p.evs[:p.acked()], byPub[corr])
+		// acknowledged: the stream must hold exactly that, batch after
+		// batch. Within a call that failed and was retried, the events
+		// may be stored in any order (see Publish).
+		got := byPub[corr]
+		checkBatchOrder(t, corr, got)
+		slices.SortStableFunc(got, func(a, b events.Event) int { return cmp.Compare(a.Sequence, b.Sequence) })
+		diffEvents(t, p.evs[:p.acked()], got)
 	}
 	if len(byPub) != len(pubs) {
 		t.Fatalf("stream holds events of %d correlations, want %d", len(byPub), len(pubs))
+	}
+}
+
+// checkBatchOrder checks that the events of each Publish call of a
+// publisher (failoverBatch consecutive sequences) are stored after those
+// of its calls before.
+func checkBatchOrder(t *testing.T, corr string, evs []events.Event) {
+	t.Helper()
+	last := uint64(0)
+	for _, e := range evs {
+		batch := (e.Sequence - 1) / failoverBatch
+		if batch < last {
+			t.Errorf("%s: %v of call %d stored after events of call %d", corr, e, batch, last)
+			return
+		}
+		last = batch
 	}
 }
 

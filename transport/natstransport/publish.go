@@ -30,8 +30,11 @@ const MaxSubjectLen = 2048
 // Once a message has been sent the error also wraps events.ErrInDoubt: some
 // of the events of a failed call may be stored and some not: the caller
 // publishes the same events again, and the ones missing are stored then,
-// after the others. A failed message is never republished behind the
-// caller's back (the client's own retry would store it out of order).
+// after the others: the events of a call that failed and was retried may
+// be stored in any order among themselves (readers that rebuild state set
+// a batch stored in part aside: events.Complete). A failed message is never
+// republished behind the caller's back, so calls made one after another
+// are stored one after another.
 func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
