@@ -1,6 +1,9 @@
 package events
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Complete returns the events of evs that belong to batches stored whole,
 // in their order, and the void batches: those a writer failed to publish in
@@ -100,7 +103,7 @@ func addSeq(parts []batchPart, last, seq uint64) []batchPart {
 // that one's last. A batch is void if events are missing and a later one
 // takes over, or it is the last of its stream (no sequence beyond it).
 func voidParts(parts []batchPart, first, streamLast uint64) []voidSpan {
-	slices.SortFunc(parts, func(a, b batchPart) int { return cmpUint(a.last, b.last) })
+	slices.SortFunc(parts, func(a, b batchPart) int { return cmp.Compare(a.last, b.last) })
 	var out []voidSpan
 	from := first
 	for i, p := range parts {
@@ -113,16 +116,6 @@ func voidParts(parts []batchPart, first, streamLast uint64) []voidSpan {
 		from = p.last + 1
 	}
 	return out
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // has reports whether e belongs to a void batch.
