@@ -39,6 +39,8 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		}
 		return fmt.Errorf("%w: %q", ErrDuplicateOrder, b.ID)
 	}
+	now := m.cfg.Clock.Now()
+	m.book.forgetOld(now)
 	if m.book.spent(b.ID) {
 		return fmt.Errorf("%w: %q was placed before", ErrDuplicateOrder, b.ID)
 	}
@@ -48,12 +50,14 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	if reason, err := m.checkBid(b); err != nil {
 		return m.reject(ctx, b, reason, err)
 	}
-	holdID := bidHoldPrefix + b.ID
+	n := m.book.nextPlacement()
+	holdID := derivedID(bidHoldPrefix, b.ID, n)
 	if err := m.ledger.Hold(ctx, holdID, b.Agent, b.Limit); err != nil {
 		return m.rejectHold(ctx, b, err)
 	}
-	// From here the id is spent: its hold exists, even if placing fails.
-	m.book.spend(b.ID, m.cfg.Clock.Now())
+	// From here the id and the placement are spent: its hold exists, even
+	// if placing fails.
+	m.book.spend(b.ID, n, now)
 	if err := m.publish(ctx, b.Agent, events.BidPlaced{
 		OrderID: b.ID, AgentID: b.Agent,
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
@@ -65,7 +69,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 			return rerr
 		})
 	}
-	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)}, holdID, m.cfg.Clock.Now())
+	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit), Seq: n}, holdID)
 	return nil
 }
 
@@ -80,8 +84,12 @@ func (m *Market) checkBid(b Bid) (events.RejectReason, error) {
 		}
 		return events.ReasonInvalidBundle, err
 	}
-	if !b.Bundle.Window.Start.IsZero() && b.Bundle.Window.Start.Before(m.cfg.Clock.Now()) {
+	now := m.cfg.Clock.Now()
+	if !b.Bundle.Window.Start.IsZero() && b.Bundle.Window.Start.Before(now) {
 		return events.ReasonExpired, fmt.Errorf("window starts at %v, before now", b.Bundle.Window.Start)
+	}
+	if err := b.Bundle.Window.At(now.Add(m.cfg.ClearEvery)).Validate(); err != nil {
+		return events.ReasonInvalidBundle, err // it would end beyond what events carry
 	}
 	if b.Limit == nil {
 		return events.ReasonInvalidBundle, fmt.Errorf("no limit")
@@ -119,7 +127,7 @@ func (m *Market) Cancel(ctx context.Context, agent, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	o, ok := m.book.get(id)
-	if !ok || o.bid.Agent != agent {
+	if !ok || o.bid.Agent != agent || o.settling() {
 		return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
 	}
 	if err := m.ledger.Release(ctx, o.holdID, "cancelled"); err != nil {

@@ -3,18 +3,66 @@ package scarcity
 import (
 	"cmp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/auction"
 )
 
+// Order ids and the ids derived from them.
+//
+// An order id is the agent's; the market may forget it (Config.Retention)
+// and the agent may then use it again. The ledger and the scheduler never
+// see it alone: every id the market derives from an order carries the
+// order's placement, a number the market gives each bid it holds, once,
+// never again. Placement n of order "x" holds its limit as hold "bid/x/n",
+// its lease as hold "lease/x/n", runs as bundle "bundle/x/n" and is paid as
+// transfer "pay/bundle/x/n". Derived ids therefore never collide, whenever
+// each component forgets its own: a reused order id is a new order in the
+// book, the ledger and the scheduler alike.
+const (
+	bidHoldPrefix   = "bid/"
+	leaseHoldPrefix = "lease/"
+	bundlePrefix    = "bundle/"
+)
+
 // order is a bid in the book and the hold that backs it.
 type order struct {
-	bid    auction.Bid
+	bid    auction.Bid // bid.Seq is the order's placement
 	holdID string
 }
 
-// book holds the bids waiting for the next clearing round, at most max.
+// derivedID returns the id of placement n of order id under prefix.
+func derivedID(prefix, id string, n uint64) string {
+	return prefix + id + "/" + strconv.FormatUint(n, 10)
+}
+
+// settling reports whether o won its round and is leased, waiting only
+// for its allocation to be published: it can no longer be cancelled.
+func (o order) settling() bool { return strings.HasPrefix(o.holdID, leaseHoldPrefix) }
+
+// bundleID and leaseID return the ids of o's bundle and lease hold.
+func (o order) bundleID() string { return derivedID(bundlePrefix, o.bid.ID, o.bid.Seq) }
+func (o order) leaseID() string  { return derivedID(leaseHoldPrefix, o.bid.ID, o.bid.Seq) }
+
+// parseBidHold returns the order id and placement of a bid hold id; ok is
+// false for any other id.
+func parseBidHold(holdID string) (id string, n uint64, ok bool) {
+	rest, ok := strings.CutPrefix(holdID, bidHoldPrefix)
+	if !ok {
+		return "", 0, false
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(rest[i+1:], 10, 64)
+	return rest[:i], n, err == nil
+}
+
+// book holds the bids waiting for the next clearing round, at most max, and
+// the order ids spent on holds.
 type book struct {
 	max    int
 	orders map[string]order
@@ -23,7 +71,8 @@ type book struct {
 	// retention > 0 to forget them; retention 0 keeps them for good.
 	spentOrder []spentID
 	retention  time.Duration
-	seq        uint64
+	// placements is the last placement number given.
+	placements uint64
 }
 
 // spentID is an order id spent at at.
@@ -38,18 +87,19 @@ func newBook(max int, retention time.Duration) *book {
 
 func (b *book) full() bool { return len(b.orders) >= b.max }
 
-// add stamps bid with the next arrival sequence and keeps it.
-func (b *book) add(bid auction.Bid, holdID string, at time.Time) {
-	b.seq++
-	bid.Seq = b.seq
+// nextPlacement returns the placement number the next bid gets.
+func (b *book) nextPlacement() uint64 { return b.placements + 1 }
+
+// add keeps bid, whose Seq is its placement, held by holdID.
+func (b *book) add(bid auction.Bid, holdID string) {
 	b.orders[bid.ID] = order{bid: bid, holdID: holdID}
-	b.spend(bid.ID, at)
 }
 
-// spend records that an order id has been used for a hold at at and may
-// not be used again: for the market's lifetime, or for Config.Retention,
-// as the ledger keeps its transfer and hold ids.
-func (b *book) spend(id string, at time.Time) {
+// spend records that placement n of order id has been used for a hold at
+// at: the id may not be used again for the market's lifetime, or for
+// Config.Retention after at, and n is never given again.
+func (b *book) spend(id string, n uint64, at time.Time) {
+	b.placements = max(b.placements, n)
 	if _, ok := b.placed[id]; ok {
 		return
 	}
@@ -77,7 +127,7 @@ func (b *book) forgetOld(now time.Time) {
 	b.spentOrder = b.spentOrder[n:]
 }
 
-// spent reports whether an order id was ever used for a hold.
+// spent reports whether an order id was used for a hold and is remembered.
 func (b *book) spent(id string) bool {
 	_, ok := b.placed[id]
 	return ok

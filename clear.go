@@ -41,6 +41,9 @@ func (m *Market) Clear(ctx context.Context) (auction.Result, error) {
 }
 
 func (m *Market) clear(ctx context.Context) (auction.Result, error) {
+	if err := m.settleOrphans(ctx); err != nil {
+		return auction.Result{}, err
+	}
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !sched.Aftermath(advanced) {
 		return auction.Result{}, advanced
@@ -98,7 +101,7 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 // instead, its credits returned.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
-	bundleID, leaseID := "bundle/"+o.bid.ID, leaseHoldPrefix+o.bid.ID
+	bundleID, leaseID := o.bundleID(), o.leaseID()
 	if o.holdID == leaseID {
 		// An earlier settlement got as far as the lease and failed: refuse
 		// the bid, returning the lease, rather than lease it twice.
@@ -115,13 +118,22 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle, lease); err != nil {
 		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
 	}
-	m.book.remove(o.bid.ID)
-	return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+	err := m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
 		OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
 		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit),
 		PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
 	})
+	if err != nil {
+		// Leased and scheduled, not yet allocated on the stream: the order
+		// stays in the book on its lease, and the next Tick publishes its
+		// allocation as a market restored from the stream would.
+		m.book.orders[o.bid.ID] = o
+		m.orphanHolds = true
+		return err
+	}
+	m.book.remove(o.bid.ID)
+	return nil
 }
 
 // refuse releases a bid's hold, takes the bid out of the book and publishes

@@ -78,10 +78,24 @@ type Config struct {
 	// sched.Options.UsageBatch); 0 publishes one per Use.
 	UsageBatch int
 	// Retention is how long the market remembers the ids of orders,
-	// transfers and holds once they are done, to recognise a retry
-	// (ledger.Options.Retention); after it an id may be used again. Zero
-	// means for the market's life, which a long-running market cannot
-	// afford: set it well beyond the longest a client may retry.
+	// transfers and mints once they are done, to recognise a retry
+	// (ledger.Options.Retention); zero means for the market's life, which a
+	// long-running market cannot afford: set it well beyond the longest a
+	// client may retry.
+	//
+	// The rule for reusing an id: an order id is a duplicate
+	// (ErrDuplicateOrder) while its bid is in the book and for Retention
+	// after its hold was placed; after that the same id places a new,
+	// independent order. Each placement of an order gets a number of its own
+	// that the market never gives again, and the ids the ledger and the
+	// scheduler see carry it: placement n of order "x" is held as
+	// "bid/x/n", leased as "lease/x/n", runs as bundle "bundle/x/n" and is
+	// paid as "pay/bundle/x/n". So a reused order id can never meet what an
+	// earlier placement left in the ledger or the scheduler, however long
+	// each remembers it: a bundle of the earlier order runs on and is paid
+	// as it would have been. A transfer or mint id is the ledger's alone: a
+	// retry within Retention has no second effect, and after it the same id
+	// is a new transfer.
 	Retention time.Duration
 	// MaxBundles bounds the bundles the scheduler holds and the finished
 	// ones it remembers (sched.Options.MaxBundles); zero means

@@ -60,6 +60,6 @@ func ExampleMarket() {
 	// alice won map[cpu:60] for 45.000000 credits
 	// bob: outbid
 	// cpu price 0.001 -> 0.001250
-	// active: [bundle/a1]
+	// active: [bundle/a1/1]
 	// invariants: <nil>
 }

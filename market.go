@@ -37,6 +37,9 @@ type Market struct {
 	round     uint64
 	nextClear time.Time
 	emit      *emitState // sequencers of agents' and judges' events
+	// opened holds the credits each agent was opened with by Open, so
+	// that opening it again never mints twice, however long ago.
+	opened map[string]*apd.Decimal
 	// orphanHolds is set when a hold could not be released after a bid's
 	// placement or settlement failed; the next Tick settles what is left
 	// as Restore does (reconcile).
@@ -99,6 +102,7 @@ func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
 		emit:      newEmitState(cfg.Correlation, 0, 0),
+		opened:    make(map[string]*apd.Decimal),
 		wake:      make(chan struct{}, 1),
 	}
 }
@@ -106,11 +110,14 @@ func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger
 // Catalog returns the resources the market sells.
 func (m *Market) Catalog() *bundle.Catalog { return m.catalog }
 
-// Ledger returns the market's ledger, for queries.
-func (m *Market) Ledger() *ledger.Ledger { return m.ledger }
+// Ledger returns a read-only view of the market's ledger. The ledger
+// itself is the market's: credits move only through the Market's commands.
+func (m *Market) Ledger() ledger.View { return m.ledger.View() }
 
-// Scheduler returns the market's scheduler, for queries.
-func (m *Market) Scheduler() *sched.Scheduler { return m.sched }
+// Scheduler returns a read-only view of the market's scheduler. The
+// scheduler itself is the market's: bundles are booked, metered and
+// released only through the Market's commands.
+func (m *Market) Scheduler() sched.View { return m.sched.View() }
 
 // Round returns the number of clearing rounds run so far.
 func (m *Market) Round() uint64 {
@@ -141,15 +148,19 @@ func (m *Market) Orders() []Bid {
 	defer m.mu.Unlock()
 	var out []Bid
 	for _, b := range m.book.bids() {
+		if o, _ := m.book.get(b.ID); o.settling() {
+			continue // it won; its allocation is still to be published
+		}
 		out = append(out, Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
 	}
 	return out
 }
 
 // Open opens an account for agent and mints credits into it (none if
-// credits is zero or nil). Opening an agent again with the same credits
-// completes an opening whose mint failed and otherwise has no effect; with
-// other credits it fails with ledger.ErrExistsWithDifferentFields.
+// credits is zero or nil). Opening an agent again with the credits it was
+// opened with has no effect, whenever it is retried; with other credits it
+// fails with ledger.ErrExistsWithDifferentFields. An account an agent
+// opened itself (OpenAccount) receives its opening credits once.
 func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) error {
 	if err := validID("agent", agent); err != nil {
 		return err
@@ -165,6 +176,12 @@ func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) e
 			return fmt.Errorf("%w: %w", ErrInvalidCredits, err)
 		}
 	}
+	if was, ok := m.opened[agent]; ok {
+		if !mint || was.Cmp(credits) != 0 {
+			return fmt.Errorf("%w: %q was opened with %s credits", ledger.ErrExistsWithDifferentFields, agent, was)
+		}
+		return nil
+	}
 	err := m.ledger.Open(ctx, agent, ledger.KindAgent)
 	if errors.Is(err, ledger.ErrAccountExists) && mint {
 		if _, aerr := m.agentBalance(agent); aerr != nil {
@@ -173,8 +190,15 @@ func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) e
 	} else if err != nil || !mint {
 		return err
 	}
-	return m.ledger.Mint(ctx, "open/"+agent, agent, credits, "initial credits")
+	if err := m.ledger.Mint(ctx, openingID(agent), agent, credits, "initial credits"); err != nil {
+		return err
+	}
+	m.opened[agent] = new(apd.Decimal).Set(credits)
+	return nil
 }
+
+// openingID returns the transfer id of agent's opening credits.
+func openingID(agent string) string { return "open/" + agent }
 
 // Mint issues amount new credits to agent as transfer id, for example a
 // human reward. Retrying with the same id and amount has no second effect.

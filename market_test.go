@@ -433,11 +433,11 @@ func TestReleaseRefundsUnusedTime(t *testing.T) {
 	}
 	f.tick(t, time.Minute)
 	price := f.balance(t, "alice").Pending // the lease holds the bundle's price
-	if _, _, err := f.m.Release(f.ctx, "bob", "bundle/a1"); !errors.Is(err, scarcity.ErrUnknownBundle) {
+	if _, _, err := f.m.Release(f.ctx, "bob", "bundle/a1/1"); !errors.Is(err, scarcity.ErrUnknownBundle) {
 		t.Errorf("Release of another agent's bundle = %v, want ErrUnknownBundle", err)
 	}
 	f.clk.Add(150 * time.Second) // a quarter of the 10 minutes
-	unused, total, err := f.m.Release(f.ctx, "alice", "bundle/a1")
+	unused, total, err := f.m.Release(f.ctx, "alice", "bundle/a1/1")
 	if err != nil || unused != 450 || total != 600 {
 		t.Fatalf("Release = %d, %d, %v; want 450, 600, nil", unused, total, err)
 	}

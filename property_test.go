@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,9 +25,11 @@ var agentPool = []string{"a0", "a1", "a2", "a3", "a4"}
 // marketMachine drives a market with random commands and checks the
 // invariants after every step.
 type marketMachine struct {
-	f      *fixture
-	placed []string // order ids placed, for cancels and retries
-	next   int
+	f            *fixture
+	placed       []string // order ids placed, for cancels and retries
+	transfers    []string // transfer ids used, for retries
+	reservations []string // reservation ids made, for commits after their end
+	next         int
 }
 
 func (mm *marketMachine) open(t *rapid.T) {
@@ -94,9 +97,9 @@ func (mm *marketMachine) clear(t *rapid.T) {
 	if _, err := mm.f.m.Clear(mm.f.ctx); err != nil {
 		t.Fatalf("Clear: %v", err)
 	}
-	for _, id := range mm.placed {
-		if held, open := mm.f.m.Ledger().HoldAmount("bid/" + id); open {
-			t.Fatalf("bid %s still holds %s after a round", id, held)
+	for _, id := range mm.f.m.Ledger().OpenHolds() {
+		if strings.HasPrefix(id, "bid/") {
+			t.Fatalf("bid hold %s still open after a round", id)
 		}
 	}
 }
@@ -145,26 +148,193 @@ func (mm *marketMachine) check(t *rapid.T) {
 			t.Fatalf("%s booked %d at some instant, capacity %d", r.Name, peak[r.Name], r.Capacity)
 		}
 	}
-	if err := benchkit.Check(mm.f.log.Events(0)); err != nil {
+	mm.checkHolds(t)
+	opts := benchkit.ResourceOptions(testResources...)
+	opts.Retention = mm.f.cfg.Retention
+	if err := benchkit.CheckWith(mm.f.log.Events(0), opts); err != nil {
 		t.Fatalf("benchkit: %v", err)
+	}
+}
+
+// checkHolds checks that every bid in the book is backed by its open hold
+// of its limit, and every bundle that has not ended by its open lease.
+func (mm *marketMachine) checkHolds(t *rapid.T) {
+	l, s := mm.f.m.Ledger(), mm.f.m.Scheduler()
+	open := make(map[string]string) // order id -> open bid hold
+	for _, id := range l.OpenHolds() {
+		if rest, ok := strings.CutPrefix(id, "bid/"); ok {
+			order := rest[:strings.LastIndexByte(rest, '/')]
+			if other, dup := open[order]; dup {
+				t.Fatalf("order %s has two open bid holds: %s and %s", order, other, id)
+			}
+			open[order] = id
+		}
+	}
+	for _, b := range mm.f.m.Orders() {
+		held, ok := l.HoldAmount(open[b.ID])
+		if !ok || held.Cmp(b.Limit) != 0 {
+			t.Fatalf("bid %s of %s for %s is held by %q (%v, open %t)", b.ID, b.Agent, b.Limit, open[b.ID], held, ok)
+		}
+	}
+	for _, a := range agentPool {
+		for _, in := range s.Bundles(a) {
+			if in.State != sched.Scheduled && in.State != sched.Active {
+				continue
+			}
+			lease := "lease/" + strings.TrimPrefix(in.ID, "bundle/")
+			if _, ok := l.HoldAmount(lease); !ok {
+				t.Fatalf("bundle %s of %s is %s but its lease %s is not open", in.ID, a, in.State, lease)
+			}
+		}
+	}
+}
+
+// transfer pays another agent, sometimes under a transfer id used before:
+// within Retention a retry, after it a new transfer.
+func (mm *marketMachine) transfer(t *rapid.T) {
+	mm.next++
+	id := fmt.Sprintf("x%d", mm.next)
+	if len(mm.transfers) > 0 && rapid.Bool().Draw(t, "reuse transfer id") {
+		id = rapid.SampledFrom(mm.transfers).Draw(t, "reused transfer id")
+	}
+	from, to := rapid.SampledFrom(agentPool).Draw(t, "from"), rapid.SampledFrom(agentPool).Draw(t, "to")
+	amount := apd.New(rapid.Int64Range(1, 3000).Draw(t, "cents"), -2)
+	err := mm.f.m.Transfer(mm.f.ctx, id, from, to, amount)
+	switch {
+	case err == nil:
+		mm.transfers = append(mm.transfers, id)
+	case errors.Is(err, scarcity.ErrUnknownAgent), errors.Is(err, ledger.ErrSameAccount),
+		errors.Is(err, ledger.ErrInsufficientCredit), errors.Is(err, ledger.ErrExistsWithDifferentFields):
+	default:
+		t.Fatalf("Transfer(%s, %s→%s, %s): %v", id, from, to, amount, err)
+	}
+}
+
+// reserve sets tokens aside for a call of unknown cost.
+func (mm *marketMachine) reserve(t *rapid.T) {
+	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
+	ttl := time.Duration(rapid.IntRange(1, 600).Draw(t, "ttl seconds")) * time.Second
+	id, err := mm.f.m.Reserve(mm.f.ctx, agent, "tokens", rapid.Int64Range(1, 3000).Draw(t, "worst case"), ttl)
+	switch {
+	case err == nil:
+		mm.reservations = append(mm.reservations, id)
+	case errors.Is(err, sched.ErrServiceDenied), errors.Is(err, scarcity.ErrUnknownAgent):
+	default:
+		t.Fatalf("Reserve(%s): %v", agent, err)
+	}
+}
+
+// commit commits a reservation, which may have ended since: lapsed, its
+// bundle gone, committed or cancelled before. An ended one is refused and
+// records nothing.
+func (mm *marketMachine) commit(t *rapid.T) {
+	if len(mm.reservations) == 0 {
+		t.Skip("no reservation")
+	}
+	id := rapid.SampledFrom(mm.reservations).Draw(t, "reservation")
+	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
+	before := mm.f.log.Len()
+	var err error
+	if rapid.Bool().Draw(t, "cancel") {
+		err = mm.f.m.CancelReservation(mm.f.ctx, agent, id)
+	} else {
+		err = mm.f.m.Commit(mm.f.ctx, agent, id, rapid.Int64Range(0, 3000).Draw(t, "actual"))
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, sched.ErrUnknownReservation), errors.Is(err, sched.ErrReservationLapsed), errors.Is(err, sched.ErrOverCommit):
+		if n := mm.f.log.Len(); n != before {
+			t.Fatalf("a refused commit of %s published %d events", id, n-before)
+		}
+	default:
+		t.Fatalf("Commit(%s, %s): %v", agent, id, err)
+	}
+}
+
+// release ends one of an agent's bundles early.
+func (mm *marketMachine) release(t *rapid.T) {
+	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
+	bundles := mm.f.m.Scheduler().Bundles(agent)
+	if len(bundles) == 0 {
+		t.Skip("no bundle")
+	}
+	id := rapid.SampledFrom(bundles).Draw(t, "bundle").ID
+	_, _, err := mm.f.m.Release(mm.f.ctx, rapid.SampledFrom(agentPool).Draw(t, "caller"), id)
+	if err != nil && !errors.Is(err, scarcity.ErrUnknownBundle) && !errors.Is(err, sched.ErrWindowEnded) {
+		t.Fatalf("Release(%s): %v", id, err)
+	}
+}
+
+// views uses every query the market hands out: none may publish or change
+// any state.
+func (mm *marketMachine) views(t *rapid.T) {
+	l, s := mm.f.m.Ledger(), mm.f.m.Scheduler()
+	before, published := l.StateHash(), mm.f.log.Len()
+	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
+	_, _ = l.Balance(agent)
+	_, _, _ = l.History(agent, "", 10)
+	_, _ = l.Balances(), l.Totals()
+	_, _ = l.NextExpiry()
+	snap := s.Snapshot()
+	snap.Cancel("anything") // a clone: changing it changes nothing
+	_, _ = s.Active(agent), s.Bundles(agent)
+	_ = s.Remaining(agent, "tokens")
+	_ = s.Check(bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1}, Window: bundle.Window{Duration: time.Second}})
+	_, _ = s.Next()
+	if after := l.StateHash(); after != before {
+		t.Fatalf("queries changed the ledger: %s -> %s", before, after)
+	}
+	if n := mm.f.log.Len(); n != published {
+		t.Fatalf("queries published %d events", n-published)
+	}
+}
+
+// edgeWindow bids for a window at the limits of what events carry: one
+// that fits is placed, one that does not is rejected with nothing held.
+func (mm *marketMachine) edgeWindow(t *rapid.T) {
+	mm.next++
+	end := events.MaxTime.Truncate(time.Second).Add(time.Duration(rapid.IntRange(-2, 2).Draw(t, "end offset")) * time.Second)
+	w := bundle.Window{Start: end.Add(-time.Minute), Duration: time.Minute}
+	b := scarcity.Bid{ID: fmt.Sprintf("edge%d", mm.next), Agent: rapid.SampledFrom(agentPool).Draw(t, "agent"),
+		Limit: apd.New(1, 0), Bundle: bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1}, Window: w}}
+	err := mm.f.m.Bid(mm.f.ctx, b)
+	var rej *scarcity.RejectedError
+	switch {
+	case err == nil:
+		if w.End().After(events.MaxTime) {
+			t.Fatalf("a window ending %v was placed", w.End())
+		}
+		mm.placed = append(mm.placed, b.ID)
+	case errors.As(err, &rej), errors.Is(err, scarcity.ErrUnknownAgent), errors.Is(err, scarcity.ErrBookFull):
+	default:
+		t.Fatalf("Bid(%+v): %v", b, err)
 	}
 }
 
 func TestMarketStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		settlement := rapid.SampledFrom([]scarcity.Settlement{scarcity.SettleToOperator, scarcity.SettleBurn}).Draw(t, "settlement")
-		mm := &marketMachine{f: newFixture(t, scarcity.Config{MaxBids: 8, Settlement: settlement})}
+		// Retention is off, or short enough for ids to be forgotten and
+		// used again within a run.
+		retention := time.Duration(rapid.SampledFrom([]int{0, 1, 30, 90, 300}).Draw(t, "retention seconds")) * time.Second
+		mm := &marketMachine{f: newFixture(t, scarcity.Config{MaxBids: 8, Settlement: settlement, Retention: retention})}
 		t.Repeat(map[string]func(*rapid.T){
-			"open":    mm.open,
-			"mint":    mm.mint,
-			"bid":     mm.bid,
-			"cancel":  mm.cancel,
-			"clear":   mm.clear,
-			"advance": mm.advance,
-			"use":     mm.use,
-			"report":  mm.report,
-			"restore": mm.restore,
-			"":        mm.check,
+			"open":       mm.open,
+			"mint":       mm.mint,
+			"bid":        mm.bid,
+			"cancel":     mm.cancel,
+			"clear":      mm.clear,
+			"advance":    mm.advance,
+			"use":        mm.use,
+			"report":     mm.report,
+			"transfer":   mm.transfer,
+			"reserve":    mm.reserve,
+			"commit":     mm.commit,
+			"release":    mm.release,
+			"views":      mm.views,
+			"edgeWindow": mm.edgeWindow,
+			"restore":    mm.restore,
+			"":           mm.check,
 		})
 	})
 }

@@ -92,10 +92,8 @@ func (m *Market) replay(evs []events.Event, voids events.Voids) error {
 		if created.IsZero() {
 			created = e.Time
 		}
-		if h, ok := e.Data.(events.HoldPlaced); ok && e.Source == events.SourceLedger {
-			if id, bid := strings.CutPrefix(h.HoldID, bidHoldPrefix); bid {
-				m.book.spend(id, e.Time) // an id is spent once its hold is placed
-			}
+		if e.Source == events.SourceLedger {
+			m.replayLedgerEvent(e)
 		}
 		if e.Source != events.SourceMarket {
 			continue
@@ -119,6 +117,23 @@ func (m *Market) replay(evs []events.Event, voids events.Voids) error {
 	return nil
 }
 
+// replayLedgerEvent learns from a ledger event what the market keeps of
+// it: the order ids spent on holds and the agents' opening credits.
+func (m *Market) replayLedgerEvent(e events.Event) {
+	switch p := e.Data.(type) {
+	case events.HoldPlaced:
+		if id, n, bid := parseBidHold(p.HoldID); bid {
+			m.book.spend(id, n, e.Time) // an id is spent once its hold is placed
+		}
+	case events.CreditsMinted:
+		if agent, ok := strings.CutPrefix(p.TransferID, "open/"); ok && p.TransferID == openingID(agent) {
+			if credits, err := p.Amount.Apd(); err == nil {
+				m.opened[agent] = credits
+			}
+		}
+	}
+}
+
 // nextRound returns when the round after the one cleared at cleared is due
 // for a market created at created: rounds fall every interval from its
 // creation. A zero cleared means none was.
@@ -134,7 +149,7 @@ func nextRound(created, cleared time.Time, interval time.Duration) time.Time {
 func (m *Market) replayEvent(e events.Event) error {
 	switch p := e.Data.(type) {
 	case events.BidPlaced:
-		return m.replayBid(p, e.Time)
+		return m.replayBid(p)
 	case events.OrderCancelled:
 		m.book.remove(p.OrderID)
 	case events.BidRejected:
@@ -154,15 +169,19 @@ func (m *Market) replayEvent(e events.Event) error {
 	return nil
 }
 
-// replayBid puts the bid p, placed at at, in the book.
-func (m *Market) replayBid(p events.BidPlaced, at time.Time) error {
+// replayBid puts the bid p in the book.
+func (m *Market) replayBid(p events.BidPlaced) error {
 	limit, err := p.TotalCost.Apd()
 	if err != nil {
 		return err
 	}
 	b := bundle.Bundle{Quantities: bundle.Quantities(p.Quantities),
 		Window: bundle.Window{Start: p.Window.Start, Duration: time.Duration(p.Window.DurationSeconds) * time.Second}}
-	m.book.add(auction.Bid{ID: p.OrderID, Agent: p.AgentID, Bundle: b, Limit: limit}, p.HoldID, at)
+	id, n, ok := parseBidHold(p.HoldID)
+	if !ok || id != p.OrderID {
+		return fmt.Errorf("hold %q is not a hold of order %q", p.HoldID, p.OrderID)
+	}
+	m.book.add(auction.Bid{ID: p.OrderID, Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
 	return nil
 }
 
@@ -178,13 +197,6 @@ func (m *Market) replayReserve(p events.MarketCleared) error {
 	}
 	return m.moveReserve(util)
 }
-
-// bidHoldPrefix and leaseHoldPrefix start the ids of a bid's hold and of
-// its lease's hold; the rest is the order id.
-const (
-	bidHoldPrefix   = "bid/"
-	leaseHoldPrefix = "lease/"
-)
 
 // reconcile completes or undoes the operations a crash cut short.
 func (m *Market) reconcile(ctx context.Context, evs []events.Event) error {
@@ -205,8 +217,8 @@ func (m *Market) reconcile(ctx context.Context, evs []events.Event) error {
 func (m *Market) releaseUnplaced(ctx context.Context) error {
 	var errs []error
 	for _, id := range m.ledger.OpenHolds() {
-		order, bid := strings.CutPrefix(id, bidHoldPrefix)
-		if _, live := m.book.get(order); bid && !live {
+		order, _, bid := parseBidHold(id)
+		if o, live := m.book.get(order); bid && (!live || o.holdID != id) {
 			errs = append(errs, m.ledger.Release(ctx, id, "not placed"))
 		}
 	}
@@ -216,28 +228,36 @@ func (m *Market) releaseUnplaced(ctx context.Context) error {
 // settleOrphan ends the order o whose bid hold was closed before its
 // outcome was published.
 func (m *Market) settleOrphan(ctx context.Context, o order, reason string) error {
-	bundleID, leaseID := "bundle/"+o.bid.ID, leaseHoldPrefix+o.bid.ID
+	bundleID, leaseID := o.bundleID(), o.leaseID()
 	amount, leased := m.ledger.HoldAmount(leaseID)
 	info, scheduled := m.sched.Bundle(bundleID)
+	if scheduled && info.Lease != nil {
+		leased, amount = true, info.Lease.Amount // its lease may have been paid since
+	}
+	var p events.Payload
 	switch {
 	case leased && scheduled:
-		m.book.remove(o.bid.ID)
-		return m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+		p = events.ResourcesAllocated{
 			OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 			Quantities: info.Bundle.EventQuantities(), Window: info.Bundle.EventWindow(),
 			Amount: events.DecimalOf(amount), Bid: events.DecimalOf(o.bid.Limit),
 			PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
-		})
+		}
 	case leased:
 		o.holdID = leaseID
 		return m.refuse(ctx, o, events.ReasonSettlementFailed, "the market stopped while settling it")
 	case reason == "cancelled":
-		m.book.remove(o.bid.ID)
-		return m.publish(ctx, o.bid.Agent, events.OrderCancelled{OrderID: o.bid.ID, AgentID: o.bid.Agent})
+		p = events.OrderCancelled{OrderID: o.bid.ID, AgentID: o.bid.Agent}
+	default:
+		p = events.BidRejected{OrderID: o.bid.ID, AgentID: o.bid.Agent,
+			Reason: events.ReasonSettlementFailed, Detail: "the market stopped while settling it"}
+	}
+	if err := m.publish(ctx, o.bid.Agent, p); err != nil {
+		m.orphanHolds = true // the order stays in the book; the next Tick tries again
+		return err
 	}
 	m.book.remove(o.bid.ID)
-	return m.publish(ctx, o.bid.Agent, events.BidRejected{OrderID: o.bid.ID, AgentID: o.bid.Agent,
-		Reason: events.ReasonSettlementFailed, Detail: "the market stopped while settling it"})
+	return nil
 }
 
 // releaseReasons returns the reason each hold of correlation was released

@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,10 +42,10 @@ func (f *fixture) capture(agents, orders []string) marketState {
 		Bundles: map[string]sched.Info{}, Unsettled: f.m.Scheduler().Unsettled()}
 	for _, a := range agents {
 		st.Active[a] = f.m.Scheduler().Active(a)
-	}
-	for _, id := range orders {
-		if in, ok := f.m.Scheduler().Bundle("bundle/" + id); ok {
-			st.Bundles[id] = in
+		for _, in := range f.m.Scheduler().Bundles(a) {
+			if slices.Contains(orders, in.OrderID) {
+				st.Bundles[in.ID] = in
+			}
 		}
 	}
 	return st
@@ -102,7 +103,7 @@ func TestRestoreCompletesWhatACrashCutShort(t *testing.T) {
 		}},
 		{"after the bid's hold became a lease", func(e events.Event) bool {
 			h, ok := e.Data.(events.HoldPlaced)
-			return ok && h.HoldID == "lease/a1"
+			return ok && h.HoldID == "lease/a1/1"
 		}, func(t *testing.T, f *fixture) {
 			if b := f.balance(t, "alice"); !b.Pending.IsZero() || len(f.m.Orders()) != 0 {
 				t.Errorf("the lease of an unscheduled bundle was not returned: %+v", b)

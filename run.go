@@ -18,11 +18,8 @@ import (
 func (m *Market) Tick(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.orphanHolds {
-		if err := m.reconcile(ctx, nil); err != nil {
-			return err
-		}
-		m.orphanHolds = false
+	if err := m.settleOrphans(ctx); err != nil {
+		return err
 	}
 	m.book.forgetOld(m.cfg.Clock.Now())
 	advanced := m.sched.Advance(ctx)
@@ -44,6 +41,20 @@ func (m *Market) Tick(ctx context.Context) error {
 		m.nextClear = due
 	}
 	return errors.Join(advanced, err)
+}
+
+// settleOrphans completes, as Restore would, the operations that a failed
+// publish left half done: holds of bids never placed, settlements whose
+// allocation was not published.
+func (m *Market) settleOrphans(ctx context.Context) error {
+	if !m.orphanHolds {
+		return nil
+	}
+	if err := m.reconcile(ctx, nil); err != nil {
+		return err
+	}
+	m.orphanHolds = false
+	return nil
 }
 
 // Next returns the next instant at which Tick has work: the next clearing

@@ -130,6 +130,7 @@ type sim struct {
 type simTransfer struct {
 	from, to string
 	amount   *apd.Decimal
+	at       time.Time // when the model learnt it was done
 }
 
 // runSimulation runs one seed: in memory, or over nats if it is not nil.
@@ -184,7 +185,10 @@ func (s *sim) setUp() {
 	}
 	cfg := scarcity.Config{Resources: testResources, Clock: clk, Publisher: fi, Correlation: "sim", MaxBids: 12,
 		Reserve:    map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"},
-		Settlement: scarcity.Settlement(s.rng.IntN(2))}
+		Settlement: scarcity.Settlement(s.rng.IntN(2)),
+		// Half the seeds forget ids after a Retention short enough to pass
+		// many times in a run.
+		Retention: time.Duration(s.rng.IntN(2)) * 90 * time.Second}
 	m, err := scarcity.New(context.Background(), cfg)
 	if err != nil {
 		s.failf("New: %v", err)
@@ -325,10 +329,15 @@ func (s *sim) opMint() (string, error, func(error)) {
 }
 
 // retryID returns the id, without its prefix, of a transfer the model
-// holds with prefix, if there is one.
+// holds with prefix, if there is one that the market still remembers: a
+// retry, not a new transfer under an id forgotten after Retention.
 func (s *sim) retryID(prefix string) (string, bool) {
 	var ids []string
-	for id := range s.done {
+	retention := s.f.cfg.Retention
+	for id, tr := range s.done {
+		if retention > 0 && s.f.clk.Now().Sub(tr.at) >= retention/2 {
+			continue
+		}
 		if rest, ok := strings.CutPrefix(id, prefix); ok {
 			ids = append(ids, rest)
 		}
@@ -369,6 +378,7 @@ func (s *sim) settleTransfer(id string, tr simTransfer, err error) {
 		}
 	}
 	if inStream && !had {
+		tr.at = s.f.clk.Now()
 		s.done[id] = tr
 	}
 }
@@ -595,11 +605,13 @@ func (s *sim) check(when string) {
 	evs := s.events()
 	s.ix.update(evs)
 	for _, id := range s.f.m.Ledger().OpenHolds() {
-		if order, ok := strings.CutPrefix(id, "bid/"); ok && !s.inBook(order) {
+		if order, ok := strings.CutPrefix(id, "bid/"); ok && !s.inBook(order[:strings.LastIndexByte(order, '/')]) {
 			s.failf("%s: hold %s is open, its bid is not in the book", when, id)
 		}
 	}
-	if err := benchkit.CheckWith(evs, benchkit.ResourceOptions(testResources...)); err != nil {
+	opts := benchkit.ResourceOptions(testResources...)
+	opts.Retention = s.f.cfg.Retention
+	if err := benchkit.CheckWith(evs, opts); err != nil {
 		s.failf("%s: invariants: %v", when, err)
 	}
 	s.checkCredits(when)

@@ -1,6 +1,8 @@
 package benchkit
 
 import (
+	"time"
+
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -11,8 +13,12 @@ import (
 // account, whose amount differs from the payment's, whose payment already
 // paid another allocation, or whose amount is more than its bid as the
 // allocation states it. Where a run's stream carries bids, it also flags an
-// allocation whose order has no bid_placed by the same agent or that pays
-// more than that bid's total_cost.
+// allocation whose order has no bid_placed by the same agent, that pays
+// more than that bid's total_cost, or whose bid_placed was already
+// allocated: an allocation is of its order's last bid_placed before it (of
+// the first after it if there is none before), and each bid is allocated
+// at most once. Whether that bid was backed by a hold is bids_held's
+// concern ([CheckBidsHeld]).
 // Amounts compare as numbers: "2.50" equals "2.5". A payment may come before
 // or after its allocation on the stream.
 //
@@ -22,7 +28,20 @@ import (
 // must come from the agent and be at most that amount (a bundle that ended
 // early pays pro rata). A stream that ends while the bundle still runs, or
 // one released before it started, carries no payment: that is not a
-// violation.
+// violation. The lease must stay held while its bundle runs: a
+// hold_released, or a hold_captured that closes it, of the lease hold of a
+// bundle on the stream (an allocation's lease_id, or a bundle_scheduled's
+// lease_hold) is flagged unless the bundle's bundle_expired or
+// bundle_released comes before it, or follows it in the same command (at
+// the same time, with only ledger events of the run between them), or the
+// order was refused in settlement (a bid_rejected with reason
+// settlement_failed after the same bid_placed).
+//
+// A bundle must be paid for: in a run whose stream carries market events
+// (a bid_placed or a resources_allocated), every bundle_scheduled of the
+// scheduler must be allocated to its agent by a resources_allocated of the
+// same bundle_id, before or after it. A stream of a scheduler used alone is
+// not checked so.
 func CheckAllocationsPaid(evs []events.Event) error { return join(inOrder(allocations(evs))) }
 
 // paymentKey names a payment within one run.
@@ -40,50 +59,276 @@ type payment struct {
 }
 
 func allocations(evs []events.Event) []finding {
-	pays, leases := payments(evs), leaseHolds(evs)
-	bids := placedBids(evs)
+	pays, ix := payments(evs), indexMarket(evs)
 	r := newRecorder(AllocationsPaid)
 	for i, e := range evs {
-		a, ok := payload(e.Data).(events.ResourcesAllocated)
-		if !ok {
-			continue
-		}
-		r.at(i, e)
-		if a.LeaseID != "" {
-			checkLease(r, a, holdAt(evs, leases, paymentKey{e.Correlation, a.LeaseID}), pays[paymentKey{e.Correlation, a.PaymentID}])
-		} else {
-			checkAllocation(r, a, pays[paymentKey{e.Correlation, a.PaymentID}])
-		}
-		if _, ok := bids[paymentKey{e.Correlation, ""}]; ok {
-			checkBid(r, a, bidAt(evs, bids, paymentKey{e.Correlation, a.OrderID}))
+		switch p := payload(e.Data).(type) {
+		case events.BidPlaced:
+			if o := ix.run(e.Correlation).orders[p.OrderID]; o != nil {
+				o.latest, o.latestBy = i, ""
+			}
+		case events.ResourcesAllocated:
+			r.at(i, e)
+			run := ix.run(e.Correlation)
+			if p.LeaseID != "" {
+				checkLease(r, p, run.holdAt(evs, p.LeaseID), pays[paymentKey{e.Correlation, p.PaymentID}])
+			} else {
+				checkAllocation(r, p, pays[paymentKey{e.Correlation, p.PaymentID}])
+			}
+			if run.bids {
+				checkOrder(r, evs, p, run.orders[p.OrderID])
+			}
+		case events.BundleScheduled:
+			if run := ix.run(e.Correlation); e.Source == events.SourceScheduler && run.market {
+				r.at(i, e)
+				checkScheduled(r, p, run.bundles[p.BundleID])
+			}
+		case events.HoldReleased:
+			if e.Source == events.SourceLedger {
+				ix.run(e.Correlation).checkLeaseHeld(r, i, e, p.HoldID, "")
+			}
+		case events.HoldCaptured:
+			if e.Source == events.SourceLedger {
+				ix.run(e.Correlation).checkLeaseHeld(r, i, e, p.HoldID, p.Remaining)
+			}
 		}
 	}
 	return r.found
 }
 
-// placedBids indexes the positions of the market's bid_placed events by
-// order id. The key with an empty order id holds a run's first bid, marking
-// that the run's stream carries its bids.
-func placedBids(evs []events.Event) map[paymentKey]int {
-	bids := make(map[paymentKey]int)
-	for i, e := range evs {
-		if b, ok := payload(e.Data).(events.BidPlaced); ok {
-			bids[paymentKey{e.Correlation, b.OrderID}] = i
-			if _, seen := bids[paymentKey{e.Correlation, ""}]; !seen {
-				bids[paymentKey{e.Correlation, ""}] = i
-			}
-		}
+// checkOrder checks an allocation against its order's bid_placed: the last
+// one before it, or the first after it if there is none before.
+func checkOrder(r *recorder, evs []events.Event, a events.ResourcesAllocated, o *orderBids) {
+	if o == nil {
+		checkBid(r, a, events.BidPlaced{})
+		return
 	}
-	return bids
+	at, by := o.latest, &o.latestBy
+	if at < 0 {
+		at, by = o.first, &o.firstBy
+	}
+	b, _ := payload(evs[at].Data).(events.BidPlaced)
+	checkBid(r, a, b)
+	if *by != "" {
+		r.flag("bid_placed %s of order %q was already allocated by %s", evs[at].ID, a.OrderID, *by)
+		return
+	}
+	*by = r.event.ID
 }
 
-// bidAt returns the bid_placed indexed under k, or the zero BidPlaced.
-func bidAt(evs []events.Event, bids map[paymentKey]int, k paymentKey) events.BidPlaced {
-	if i, ok := bids[k]; ok {
-		b, _ := payload(evs[i].Data).(events.BidPlaced)
-		return b
+// marketIndex is what allocations_paid looks up across a stream, by run.
+type marketIndex struct {
+	runs    map[string]*runIndex
+	lastRun string // the run of last
+	last    *runIndex
+}
+
+// runIndex is what allocations_paid looks up across one run's events:
+// the ledger's holds, the market's bids, allocations and refusals, and the
+// scheduler's bundles.
+type runIndex struct {
+	// bids is whether the run's stream carries bids; market, whether it
+	// carries bids or allocations.
+	bids, market bool
+	// holds are the ledger's holds, and the bundles leases pay for.
+	holds map[string]holdUse
+	// orders are the orders bid for.
+	orders map[string]*orderBids
+	// bundles are the bundles scheduled or allocated.
+	bundles map[string]*bundleLife
+	// refused are the placements refused in settlement.
+	refused map[placement]bool
+	// lastOther is the position of the last event not of the ledger so
+	// far, -1 before any.
+	lastOther int
+}
+
+// holdUse is what a stream says of a hold id: where it was placed, and
+// the bundle it pays for if it is a lease (an allocation's lease_id or a
+// bundle_scheduled's lease_hold).
+type holdUse struct {
+	placed        int    // the position of its last hold_placed, plus one; 0 for none
+	bundle, order string // the bundle it pays for, and its order; "" for none
+	placement     int    // of the order
+}
+
+// orderBids are the bid_placed events of one order id in one run.
+type orderBids struct {
+	first, latest     int    // positions of its first bid and, in the replay, of its last so far (-1 before it)
+	firstBy, latestBy string // the allocations of those bids, once allocated
+	placements        int    // in the index: its bids so far
+}
+
+// bundleLife is what a stream says of one bundle.
+type bundleLife struct {
+	scheduled   bool   // by a bundle_scheduled of the scheduler
+	allocated   bool   // by a resources_allocated
+	allocatedTo string // its agent
+	ended       bool   // by a bundle_expired or bundle_released of the scheduler
+	end         int    // the position of its first end
+	endAt       time.Time
+	afterOther  int // the position of the last event of its run before its end whose source is not the ledger
+}
+
+// placement names one placement of an order: the order's life from its
+// n-th bid_placed (n from 0, for events before any) to the next.
+type placement struct {
+	order string
+	n     int
+}
+
+// run returns the index of run correlation, adding it.
+func (ix *marketIndex) run(correlation string) *runIndex {
+	if ix.last != nil && ix.lastRun == correlation {
+		return ix.last
 	}
-	return events.BidPlaced{}
+	run := ix.runs[correlation]
+	if run == nil {
+		run = &runIndex{
+			holds: make(map[string]holdUse), orders: make(map[string]*orderBids),
+			bundles: make(map[string]*bundleLife), lastOther: -1,
+		}
+		ix.runs[correlation] = run
+	}
+	ix.lastRun, ix.last = correlation, run
+	return run
+}
+
+func indexMarket(evs []events.Event) *marketIndex {
+	ix := &marketIndex{runs: make(map[string]*runIndex)}
+	for i, e := range evs {
+		run := ix.run(e.Correlation)
+		switch p := payload(e.Data).(type) {
+		case events.HoldPlaced:
+			if e.Source == events.SourceLedger {
+				h := run.holds[p.HoldID]
+				h.placed = i + 1
+				run.holds[p.HoldID] = h
+			}
+		case events.BidPlaced:
+			o := run.orders[p.OrderID]
+			if o == nil {
+				o = &orderBids{first: i, latest: -1}
+				run.orders[p.OrderID] = o
+			}
+			o.placements++
+			run.bids, run.market = true, true
+		case events.ResourcesAllocated:
+			run.market = true
+			b := run.bundle(p.BundleID)
+			b.allocated, b.allocatedTo = true, p.AgentID
+			if p.LeaseID != "" {
+				run.lease(p.LeaseID, p.BundleID, p.OrderID)
+			}
+		case events.BidRejected:
+			if p.Reason == events.ReasonSettlementFailed {
+				if run.refused == nil {
+					run.refused = make(map[placement]bool)
+				}
+				run.refused[placement{p.OrderID, run.placement(p.OrderID)}] = true
+			}
+		case events.BundleScheduled:
+			if e.Source == events.SourceScheduler {
+				run.bundle(p.BundleID).scheduled = true
+				if p.LeaseHold != "" {
+					run.lease(p.LeaseHold, p.BundleID, p.OrderID)
+				}
+			}
+		case events.BundleExpired:
+			run.end(i, e, p.BundleID)
+		case events.BundleReleased:
+			run.end(i, e, p.BundleID)
+		}
+		if e.Source != events.SourceLedger {
+			run.lastOther = i
+		}
+	}
+	return ix
+}
+
+// bundle returns the life of bundle id, adding it.
+func (run *runIndex) bundle(id string) *bundleLife {
+	b := run.bundles[id]
+	if b == nil {
+		b = &bundleLife{}
+		run.bundles[id] = b
+	}
+	return b
+}
+
+// placement returns the number of bid_placed of order so far.
+func (run *runIndex) placement(order string) int {
+	if o := run.orders[order]; o != nil {
+		return o.placements
+	}
+	return 0
+}
+
+// lease records that hold pays for bundle, of order's current placement.
+func (run *runIndex) lease(hold, bundle, order string) {
+	h := run.holds[hold]
+	if n := run.placement(order); h.bundle != bundle || h.order != order || h.placement != n {
+		h.bundle, h.order, h.placement = bundle, order, n
+		run.holds[hold] = h
+	}
+}
+
+// holdAt returns the last hold_placed of hold id, or the zero HoldPlaced.
+func (run *runIndex) holdAt(evs []events.Event, id string) events.HoldPlaced {
+	if h := run.holds[id]; h.placed > 0 {
+		p, _ := payload(evs[h.placed-1].Data).(events.HoldPlaced)
+		return p
+	}
+	return events.HoldPlaced{}
+}
+
+// end records the end of bundle id at e, position i, if it is the
+// scheduler's and the bundle's first.
+func (run *runIndex) end(i int, e events.Event, id string) {
+	if e.Source != events.SourceScheduler {
+		return
+	}
+	if b := run.bundle(id); !b.ended {
+		b.ended, b.end, b.endAt, b.afterOther = true, i, e.Time, run.lastOther
+	}
+}
+
+// checkLeaseHeld flags the hold holdID closed at e, position i (released,
+// or captured with remaining left, remaining "" for a release), if it is
+// the lease of a bundle on the stream that still runs: the bundle's end is
+// neither before e nor in the same command (after e, at the same time,
+// with only ledger events of the run between them), and its order was not
+// refused in settlement (a bid_rejected with reason settlement_failed of
+// the same placement).
+func (run *runIndex) checkLeaseHeld(r *recorder, i int, e events.Event, holdID string, remaining events.Decimal) {
+	l := run.holds[holdID]
+	if l.bundle == "" || run.refused[placement{l.order, l.placement}] {
+		return
+	}
+	b := run.bundles[l.bundle]
+	if b == nil || !b.scheduled || b.ended && (b.end < i || b.afterOther < i && b.endAt.Equal(e.Time)) {
+		return
+	}
+	how := "released"
+	if _, capture := payload(e.Data).(events.HoldCaptured); capture {
+		if rest, err := r.parse(remaining); remaining != "" && err == nil && rest.Sign() > 0 {
+			return // a partial capture: the lease stays held
+		}
+		how = "captured in full"
+	}
+	r.at(i, e)
+	r.flag("lease %q of order %q %s while its bundle %q runs", holdID, l.order, how, l.bundle)
+}
+
+// checkScheduled flags a bundle the scheduler booked in a market run that
+// no resources_allocated of the run allocates to its agent.
+func checkScheduled(r *recorder, s events.BundleScheduled, b *bundleLife) {
+	switch {
+	case b == nil || !b.allocated:
+		r.flag("bundle %q of %q was scheduled but no resources_allocated allocates it", s.BundleID, s.AgentID)
+	case b.allocatedTo != s.AgentID:
+		r.flag("bundle %q was scheduled for %q but allocated to %q", s.BundleID, s.AgentID, b.allocatedTo)
+	}
 }
 
 // checkBid flags an allocation whose order was not placed by its agent or
@@ -154,27 +399,6 @@ func checkAllocation(r *recorder, a events.ResourcesAllocated, pay *payment) {
 	if paid, err := r.parse(pay.amount); err != nil || pay.amount == "" || paid.Cmp(amount) != 0 {
 		r.flag("order %q pays %s but payment %q moved %q", a.OrderID, a.Amount, a.PaymentID, pay.amount)
 	}
-}
-
-// leaseHolds indexes the positions of the ledger's hold_placed events by
-// hold id.
-func leaseHolds(evs []events.Event) map[paymentKey]int {
-	holds := make(map[paymentKey]int)
-	for i, e := range evs {
-		if h, ok := payload(e.Data).(events.HoldPlaced); ok && e.Source == events.SourceLedger {
-			holds[paymentKey{e.Correlation, h.HoldID}] = i
-		}
-	}
-	return holds
-}
-
-// holdAt returns the hold_placed indexed under k, or the zero HoldPlaced.
-func holdAt(evs []events.Event, holds map[paymentKey]int, k paymentKey) events.HoldPlaced {
-	if i, ok := holds[k]; ok {
-		h, _ := payload(evs[i].Data).(events.HoldPlaced)
-		return h
-	}
-	return events.HoldPlaced{}
 }
 
 // checkLease checks a leased allocation: its hold, and its payment if it

@@ -46,7 +46,10 @@ type CollectOptions struct {
 }
 
 // Collect reads events from sub as opts says and returns them in stream
-// order. It returns a nil error when it reaches an end of opts, or when the
+// order. It only subscribes: it never publishes and never configures a
+// stream. To read a live market's JetStream stream, open sub with
+// natstransport.Options.ReadOnly, which learns the stream's subjects and
+// never changes them. It returns a nil error when it reaches an end of opts, or when the
 // subscription ends without error; otherwise it returns the events read so
 // far with the subscription's error or ctx's.
 func Collect(ctx context.Context, sub events.Subscriber, opts CollectOptions) ([]events.Event, error) {

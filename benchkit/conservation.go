@@ -1,6 +1,8 @@
 package benchkit
 
 import (
+	"time"
+
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -11,7 +13,9 @@ import (
 // a positive decimal, a reported balance or pending amount the replay does
 // not give, balances that do not sum to zero, an account without
 // allow_negative below zero or holding more than it has, a hold closed twice,
-// a transfer id used twice. An account opened with an overdraft_limit may go
+// a transfer id used twice (or, with [Options.Retention], used again before
+// the retention passed; a hold id likewise, counted from the hold's close).
+// An account opened with an overdraft_limit may go
 // down to minus that limit, and no further; an account_closed needs zero
 // posted and pending balances, and a closed account used afterwards is a
 // violation.
@@ -23,9 +27,9 @@ import (
 // final capture). A hold_released releases exactly what the hold still
 // holds. So over a hold's life its captures and releases add up to what was
 // placed, and what was captured never exceeds it.
-func CheckConservation(evs []events.Event) error { return join(inOrder(conservation(evs))) }
+func CheckConservation(evs []events.Event) error { return join(inOrder(conservation(evs, 0))) }
 
-func conservation(evs []events.Event) []finding {
+func conservation(evs []events.Event, retention time.Duration) []finding {
 	r := newRecorder(CreditsConserved)
 	ledgers := make(map[string]*ledgerModel)
 	for i, e := range evs {
@@ -34,10 +38,11 @@ func conservation(evs []events.Event) []finding {
 		}
 		l, ok := ledgers[e.Correlation]
 		if !ok {
-			l = newLedgerModel()
+			l = newLedgerModel(retention)
 			ledgers[e.Correlation] = l
 		}
 		r.at(i, e)
+		l.now = e.Time
 		l.apply(r, payload(e.Data))
 	}
 	return r.found

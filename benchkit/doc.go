@@ -25,12 +25,21 @@
 //     more than it has, and a hold is closed at most once: each capture takes
 //     at most what the hold still holds, partial captures (remaining above
 //     zero) keep it open, and it closes by a capture whose amount, release
-//     and remainder add up to what it held, or by a release of all it holds.
+//     and remainder add up to what it held, or by a release of all it holds;
+//     no hold id is placed twice in a run.
 //   - allocations_paid ([CheckAllocationsPaid]): every resources_allocated is
 //     paid by one hold_captured or credits_transferred of exactly its amount
 //     whose transfer id is its payment id (a leased one: by its lease hold
-//     of its amount, and a payment of at most that once the bundle ends), no
-//     payment pays two allocations, and no agent pays more than its bid.
+//     of its amount, held until its bundle ends, and a payment of at most
+//     that once the bundle ends), no payment pays two allocations, and no
+//     agent pays more than its bid; where the run carries bids, every
+//     allocation is of a bid_placed of its agent, and no bid is allocated
+//     twice; where it carries market events, every bundle_scheduled is
+//     allocated by a resources_allocated of its bundle_id.
+//   - bids_held ([CheckBidsHeld]): every bid_placed names a hold of its own,
+//     open when the bid is placed, on its agent's account, of exactly its
+//     total_cost; the ledger's hold_placed comes before the bid, or after it
+//     within the same command (before the market's next event).
 //   - sequences_gap_free ([CheckSequences]): each source's events of one
 //     correlation are numbered 1, 2, 3, … with no gap and no repeat.
 //   - ids_unique and causation_resolves ([CheckIdentities]): no two events

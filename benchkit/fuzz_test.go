@@ -32,7 +32,11 @@ func FuzzCheck(f *testing.F) {
 	f.Add(encodeStream(f, without(valid, 5)))
 	f.Add(encodeStream(f, edit(valid, 9, func(p *events.HoldCaptured) { p.Amount = "-1" })))
 	f.Add([]byte("{}\n"))
-	known := map[string]bool{benchkit.CreditsConserved: true, benchkit.AllocationsPaid: true, benchkit.SequencesGapFree: true}
+	f.Add(encodeStream(f, smallWorld(f).events())) // bids, leases, bundles
+	known := make(map[string]bool)
+	for _, name := range benchkit.Invariants {
+		known[name] = true
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var evs []events.Event
 		for line := range bytes.SplitSeq(data, []byte("\n")) {

@@ -26,6 +26,12 @@ type Options struct {
 	// Spend is the spend limit; nil means the limit stated by the stream's
 	// first spend_limit_reached, and no spend check if there is none.
 	Spend *SpendLimit
+	// Retention is how long the run's ledger remembered a transfer id, or
+	// a hold's id once it closed (scarcity.Config.Retention,
+	// ledger.Options.Retention): after it the ledger may use the id again,
+	// as a new operation. Zero means for the run's life, so that any id
+	// used twice is a violation of credits_conserved.
+	Retention time.Duration
 }
 
 // SpendLimit is a limit on the units of one service-level resource
@@ -58,6 +64,9 @@ func ResourceOptions(rs ...bundle.Resource) Options {
 func (o Options) validate() error {
 	if s := o.Spend; s != nil && (s.Resource == "" || s.Limit < 0 || s.Window <= 0) {
 		return fmt.Errorf("%w: spend limit %+v needs a resource, a limit of at least 0 and a positive window", ErrOptions, *s)
+	}
+	if o.Retention < 0 {
+		return fmt.Errorf("%w: negative retention %v", ErrOptions, o.Retention)
 	}
 	for r, c := range o.Capacities {
 		if c < 0 {
@@ -118,8 +127,9 @@ func violationsWith(evs []events.Event, o Options) []*Violation {
 	checks := [...]func() []finding{
 		func() []finding { return sequences(evs, voids) },
 		func() []finding { return identities(evs) },
-		func() []finding { return conservation(evs) },
+		func() []finding { return conservation(evs, o.Retention) },
 		func() []finding { return allocations(evs) },
+		func() []finding { return bidsHeld(evs) },
 		func() []finding { return capacity(evs, o) },
 		func() []finding { return usage(evs, o) },
 		func() []finding { return spend(evs, o) },

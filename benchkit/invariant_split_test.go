@@ -15,6 +15,7 @@ func BenchmarkEachCheck(b *testing.B) {
 		"identities":   benchkit.CheckIdentities,
 		"conservation": benchkit.CheckConservation,
 		"allocations":  benchkit.CheckAllocationsPaid,
+		"bids":         benchkit.CheckBidsHeld,
 		"capacity":     func(evs []events.Event) error { return benchkit.CheckCapacity(evs, worldOptions) },
 		"usage":        func(evs []events.Event) error { return benchkit.CheckUsage(evs, worldOptions) },
 		"spend":        func(evs []events.Event) error { return benchkit.CheckSpend(evs, worldOptions) },

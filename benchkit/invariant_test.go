@@ -57,11 +57,9 @@ func contains(t *testing.T, v *benchkit.Violation, parts ...string) {
 
 func TestCapacity(t *testing.T) {
 	w := smallWorld(t)
-	w.schedule("a0", "big-1", events.Quantities{"cpu": 60}, 100)
-	first := w.evs[len(w.evs)-3]
+	first := w.schedule("a0", "big-1", events.Quantities{"cpu": 60}, 100)
 	w.tick(10 * time.Second)
-	w.schedule("a1", "big-2", events.Quantities{"cpu": 50}, 100)
-	second := w.evs[len(w.evs)-3]
+	second := w.schedule("a1", "big-2", events.Quantities{"cpu": 50}, 100)
 	v := violationOf(t, w.events(), worldOptions, benchkit.CapacityRespected)
 	if v.EventID != second.ID {
 		t.Errorf("violation at %s, want the second bundle_scheduled %s", v.EventID, second.ID)

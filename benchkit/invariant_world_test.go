@@ -58,15 +58,61 @@ func (w *world) emit(s *events.Sequencer, causation, subject string, p events.Pa
 // tick advances the clock by d.
 func (w *world) tick(d time.Duration) { w.now = w.now.Add(d) }
 
-// schedule books a bundle of quantities for agent from now, for seconds,
-// and activates it.
-func (w *world) schedule(agent, bundleID string, q events.Quantities, seconds int64) {
-	w.emit(w.sched, "", agent, events.BundleScheduled{
+// book books a bundle of quantities for agent from now, for seconds, paid
+// by the hold lease (none if empty), and activates it: the scheduler's
+// events alone. It returns the bundle_scheduled.
+func (w *world) book(agent, bundleID, lease string, q events.Quantities, seconds int64) events.Event {
+	scheduled := w.emit(w.sched, "", agent, events.BundleScheduled{
 		BundleID: bundleID, AgentID: agent, Quantities: q,
-		Window: events.Window{Start: w.now, DurationSeconds: seconds},
+		Window: events.Window{Start: w.now, DurationSeconds: seconds}, LeaseHold: lease,
 	})
 	act := w.emit(w.sched, "", agent, events.BundleActivated{BundleID: bundleID, AgentID: agent})
 	w.emit(w.sched, act.ID, agent, events.AgentAwake{AgentID: agent})
+	return scheduled
+}
+
+// bid publishes a bid of agent for quantities held by a new hold of cost,
+// and returns the order and the hold ids.
+func (w *world) bid(agent string, q events.Quantities, seconds, cost int64) (order, hold string) {
+	hold = w.hold(agent, cost)
+	order = w.id("o")
+	w.emit(w.market, "", agent, events.BidPlaced{
+		OrderID: order, AgentID: agent, Quantities: q,
+		Window: events.Window{DurationSeconds: seconds}, TotalCost: cents(cost), HoldID: hold,
+	})
+	return order, hold
+}
+
+// lease settles a won order as the market does: the bid's hold is
+// released, a lease hold of amount placed, the bundle booked and the
+// allocation published. It returns the lease hold's id and the
+// bundle_scheduled.
+func (w *world) lease(agent, order, bidHold, bundleID string, q events.Quantities, seconds, amount, bid int64) (string, events.Event) {
+	w.release(bidHold)
+	lease := w.hold(agent, amount)
+	scheduled := w.book(agent, bundleID, lease, q, seconds)
+	w.allocateLease(agent, order, bundleID, lease, q, seconds, amount, bid)
+	return lease, scheduled
+}
+
+// allocateLease publishes the market's allocation of order's bundle to
+// agent, paid by the lease hold lease under the payment id "pay/" +
+// bundleID.
+func (w *world) allocateLease(agent, order, bundleID, lease string, q events.Quantities, seconds, amount, bid int64) events.Event {
+	return w.emit(w.market, "", agent, events.ResourcesAllocated{
+		OrderID: order, AgentID: agent, BundleID: bundleID, Round: w.round,
+		Quantities: q, Window: events.Window{Start: w.now, DurationSeconds: seconds},
+		Amount: cents(amount), Bid: cents(bid), PaymentID: "pay/" + bundleID, LeaseID: lease,
+	})
+}
+
+// schedule has agent bid for a bundle of quantities from now, for
+// seconds, and win it: the bid, its lease, the scheduler's booking and
+// activation, and the allocation. It returns the bundle_scheduled.
+func (w *world) schedule(agent, bundleID string, q events.Quantities, seconds int64) events.Event {
+	order, hold := w.bid(agent, q, seconds, 500)
+	_, scheduled := w.lease(agent, order, hold, bundleID, q, seconds, 400, 500)
+	return scheduled
 }
 
 // use records quantity of resource used in a bundle, used so far.
@@ -94,14 +140,10 @@ func (w *world) end(agent, bundleID, reason string) events.Event {
 func (w *world) cycle() {
 	w.round++
 	type bid struct{ order, hold string }
+	q := events.Quantities{"cpu": 1, "tokens": 100, "spend": 1}
 	bids := make([]bid, len(w.agents))
 	for i, a := range w.agents {
-		h := w.hold(a, 500)
-		bids[i] = bid{w.id("o"), h}
-		w.emit(w.market, "", a, events.BidPlaced{
-			OrderID: bids[i].order, AgentID: a, Quantities: events.Quantities{"cpu": 1, "tokens": 100, "spend": 1},
-			Window: events.Window{DurationSeconds: 10}, TotalCost: cents(500), HoldID: h,
-		})
+		bids[i].order, bids[i].hold = w.bid(a, q, 10, 500)
 	}
 	price := cents(100 + int64(w.round%7))
 	w.emit(w.market, "", "cpu", events.PriceUpdate{
@@ -116,15 +158,7 @@ func (w *world) cycle() {
 	})
 	for i, a := range w.agents {
 		bundleID := "b/" + bids[i].order
-		w.release(bids[i].hold)
-		lease := w.hold(a, 400)
-		w.schedule(a, bundleID, events.Quantities{"cpu": 1, "tokens": 100, "spend": 1}, 10)
-		w.emit(w.market, "", a, events.ResourcesAllocated{
-			OrderID: bids[i].order, AgentID: a, BundleID: bundleID, Round: w.round,
-			Quantities: events.Quantities{"cpu": 1, "tokens": 100, "spend": 1},
-			Window:     events.Window{Start: w.now, DurationSeconds: 10},
-			Amount:     cents(400), Bid: cents(500), PaymentID: "pay/" + bundleID, LeaseID: lease,
-		})
+		lease, _ := w.lease(a, bids[i].order, bids[i].hold, bundleID, q, 10, 400, 500)
 		w.use(a, bundleID, "tokens", 40, 40, 100)
 		w.use(a, bundleID, "cpu", 1, 1, 1)
 		w.use(a, bundleID, "tokens", 60, 100, 100)

@@ -1,6 +1,8 @@
 package benchkit
 
 import (
+	"time"
+
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -11,8 +13,13 @@ type ledgerModel struct {
 	ctx       *apd.Context
 	accounts  map[string]*account
 	holds     map[string]*hold
-	transfers map[string]bool
-	sum       apd.Decimal // of every account's posted balance
+	transfers map[string]time.Time // when each transfer id was used
+	sum       apd.Decimal          // of every account's posted balance
+	// retention is Options.Retention: how long the run's ledger remembered
+	// a transfer id or a closed hold; zero for ever. now is the time of the
+	// event being replayed.
+	retention time.Duration
+	now       time.Time
 }
 
 type account struct {
@@ -33,15 +40,23 @@ type hold struct {
 	remaining apd.Decimal // still held
 	captured  apd.Decimal // captured so far
 	closed    string      // "captured" or "released" once closed
+	closedAt  time.Time   // when it closed
 }
 
-func newLedgerModel() *ledgerModel {
+func newLedgerModel(retention time.Duration) *ledgerModel {
 	return &ledgerModel{
 		ctx:       newExactContext(),
 		accounts:  make(map[string]*account),
 		holds:     make(map[string]*hold),
-		transfers: make(map[string]bool),
+		transfers: make(map[string]time.Time),
+		retention: retention,
 	}
+}
+
+// forgotten reports whether a record done at was forgotten by now: only
+// with a retention, and once it has passed, as the ledger forgets.
+func (l *ledgerModel) forgotten(at time.Time) bool {
+	return l.retention > 0 && !l.now.Before(at.Add(l.retention))
 }
 
 // apply replays one ledger event: it applies what the event does, compares
@@ -155,10 +170,12 @@ func (l *ledgerModel) transferID(r *recorder, id string) {
 	switch {
 	case id == "":
 		r.flag("transfer_id is missing")
-	case l.transfers[id]:
-		r.flag("transfer %q moved credits twice", id)
 	default:
-		l.transfers[id] = true
+		if at, used := l.transfers[id]; used && !l.forgotten(at) {
+			r.flag("transfer %q moved credits twice", id)
+			return
+		}
+		l.transfers[id] = l.now
 	}
 }
 
@@ -212,7 +229,7 @@ func (l *ledgerModel) capture(r *recorder, p events.HoldCaptured) []*account {
 			l.add(r, &h.captured, amount)
 		}
 		if remaining.Sign() == 0 {
-			h.closed = "captured"
+			h.closed, h.closedAt = "captured", l.now
 		}
 	}
 	if okAmount {
@@ -253,7 +270,7 @@ func (l *ledgerModel) release(r *recorder, p events.HoldReleased) []*account {
 			r.flag("hold %q held %s but releases %s", p.HoldID, h.remaining.Text('f'), amount.Text('f'))
 		}
 		l.keep(r, h, new(apd.Decimal))
-		h.closed = "released"
+		h.closed, h.closedAt = "released", l.now
 	}
 	l.expectPending(r, p.Pending, a)
 	return touched
@@ -281,6 +298,9 @@ func (l *ledgerModel) newHold(r *recorder, id string) bool {
 		r.flag("hold_id is missing")
 		return false
 	case l.holds[id] != nil:
+		if h := l.holds[id]; h.closed != "" && l.forgotten(h.closedAt) {
+			return true
+		}
 		r.flag("hold %q placed twice", id)
 		return false
 	}

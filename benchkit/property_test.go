@@ -15,17 +15,38 @@ import (
 
 // ledgerMachine drives a streamBuilder with random operations that a correct
 // ledger and market accept: no agent spends or holds more than it has
-// available, holds are captured or released once, and every allocation is
-// paid within its bid.
+// available, holds are captured or released once, every bid is backed by a
+// hold of its own, and every allocation is of a bid and paid within it.
 type ledgerMachine struct {
 	b      *streamBuilder
 	agents []string
-	open   map[string]bool // holds not yet closed
+	open   map[string]bool   // holds not yet closed
+	bids   map[string]string // the order each open bid hold backs
 }
 
 func newLedgerMachine(t *rapid.T) *ledgerMachine {
-	m := &ledgerMachine{b: newLedger(t, "a0"), agents: []string{"a0"}, open: make(map[string]bool)}
+	m := &ledgerMachine{b: newLedger(t, "a0"), agents: []string{"a0"}, open: make(map[string]bool), bids: make(map[string]string)}
 	return m
+}
+
+// bidOn publishes the market's bid_placed of a new order of agent for
+// cost, backed by the open hold holdID, and returns the order id.
+func (b *streamBuilder) bidOn(agent, holdID string, cost int64) string {
+	order := b.id("o")
+	b.publish(b.market, agent, events.BidPlaced{
+		OrderID: order, AgentID: agent, Quantities: events.Quantities{"cpu": 10},
+		Window: events.Window{DurationSeconds: 60}, TotalCost: cents(cost), HoldID: holdID,
+	})
+	return order
+}
+
+// allocateOrder publishes the market's allocation of order paid by payment.
+func (b *streamBuilder) allocateOrder(order, agent string, amount, bid int64, payment string) events.Event {
+	return b.publish(b.market, agent, events.ResourcesAllocated{
+		OrderID: order, AgentID: agent, BundleID: b.id("b"), Round: 1,
+		Quantities: events.Quantities{"cpu": 10}, Window: events.Window{Start: b.now, DurationSeconds: 60},
+		Amount: cents(amount), Bid: cents(bid), PaymentID: payment,
+	})
 }
 
 func (m *ledgerMachine) available(agent string) int64 {
@@ -92,26 +113,50 @@ func (m *ledgerMachine) Hold(t *rapid.T) {
 	m.open[m.b.hold(a, m.amountUpTo(t, m.available(a)))] = true
 }
 
+// Bid places a bid backed by a new hold of its total cost.
+func (m *ledgerMachine) Bid(t *rapid.T) {
+	a := m.agentWith(t)
+	cost := m.amountUpTo(t, m.available(a))
+	h := m.b.hold(a, cost)
+	m.open[h] = true
+	m.bids[h] = m.b.bidOn(a, h, cost)
+}
+
 // Capture captures part or all of a hold, as the payment of an allocation
-// or not.
+// or not. The allocation is of the bid the hold backs; a hold that backs
+// none is first bid on, for what it holds.
 func (m *ledgerMachine) Capture(t *rapid.T) {
 	id := m.openHold(t)
 	h := m.b.holds[id]
 	amount := m.amountUpTo(t, h.amount)
+	order, allocated := m.bids[id], rapid.Bool().Draw(t, "allocation")
+	delete(m.bids, id)
+	if allocated && order == "" {
+		order = m.b.bidOn(h.account, id, h.amount)
+	}
 	payment := m.b.capture(id, "market", amount)
-	if rapid.Bool().Draw(t, "allocation") {
-		m.b.allocate(h.account, amount, h.amount, payment)
+	if allocated {
+		m.b.allocateOrder(order, h.account, amount, h.amount, payment)
 	}
 }
 
-func (m *ledgerMachine) Release(t *rapid.T) { m.b.release(m.openHold(t)) }
+// Release releases a hold: a plain one, or a bid's, as a cancelled bid.
+func (m *ledgerMachine) Release(t *rapid.T) {
+	id := m.openHold(t)
+	delete(m.bids, id)
+	m.b.release(id)
+}
 
-// Pay pays an allocation by a direct transfer.
+// Pay pays an allocation by a direct transfer: the bid is placed on a hold
+// of its total cost, which is released when the bid wins.
 func (m *ledgerMachine) Pay(t *rapid.T) {
 	a := m.agentWith(t)
-	amount := m.amountUpTo(t, m.available(a))
-	bid := amount + rapid.Int64Range(0, 1000).Draw(t, "bid above")
-	m.b.allocate(a, amount, bid, m.b.transfer(a, "market", amount))
+	bid := m.amountUpTo(t, m.available(a))
+	amount := m.amountUpTo(t, bid)
+	h := m.b.hold(a, bid)
+	order := m.b.bidOn(a, h, bid)
+	m.b.release(h)
+	m.b.allocateOrder(order, a, amount, bid, m.b.transfer(a, "market", amount))
 }
 
 func (m *ledgerMachine) Query(t *rapid.T) {
@@ -199,21 +244,27 @@ func mutateAmount(t *rapid.T, evs []events.Event) ([]events.Event, int) {
 	return out, i
 }
 
+// actions are the machine's operations, and its invariant check.
+func (m *ledgerMachine) actions() map[string]func(*rapid.T) {
+	return map[string]func(*rapid.T){
+		"OpenAgent": m.OpenAgent,
+		"Mint":      m.Mint,
+		"Transfer":  m.Transfer,
+		"Burn":      m.Burn,
+		"Hold":      m.Hold,
+		"Bid":       m.Bid,
+		"Capture":   m.Capture,
+		"Release":   m.Release,
+		"Pay":       m.Pay,
+		"Query":     m.Query,
+		"":          m.checkInvariants,
+	}
+}
+
 func TestRandomValidStreamsPassAndMutationsAreCaught(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		m := newLedgerMachine(t)
-		t.Repeat(map[string]func(*rapid.T){
-			"OpenAgent": m.OpenAgent,
-			"Mint":      m.Mint,
-			"Transfer":  m.Transfer,
-			"Burn":      m.Burn,
-			"Hold":      m.Hold,
-			"Capture":   m.Capture,
-			"Release":   m.Release,
-			"Pay":       m.Pay,
-			"Query":     m.Query,
-			"":          m.checkInvariants,
-		})
+		t.Repeat(m.actions())
 		evs, i := mutateAmount(t, m.b.events())
 		err := benchkit.Check(evs)
 		if !errors.Is(err, benchkit.ErrViolation) {
@@ -225,5 +276,59 @@ func TestRandomValidStreamsPassAndMutationsAreCaught(t *testing.T) {
 		if !errors.As(err, &first) || first.EventID != evs[i].ID {
 			t.Fatalf("first violation %v is not at the changed event %s", first, evs[i].ID)
 		}
+	})
+}
+
+// TestDroppedAndDuplicatedHoldsAreCaught drops the hold_placed a bid_placed
+// names, which bids_held must flag at the bid, or publishes a hold_placed
+// twice while its hold is open, which credits_conserved must flag at the
+// second.
+func TestDroppedAndDuplicatedHoldsAreCaught(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := newLedgerMachine(t)
+		t.Repeat(m.actions())
+		evs := m.b.events()
+		placed := make(map[string]int) // the position of each hold's hold_placed
+		var holds, bids []int          // positions of hold_placed and bid_placed
+		for i, e := range evs {
+			switch p := e.Data.(type) {
+			case events.HoldPlaced:
+				placed[p.HoldID] = i
+				holds = append(holds, i)
+			case events.BidPlaced:
+				bids = append(bids, i)
+			}
+		}
+		var mutated []events.Event
+		var want benchkit.Violation
+		if rapid.Bool().Draw(t, "duplicate") {
+			if len(holds) == 0 {
+				t.Skip("no hold")
+			}
+			i := rapid.SampledFrom(holds).Draw(t, "hold_placed")
+			again := evs[i]
+			again.ID += "-again"
+			mutated = slices.Insert(slices.Clone(evs), i+1, again)
+			want = benchkit.Violation{Check: benchkit.CreditsConserved, EventID: again.ID}
+		} else {
+			if len(bids) == 0 {
+				t.Skip("no bid")
+			}
+			bid := rapid.SampledFrom(bids).Draw(t, "bid_placed")
+			hold := placed[evs[bid].Data.(events.BidPlaced).HoldID]
+			mutated = slices.Delete(slices.Clone(evs), hold, hold+1)
+			want = benchkit.Violation{Check: benchkit.BidsHeld, EventID: evs[bid].ID}
+		}
+		err := benchkit.Check(mutated)
+		var joined []error
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			joined = j.Unwrap()
+		}
+		for _, e := range joined {
+			if v, ok := e.(*benchkit.Violation); ok && v.Check == want.Check && v.EventID == want.EventID {
+				return
+			}
+		}
+		t.Fatalf("no %s violation at %s: %v", want.Check, want.EventID, err)
 	})
 }

@@ -15,6 +15,9 @@ import (
 const (
 	CreditsConserved = "credits_conserved"
 	AllocationsPaid  = "allocations_paid"
+	// BidsHeld: every bid_placed is backed by an open hold of its own, on
+	// its agent, of its total_cost.
+	BidsHeld         = "bids_held"
 	SequencesGapFree = "sequences_gap_free"
 	// IDsUnique: no two events share an id.
 	IDsUnique = "ids_unique"

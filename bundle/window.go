@@ -3,6 +3,8 @@ package bundle
 import (
 	"fmt"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/events"
 )
 
 // Window is a span of time [Start, Start+Duration). A zero Start means "as
@@ -18,10 +20,15 @@ func (w Window) End() time.Time { return w.Start.Add(w.Duration) }
 // Seconds returns the duration in whole seconds.
 func (w Window) Seconds() int64 { return int64(w.Duration / time.Second) }
 
-// Validate checks that the duration is a positive whole number of seconds.
+// Validate checks that the duration is a positive whole number of seconds
+// and, for a window with a start, that it starts and ends within the
+// instants an event can carry (events.MinTime to events.MaxTime).
 func (w Window) Validate() error {
 	if w.Duration <= 0 || w.Duration%time.Second != 0 {
 		return fmt.Errorf("%w: duration %v", ErrInvalidWindow, w.Duration)
+	}
+	if !w.Start.IsZero() && (!events.TimeInRange(w.Start) || !events.TimeInRange(w.End())) {
+		return fmt.Errorf("%w: %v for %v is outside the years 0000-9999", ErrInvalidWindow, w.Start, w.Duration)
 	}
 	return nil
 }

@@ -8,6 +8,17 @@ import (
 // SchemaVersion is the version of the payload schemas this package encodes.
 const SchemaVersion = 1
 
+// MinTime and MaxTime bound the instants an event can carry: the years
+// 0000 to 9999 that RFC 3339 writes, in UTC. A time outside them, in an
+// envelope or a payload, cannot be encoded.
+var (
+	MinTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC)
+)
+
+// TimeInRange reports whether t is within MinTime and MaxTime.
+func TimeInRange(t time.Time) bool { return !t.Before(MinTime) && !t.After(MaxTime) }
+
 // Event is one immutable fact emitted by a service.
 type Event struct {
 	// ID is unique and sorts by time; transports deduplicate on it.
@@ -52,6 +63,8 @@ func (e Event) Validate() error {
 		return fmt.Errorf("%w: %s: empty source", ErrInvalid, e.ID)
 	case e.Time.IsZero():
 		return fmt.Errorf("%w: %s: zero time", ErrInvalid, e.ID)
+	case !TimeInRange(e.Time):
+		return fmt.Errorf("%w: %s: time %v outside the years 0000-9999", ErrInvalid, e.ID, e.Time)
 	case e.Sequence == 0:
 		return fmt.Errorf("%w: %s: zero sequence", ErrInvalid, e.ID)
 	case e.Data == nil:

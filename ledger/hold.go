@@ -79,7 +79,7 @@ func (l *Ledger) prepareHold(s stage, holdID, account string, amount *apd.Decima
 	if err := validIDs("hold", holdID, "account", account); err != nil {
 		return change{}, err
 	}
-	if prior, ok := l.holds[holdID]; ok {
+	if prior, ok := l.holds[holdID]; ok && (prior.state == holdOpen || !l.forgotten(prior.closed)) {
 		if prior.account == account && prior.amount.Cmp(amt) == 0 && prior.timeout == timeout {
 			return change{}, nil
 		}

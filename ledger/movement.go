@@ -163,7 +163,7 @@ func (l *Ledger) remember(m movement) {
 func (l *Ledger) retried(m *movement) (bool, error) {
 	prior, ok := l.transfers.get(m.id)
 	switch {
-	case !ok:
+	case !ok || l.forgotten(prior.at):
 		return false, nil
 	case m.same(*prior):
 		return true, nil

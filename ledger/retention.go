@@ -41,6 +41,14 @@ func (f *forgetting) push(r forgetRecord) {
 	f.queue = append(f.queue, r)
 }
 
+// forgotten reports whether a record done (a transfer) or closed (a hold)
+// at is past Retention now, by the ledger's clock: it no longer counts, so
+// its id is free for a new operation whether or not forgetOld has dropped
+// it yet. Replay sees the same, since its clock is the stream's.
+func (l *Ledger) forgotten(at time.Time) bool {
+	return l.retention > 0 && !l.now().Before(at.Add(l.retention))
+}
+
 // forgetOld forgets the records done Retention or longer before now: a
 // transfer id, or a closed hold, may then be used again. Records that a
 // rolled-back batch queued, or whose id was used again since, are skipped.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -97,7 +98,13 @@ func (e *entry) info() Info {
 			used[m.resource] = m.used
 		}
 	}
-	return Info{ID: e.id, Agent: e.agent, OrderID: e.orderID, Bundle: b, State: e.state, Used: used}
+	info := Info{ID: e.id, Agent: e.agent, OrderID: e.orderID, Bundle: b, State: e.state, Used: used}
+	if e.lease != nil {
+		l := *e.lease
+		l.Amount = new(apd.Decimal).Set(l.Amount)
+		info.Lease = &l
+	}
+	return info
 }
 
 // byEnd orders entries earliest-ending first, then by id.

@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -161,13 +162,19 @@ func (x *failingExecutor) Terminate(context.Context, string, string) error {
 type state struct {
 	UsedNow       bundle.Quantities
 	Free          bundle.Quantities
-	Infos         map[string]Info
+	Infos         map[string]infoState
 	Next          time.Time
 	HasNext       bool
 	Awake         map[string]int
 	Sequence      uint64
 	CalendarN     int
 	ActiveByAgent map[string][]string
+}
+
+// infoState is a bundle's Info with its lease, if any, as text.
+type infoState struct {
+	Info
+	Lease string
 }
 
 // capture returns the observable state of f's scheduler for ids and agents.
@@ -177,13 +184,18 @@ func (f *fixture) capture(ids, agents []string) state {
 	st := state{
 		UsedNow:       snap.UsedAt(now),
 		Free:          snap.Free(bundle.Window{Start: now, Duration: time.Hour}),
-		Infos:         map[string]Info{},
+		Infos:         map[string]infoState{},
 		CalendarN:     snap.Len(),
 		ActiveByAgent: map[string][]string{},
 	}
 	for _, id := range ids {
 		if in, ok := f.s.Bundle(id); ok {
-			st.Infos[id] = in
+			var lease string
+			if in.Lease != nil {
+				lease = fmt.Sprintf("%s of %s to %s", in.Lease.Amount, in.Lease.HoldID, in.Lease.Payee)
+			}
+			in.Lease = nil
+			st.Infos[id] = infoState{in, lease}
 		}
 	}
 	for _, a := range agents {

@@ -43,6 +43,7 @@ func (s *Scheduler) Release(ctx context.Context, id string) (unused, total int64
 	if e.state == Active && s.awake[e.agent] == 1 {
 		batch.AddCaused(released.ID, e.agent, events.AgentDormant{AgentID: e.agent})
 	}
+	ended := s.planEnded(batch, e)
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		return 0, 0, fmt.Errorf("sched: release %q: publish: %w", id, err)
 	}
@@ -51,5 +52,6 @@ func (s *Scheduler) Release(ctx context.Context, id string) (unused, total int64
 		from = e.b.Window.Start
 	}
 	s.finish(e, Released, now)
+	s.applyLapses(ended)
 	return int64(end.Sub(from) / time.Second), e.b.Window.Seconds(), s.settle(ctx, e, Released, now)
 }

@@ -91,6 +91,7 @@ func (s *Scheduler) terminate(ctx context.Context, now time.Time, current []*ent
 	if s.awake[agent] > 0 {
 		batch.AddCaused(terminated.ID, agent, events.AgentDormant{AgentID: agent})
 	}
+	ended := s.planEnded(batch, held...)
 	if err := batch.Publish(ctx, s.pub); err != nil {
 		return fmt.Errorf("sched: terminate %q: publish: %w", agent, err)
 	}
@@ -99,6 +100,7 @@ func (s *Scheduler) terminate(ctx context.Context, now time.Time, current []*ent
 		s.finish(e, Terminated, now)
 		settleErrs = append(settleErrs, s.settle(ctx, e, Terminated, now))
 	}
+	s.applyLapses(ended)
 	if err := errors.Join(settleErrs...); err != nil {
 		return fmt.Errorf("%w: agent %q: %w", ErrTerminated, agent, err)
 	}

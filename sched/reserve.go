@@ -40,6 +40,9 @@ const (
 	ReasonCancelled = "cancelled"
 	// ReasonLapsed: the reservation was not committed before it expired.
 	ReasonLapsed = "lapsed"
+	// ReasonBundleEnded: a bundle the reservation drew from was released
+	// or its agent terminated before the reservation was committed.
+	ReasonBundleEnded = "bundle_ended"
 )
 
 // reservation is a quantity held for a call whose cost is known only
@@ -64,7 +67,11 @@ type reservation struct {
 // neither. It publishes usage_reserved.
 //
 // The reservation ends with Commit, with Cancel, or by lapsing: once ttl
-// has passed, Commit fails and the next Advance returns what it holds.
+// has passed, Commit fails and the next Advance returns what it holds. A
+// reservation never outlives what it reserves: it expires, at the latest,
+// when the first of the bundles it draws from ends, and a bundle released
+// or terminated early ends the reservations drawing from it at once
+// (reservation_released with reason ReasonBundleEnded, in the same batch).
 //
 // If the bundles have less than worstCase left, Reserve publishes
 // service_denied and returns a *DeniedError; if the spend limit would be
@@ -95,6 +102,11 @@ func (s *Scheduler) Reserve(ctx context.Context, agent, resource string, worstCa
 	}
 	r := &reservation{id: fmt.Sprintf("rsv-%012d", s.seq.Last()+1), agent: agent, resource: resource, qty: worstCase,
 		holds: holds, metered: s.spend.metered(resource), expires: now.Add(ttl)}
+	for _, h := range holds {
+		if end := h.e.b.Window.End(); end.Before(r.expires) {
+			r.expires = end
+		}
+	}
 	if err := s.flush(ctx, now); err != nil {
 		return "", err
 	}

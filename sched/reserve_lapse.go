@@ -84,6 +84,27 @@ func (s *Scheduler) planLapses(batch *events.Batch, now time.Time) []*reservatio
 	return lapsed
 }
 
+// planEnded adds to batch a reservation_released event, with reason
+// ReasonBundleEnded, for each outstanding reservation that draws from one
+// of the ended bundles, and returns them for applyLapses. It changes no
+// state.
+func (s *Scheduler) planEnded(batch *events.Batch, ended ...*entry) []*reservation {
+	if len(s.spend.reservations) == 0 {
+		return nil
+	}
+	var out []*reservation
+	for _, r := range s.spend.reservations {
+		if slices.ContainsFunc(r.holds, func(d draw) bool { return slices.Contains(ended, d.e) }) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, lapseOrder)
+	for _, r := range out {
+		batch.Add(r.agent, r.released(0, ReasonBundleEnded))
+	}
+	return out
+}
+
 // applyLapses returns what the lapsed reservations hold, once their events
 // are published.
 func (s *Scheduler) applyLapses(lapsed []*reservation) {

@@ -275,3 +275,61 @@ func TestReservePublishFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestReservationEndsWithItsBundle checks that a reservation never outlives
+// the bundles it draws from: it expires when the first of them ends, and a
+// bundle released early ends it in the release's batch.
+func TestReservationEndsWithItsBundle(t *testing.T) {
+	t.Run("expiry", func(t *testing.T) {
+		f := reserveFixture(t)
+		f.at(1)
+		id, err := f.s.Reserve(t.Context(), "a0", "llm_spend", 45, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.fresh()[0].Data.(events.UsageReserved).ExpiresAt; !got.Equal(t0.Add(sec(20))) {
+			t.Fatalf("expires at %v, want the end of bundle early", got)
+		}
+		f.at(20)
+		if err := f.s.Commit(t.Context(), id, 10); !errors.Is(err, ErrReservationLapsed) {
+			t.Fatalf("Commit at the bundle's end = %v, want ErrReservationLapsed", err)
+		}
+		if err := f.s.Advance(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.used("late", "llm_spend"); got != 0 {
+			t.Fatalf("late still holds %d", got)
+		}
+	})
+	t.Run("release", func(t *testing.T) {
+		f := reserveFixture(t)
+		f.at(1)
+		if err := f.s.Advance(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		id, err := f.s.Reserve(t.Context(), "a0", "llm_spend", 45, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.fresh()
+		if _, _, err := f.s.Release(t.Context(), "late"); err != nil {
+			t.Fatal(err)
+		}
+		want := []events.Payload{
+			events.BundleReleased{BundleID: "late", AgentID: "a0", Reason: ReasonReleased},
+			events.ReservationReleased{ReservationID: id, AgentID: "a0", Resource: "llm_spend", Reserved: 45, Returned: 45, Reason: ReasonBundleEnded},
+		}
+		if diff := cmp.Diff(want, payloads(f.fresh())); diff != "" {
+			t.Fatalf("release (-want +got):\n%s", diff)
+		}
+		if err := f.s.Commit(t.Context(), id, 10); !errors.Is(err, ErrUnknownReservation) {
+			t.Fatalf("Commit after the release = %v, want ErrUnknownReservation", err)
+		}
+		if got := f.used("early", "llm_spend"); got != 0 {
+			t.Fatalf("early still holds %d", got)
+		}
+		if st, _ := f.s.Spend(); st.Reserved != 0 {
+			t.Fatalf("spend window still reserves %d", st.Reserved)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package sched
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/benbjohnson/clock"
@@ -113,6 +114,21 @@ func (s *Scheduler) Bundle(id string) (Info, bool) {
 		return Info{}, false
 	}
 	return e.info(), true
+}
+
+// Bundles returns agent's bundles, held and remembered finished ones,
+// sorted by id.
+func (s *Scheduler) Bundles(agent string) []Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Info
+	for _, e := range s.entries {
+		if e.agent == agent {
+			out = append(out, e.info())
+		}
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // lookup returns resource if it is in the catalog and enforced as want.

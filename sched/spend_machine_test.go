@@ -189,10 +189,23 @@ func (m *spendMachine) reserve(t *rapid.T) {
 	if err != nil {
 		t.Fatalf("Reserve(%s, %s, %d): %v", agent, resource, qty, err)
 	}
-	m.rsv[id] = modelRsv{agent: agent, resource: resource, qty: qty, expires: m.f.clk.Now().Add(ttl)}
-	if evs := m.f.fresh(); len(evs) != 1 || evs[0].Type != events.TypeUsageReserved {
+	evs := m.f.fresh()
+	if len(evs) != 1 || evs[0].Type != events.TypeUsageReserved {
 		t.Fatalf("Reserve published %v", evs)
 	}
+	// A reservation expires after its ttl, or when the first bundle it
+	// draws from ends if that is sooner.
+	expires := m.f.clk.Now().Add(ttl)
+	for _, h := range evs[0].Data.(events.UsageReserved).Holds {
+		in, _ := m.f.s.Bundle(h.BundleID)
+		if end := in.Bundle.Window.End(); end.Before(expires) {
+			expires = end
+		}
+	}
+	if got := evs[0].Data.(events.UsageReserved).ExpiresAt; !got.Equal(expires) {
+		t.Fatalf("reservation expires at %v, want %v", got, expires)
+	}
+	m.rsv[id] = modelRsv{agent: agent, resource: resource, qty: qty, expires: expires}
 }
 
 // burst books all the spend capacity free over the next second for an

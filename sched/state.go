@@ -67,4 +67,6 @@ type Info struct {
 	State  State
 	// Used is the quantity consumed so far of each service-level resource.
 	Used bundle.Quantities
+	// Lease is how the bundle is paid for, nil if it is not leased.
+	Lease *Lease
 }

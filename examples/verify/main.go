@@ -5,6 +5,11 @@
 //	go run ./examples/verify --events FILE.jsonl [--scenario FILE.json]... [--report DIR]
 //	go run ./examples/verify --nats URL --stream NAME [--prefix P] [--scenario FILE.json]... [--report DIR]
 //
+// With --nats, verify opens the stream read-only: it never creates the
+// stream or changes its configuration, so it is safe against a live market.
+// The stream must exist; its subject prefix is learned from the stream's
+// subjects, and --prefix, if given, must match it.
+//
 // The exit status is 0 when every check and scenario passes, 1 when one
 // fails, and 2 when the input is unusable (a malformed file, an unreachable
 // server), with the reason.
@@ -40,7 +45,7 @@ func main() {
 	flag.StringVar(&o.Events, "events", "", "a JSON-lines file of events (one CloudEvents JSON object per line)")
 	flag.StringVar(&o.NATS, "nats", "", "the URL of a NATS server holding the stream")
 	flag.StringVar(&o.Stream, "stream", "", "the JetStream stream to read (with --nats)")
-	flag.StringVar(&o.Prefix, "prefix", "", "the stream's subject prefix (with --nats; default scarcity)")
+	flag.StringVar(&o.Prefix, "prefix", "", "the stream's subject prefix (with --nats; optional: learned from the stream, and checked against it if given)")
 	flag.Func("scenario", "a scenario file to evaluate (repeatable)", func(s string) error {
 		o.Scenarios = append(o.Scenarios, s)
 		return nil

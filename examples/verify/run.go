@@ -62,7 +62,10 @@ func load(ctx context.Context, o options) ([]events.Event, error) {
 		if o.Stream == "" {
 			return nil, errors.New("--nats needs --stream")
 		}
-		tr, err := natstransport.Open(ctx, natstransport.Options{URL: o.NATS, Stream: o.Stream, Prefix: o.Prefix})
+		// Read-only: verify never creates or reconfigures the stream (a
+		// live market may be writing to it), and learns the prefix from
+		// the stream unless --prefix is given, which must then match.
+		tr, err := natstransport.Open(ctx, natstransport.Options{URL: o.NATS, Stream: o.Stream, Prefix: o.Prefix, ReadOnly: true})
 		if err != nil {
 			return nil, err
 		}

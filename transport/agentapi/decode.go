@@ -25,8 +25,8 @@ const (
 	MaxDurationSeconds = 366 * 24 * 3600
 	// MaxDepth bounds the nesting of a request's JSON.
 	MaxDepth = 4
-	// maxBundleIDLen bounds a bundle id: the market's "bundle/<order>".
-	maxBundleIDLen = scarcity.MaxIDLen + 16
+	// maxBundleIDLen bounds a bundle id: the market's "bundle/<order>/<placement>".
+	maxBundleIDLen = scarcity.MaxIDLen + 32
 )
 
 // command is a decoded, validated request.

@@ -94,5 +94,5 @@ func Example() {
 	// second bid: agentapi: rejected: scarcity: bid a2 rejected (insufficient_balance): ledger: insufficient credit: account "alice" has 50 available, needs 80
 	// as bob: agentapi: call names another agent: client of "alice" called for "bob"
 	// cpu price: 0.001000
-	// active: [bundle/a1]
+	// active: [bundle/a1/1]
 }

@@ -29,7 +29,18 @@
 // dropping old events: the stream is the source of truth), DenyDelete and
 // DenyPurge set, and a duplicate window of Options.DuplicateWindow (default
 // two minutes). [Open] creates the stream or updates it to this
-// configuration.
+// configuration. It reads the stream's info first and refuses, with
+// [ErrSubjectsMismatch], to change the subjects of a stream that already
+// holds events: a writer with the wrong prefix must not capture a live
+// market's stream and make its publishes fail.
+//
+// Readers never write. With Options.ReadOnly, [Open] never creates, updates
+// or otherwise changes the stream: the stream must exist ([ErrNoStream]
+// otherwise), the prefix is learned from its subjects "<prefix>.*.*.*"
+// (a Prefix given that differs fails with [ErrPrefixMismatch]; subjects of
+// another shape fail with [ErrStream]), Subscribe and ReadAll filter under
+// the learned prefix, and Publish fails with [ErrReadOnly]. Programs that
+// only read a stream, such as examples/verify, open it so.
 //
 // # Publishing
 //
@@ -94,6 +105,10 @@
 // events in order; events of concurrent calls interleave.
 //
 // # Limitations
+//
+// The subjects check of a writer's Open and its update are two requests: a
+// writer that opens a stream while its first event is being stored may
+// still change its subjects.
 //
 // Deduplication holds within the duplicate window only: an event re-published
 // later is stored again. A Publish that fails part-way may leave some of its

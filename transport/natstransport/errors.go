@@ -14,8 +14,21 @@ var (
 	ErrConflictingOptions = errors.New("natstransport: conflicting options")
 	// ErrEmbedded reports an embedded server that failed to start.
 	ErrEmbedded = errors.New("natstransport: embedded server")
-	// ErrStream reports a failure to create or update the stream.
+	// ErrStream reports a failure to create, update or inspect the stream.
 	ErrStream = errors.New("natstransport: stream setup")
+	// ErrNoStream reports a read-only Open (Options.ReadOnly) of a stream
+	// that does not exist. It also wraps jetstream.ErrStreamNotFound.
+	ErrNoStream = errors.New("natstransport: no such stream")
+	// ErrPrefixMismatch reports a read-only Open whose Options.Prefix is not
+	// the prefix of the stream's subjects.
+	ErrPrefixMismatch = errors.New("natstransport: prefix does not match the stream")
+	// ErrSubjectsMismatch reports an Open that would change the subjects of
+	// a stream that already holds events (another market's stream, or the
+	// same one opened with another prefix). Nothing is changed.
+	ErrSubjectsMismatch = errors.New("natstransport: stream holds events under other subjects")
+	// ErrReadOnly reports a Publish on a Transport opened with
+	// Options.ReadOnly; nothing is published.
+	ErrReadOnly = errors.New("natstransport: read-only transport")
 	// ErrNotAccepted reports a publish that the server did not acknowledge:
 	// some of its events may be stored, some not. Publishing the same events
 	// again is safe (see Transport.Publish).

@@ -37,10 +37,22 @@ type Options struct {
 	// Name is the connection name the server shows (default "scarcity").
 	Name string
 	// Prefix is the first token(s) of every subject: a dot-separated list of
-	// tokens without wildcards or whitespace. Default DefaultPrefix.
+	// tokens without wildcards or whitespace. Default DefaultPrefix; with
+	// ReadOnly, default the prefix the stream's subjects name, and a Prefix
+	// given must match it.
 	Prefix string
 	// Stream is the JetStream stream name. Default DefaultStream.
 	Stream string
+	// ReadOnly opens the Transport as a reader of an existing stream, and
+	// never creates or changes the stream or its configuration: Open fails
+	// with ErrNoStream if the stream does not exist, learns the prefix from
+	// the stream's subjects "<prefix>.*.*.*" (ErrPrefixMismatch if Prefix is
+	// set and differs), and Publish fails with ErrReadOnly. Subscribe and
+	// ReadAll work as usual. Replicas, DuplicateWindow and MaxBytes, which
+	// configure the stream, are then ignored. Programs that only read a
+	// stream (verify, audits, dashboards) set it, so that they cannot
+	// reconfigure a live market's stream.
+	ReadOnly bool
 	// Replicas is the stream's replication factor, 1 to MaxReplicas; more
 	// than one needs a JetStream cluster. Default 1.
 	Replicas int
@@ -85,7 +97,9 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: DataDir is for the embedded server only", ErrConflictingOptions)
 	}
 	o.Name = orDefault(o.Name, "scarcity")
-	o.Prefix = orDefault(o.Prefix, DefaultPrefix)
+	if !o.ReadOnly {
+		o.Prefix = orDefault(o.Prefix, DefaultPrefix)
+	}
 	o.Stream = orDefault(o.Stream, DefaultStream)
 	o.Replicas = orDefault(o.Replicas, DefaultReplicas)
 	o.DuplicateWindow = orDefault(o.DuplicateWindow, DefaultDuplicateWindow)
@@ -107,7 +121,7 @@ func orDefault[T comparable](v, def T) T {
 
 func (o Options) validate() error {
 	switch {
-	case !validPrefix(o.Prefix):
+	case (o.Prefix != "" || !o.ReadOnly) && !validPrefix(o.Prefix):
 		return fmt.Errorf("%w: Prefix %q: want dot-separated tokens without wildcards or whitespace", ErrInvalidOption, o.Prefix)
 	case !validStreamName(o.Stream):
 		return fmt.Errorf("%w: Stream %q: want a name without '.', '*', '>', '/', '\\' or whitespace", ErrInvalidOption, o.Stream)

@@ -35,7 +35,13 @@ const MaxSubjectLen = 2048
 // a batch stored in part aside: events.Complete). A failed message is never
 // republished behind the caller's back, so calls made one after another
 // are stored one after another.
+//
+// On a Transport opened with Options.ReadOnly, Publish returns an error
+// wrapping ErrReadOnly and publishes nothing.
 func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
+	if t.opts.ReadOnly {
+		return fmt.Errorf("%w: stream %s: %d events not published", ErrReadOnly, t.opts.Stream, len(evs))
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

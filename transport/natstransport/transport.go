@@ -2,7 +2,10 @@ package natstransport
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -30,9 +33,18 @@ var (
 )
 
 // Open connects to NATS (or starts an embedded server, see Options.URL),
-// creates or updates the stream and returns a Transport. ctx bounds the
-// setup, as does Options.Timeout. Errors wrap ErrInvalidOption,
-// ErrConflictingOptions, ErrEmbedded, ErrStream or the connection's error.
+// sets up the stream and returns a Transport. ctx bounds the setup, as does
+// Options.Timeout.
+//
+// A writer (the default) creates the stream, or updates an existing one to
+// the configuration in the package doc; it refuses, with ErrSubjectsMismatch,
+// to change the subjects of a stream that already holds events. With
+// Options.ReadOnly, Open only reads the stream's configuration: it never
+// creates or changes the stream (see Options.ReadOnly).
+//
+// Errors wrap ErrInvalidOption, ErrConflictingOptions, ErrEmbedded,
+// ErrStream, ErrSubjectsMismatch, ErrNoStream, ErrPrefixMismatch or the
+// connection's error.
 func Open(ctx context.Context, opts Options) (*Transport, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -78,7 +90,8 @@ func (t *Transport) connect() error {
 	return nil
 }
 
-// setup creates the JetStream context and the stream.
+// setup creates the JetStream context, then sets up the stream (a writer)
+// or learns its prefix (a reader).
 func (t *Transport) setup(ctx context.Context) error {
 	js, err := jetstream.New(t.conn,
 		jetstream.WithPublishAsyncMaxPending(t.opts.MaxPending),
@@ -90,10 +103,85 @@ func (t *Transport) setup(ctx context.Context) error {
 	t.js = js
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()
-	if _, err := js.CreateOrUpdateStream(ctx, t.streamConfig()); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrStream, t.opts.Stream, err)
+	if t.opts.ReadOnly {
+		return t.learnPrefix(ctx)
 	}
+	return t.createOrUpdate(ctx)
+}
+
+// createOrUpdate creates the stream, or updates it to streamConfig unless
+// that would change the subjects of a stream holding events. It reads the
+// stream's info first; if another writer creates the stream in between, it
+// reads it again.
+func (t *Transport) createOrUpdate(ctx context.Context) error {
+	cfg := t.streamConfig()
+	for range 2 {
+		stream, err := t.js.Stream(ctx, cfg.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			_, err = t.js.CreateStream(ctx, cfg)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				continue // created by another writer since: check it
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrStream, cfg.Name, err)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrStream, cfg.Name, err)
+		}
+		info := stream.CachedInfo()
+		if info.State.Msgs > 0 && !slices.Equal(info.Config.Subjects, cfg.Subjects) {
+			return fmt.Errorf("%w: stream %s holds %d events under subjects %q; refusing to change them to %q",
+				ErrSubjectsMismatch, cfg.Name, info.State.Msgs, info.Config.Subjects, cfg.Subjects)
+		}
+		if _, err := t.js.UpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrStream, cfg.Name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %w", ErrStream, cfg.Name, jetstream.ErrStreamNameAlreadyInUse)
+}
+
+// learnPrefix reads the stream's configuration, without changing it, and
+// sets the prefix from its subjects.
+func (t *Transport) learnPrefix(ctx context.Context) error {
+	name := t.opts.Stream
+	stream, err := t.js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("%w: %s: %w", ErrNoStream, name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrStream, name, err)
+	}
+	subjects := stream.CachedInfo().Config.Subjects
+	prefix, ok := streamPrefix(subjects)
+	if !ok {
+		return fmt.Errorf("%w: stream %s captures subjects %q, not the event subjects \"<prefix>%s\"",
+			ErrStream, name, subjects, eventWildcards)
+	}
+	if t.opts.Prefix != "" && t.opts.Prefix != prefix {
+		return fmt.Errorf("%w: stream %s captures %q (prefix %q), not prefix %q",
+			ErrPrefixMismatch, name, subjects[0], prefix, t.opts.Prefix)
+	}
+	t.opts.Prefix = prefix
 	return nil
+}
+
+// eventWildcards follows the prefix in the stream's one subject.
+const eventWildcards = ".*.*.*"
+
+// streamPrefix returns the prefix of a stream whose subjects are the event
+// subjects "<prefix>.*.*.*", or false for any other subjects.
+func streamPrefix(subjects []string) (string, bool) {
+	if len(subjects) != 1 {
+		return "", false
+	}
+	prefix, ok := strings.CutSuffix(subjects[0], eventWildcards)
+	if !ok || !validPrefix(prefix) {
+		return "", false
+	}
+	return prefix, true
 }
 
 // streamConfig is the configuration of the stream. See the package doc.
@@ -105,7 +193,7 @@ func (t *Transport) streamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        t.opts.Stream,
 		Description: "scarcity events",
-		Subjects:    []string{t.opts.Prefix + ".*.*.*"}, // events only: <prefix>.<source>.<type>.<subject>
+		Subjects:    []string{t.opts.Prefix + eventWildcards}, // events only: <prefix>.<source>.<type>.<subject>
 		Retention:   jetstream.LimitsPolicy,
 		MaxMsgs:     -1,
 		MaxBytes:    maxBytes,
@@ -122,8 +210,12 @@ func (t *Transport) streamConfig() jetstream.StreamConfig {
 // Stream returns the stream's name.
 func (t *Transport) Stream() string { return t.opts.Stream }
 
-// Prefix returns the subject prefix.
+// Prefix returns the subject prefix: with Options.ReadOnly, the one learned
+// from the stream.
 func (t *Transport) Prefix() string { return t.opts.Prefix }
+
+// ReadOnly reports whether the Transport was opened with Options.ReadOnly.
+func (t *Transport) ReadOnly() bool { return t.opts.ReadOnly }
 
 // ClientURL returns the URL of the server the connection is using (the
 // embedded server's, if the Transport started one), or "" while
