@@ -97,10 +97,11 @@ func (m *Market) QueryPrices(context.Context) (bundle.Prices, error) {
 // transferID and publishes credits_transferred. Both must be agents' accounts
 // (ErrUnknownAgent) and differ (ledger.ErrSameAccount); the amount must be
 // valid for the ledger (ledger.ErrInvalidAmount) and covered by from's
-// available credits (ledger.ErrInsufficientCredit). Transfer ids are
-// market-wide: retrying with the same id and fields has no second effect,
-// reusing one with other fields fails with
-// ledger.ErrExistsWithDifferentFields.
+// available credits (ledger.ErrInsufficientCredit). Transfer ids are the
+// sender's own: each agent has its namespace, so no agent can take or learn
+// of another's ids. Retrying with the same id and fields has no second
+// effect; reusing one with other fields fails with
+// ledger.ErrExistsWithDifferentFields (within Config.Retention).
 func (m *Market) Transfer(ctx context.Context, transferID, from, to string, amount *apd.Decimal) error {
 	if err := validID("transfer", transferID); err != nil {
 		return err
@@ -115,5 +116,10 @@ func (m *Market) Transfer(ctx context.Context, transferID, from, to string, amou
 	if err := m.ledger.ValidateAmount(amount); err != nil {
 		return err
 	}
-	return m.ledger.Transfer(ctx, "xfer/"+transferID, from, to, amount, fmt.Sprintf("transfer from %s", from))
+	return m.ledger.Transfer(ctx, transferLedgerID(from, transferID), from, to, amount, fmt.Sprintf("transfer from %s", from))
+}
+
+// transferLedgerID returns the ledger's id of agent from's transfer id.
+func transferLedgerID(from, id string) string {
+	return "xfer/" + from + "/" + id
 }

@@ -33,7 +33,8 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	if _, err := m.agentBalance(b.Agent); err != nil {
 		return err
 	}
-	if o, ok := m.book.get(b.ID); ok {
+	key := orderKey(b.Agent, b.ID)
+	if o, ok := m.book.get(key); ok && !o.settling() {
 		if sameBid(o.bid, b) {
 			return nil
 		}
@@ -41,11 +42,14 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	}
 	now := m.cfg.Clock.Now()
 	m.book.forgetOld(now)
-	if m.book.spent(b.ID) {
+	if m.book.spent(key) {
 		return fmt.Errorf("%w: %q was placed before", ErrDuplicateOrder, b.ID)
 	}
 	if m.book.full() {
 		return fmt.Errorf("%w: %d bids", ErrBookFull, m.cfg.MaxBids)
+	}
+	if m.book.agentFull(b.Agent) {
+		return fmt.Errorf("%w: %q has %d bids in the book", ErrTooManyBids, b.Agent, m.cfg.MaxBidsPerAgent)
 	}
 	if reason, err := m.checkBid(b); err != nil {
 		return m.reject(ctx, b, reason, err)
@@ -57,7 +61,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	}
 	// From here the id and the placement are spent: its hold exists, even
 	// if placing fails.
-	m.book.spend(b.ID, n, now)
+	m.book.spend(key, n, now)
 	if err := m.publish(ctx, b.Agent, events.BidPlaced{
 		OrderID: b.ID, AgentID: b.Agent,
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
@@ -69,7 +73,7 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 			return rerr
 		})
 	}
-	m.book.add(auction.Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit), Seq: n}, holdID)
+	m.book.add(b.ID, auction.Bid{Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit), Seq: n}, holdID)
 	return nil
 }
 
@@ -97,7 +101,21 @@ func (m *Market) checkBid(b Bid) (events.RejectReason, error) {
 	if err := m.ledger.ValidateAmount(b.Limit); err != nil {
 		return events.ReasonInvalidBundle, err
 	}
+	cost, err := bundle.Cost(exactContext(), b.Bundle, m.reserve)
+	if err != nil {
+		return events.ReasonInvalidBundle, err
+	}
+	if b.Limit.Cmp(cost) < 0 {
+		return events.ReasonBelowReserve, fmt.Errorf("limit %s is below the reserve cost %s", b.Limit.Text('f'), cost.Text('f'))
+	}
 	return "", nil
+}
+
+// exactContext returns a decimal context that makes any rounding an error.
+func exactContext() *apd.Context {
+	ctx := apd.BaseContext.WithPrecision(60)
+	ctx.Traps = apd.Inexact | apd.Rounded | apd.DefaultTraps
+	return ctx
 }
 
 // rejectHold rejects b because its hold failed.
@@ -126,14 +144,14 @@ func (m *Market) reject(ctx context.Context, b Bid, reason events.RejectReason, 
 func (m *Market) Cancel(ctx context.Context, agent, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	o, ok := m.book.get(id)
-	if !ok || o.bid.Agent != agent || o.settling() {
+	o, ok := m.book.get(orderKey(agent, id))
+	if !ok || o.settling() {
 		return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
 	}
 	if err := m.ledger.Release(ctx, o.holdID, "cancelled"); err != nil {
 		return err
 	}
-	m.book.remove(id)
+	m.book.remove(o.bid.ID)
 	return m.publish(ctx, agent, events.OrderCancelled{OrderID: id, AgentID: agent})
 }
 

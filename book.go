@@ -27,11 +27,18 @@ const (
 	bundlePrefix    = "bundle/"
 )
 
-// order is a bid in the book and the hold that backs it.
+// order is a bid in the book and the hold that backs it. Order ids are the
+// agents' own: each agent has its namespace, so the book keys an order by
+// its agent and id (orderKey), and so does the bid the mechanism sees.
 type order struct {
-	bid    auction.Bid // bid.Seq is the order's placement
+	id     string      // the agent's order id
+	bid    auction.Bid // bid.ID is the order's key, bid.Seq its placement
 	holdID string
 }
+
+// orderKey returns the book's key of agent's order id: unique across
+// agents, since an id holds no '/'.
+func orderKey(agent, id string) string { return agent + "/" + id }
 
 // derivedID returns the id of placement n of order id under prefix.
 func derivedID(prefix, id string, n uint64) string {
@@ -43,8 +50,8 @@ func derivedID(prefix, id string, n uint64) string {
 func (o order) settling() bool { return strings.HasPrefix(o.holdID, leaseHoldPrefix) }
 
 // bundleID and leaseID return the ids of o's bundle and lease hold.
-func (o order) bundleID() string { return derivedID(bundlePrefix, o.bid.ID, o.bid.Seq) }
-func (o order) leaseID() string  { return derivedID(leaseHoldPrefix, o.bid.ID, o.bid.Seq) }
+func (o order) bundleID() string { return derivedID(bundlePrefix, o.id, o.bid.Seq) }
+func (o order) leaseID() string  { return derivedID(leaseHoldPrefix, o.id, o.bid.Seq) }
 
 // parseBidHold returns the order id and placement of a bid hold id; ok is
 // false for any other id.
@@ -61,12 +68,15 @@ func parseBidHold(holdID string) (id string, n uint64, ok bool) {
 	return rest[:i], n, err == nil
 }
 
-// book holds the bids waiting for the next clearing round, at most max, and
-// the order ids spent on holds.
+// book holds the bids waiting for the next clearing round, at most max in
+// all and maxPerAgent per agent, and the order ids spent on holds. Its maps
+// are keyed by orderKey.
 type book struct {
-	max    int
-	orders map[string]order
-	placed map[string]time.Time // the order ids spent on a hold, and when
+	max         int
+	maxPerAgent int
+	orders      map[string]order
+	perAgent    map[string]int       // orders in the book per agent
+	placed      map[string]time.Time // the order ids spent on a hold, and when
 	// spentOrder are the ids of placed in the order they were spent, for
 	// retention > 0 to forget them; retention 0 keeps them for good.
 	spentOrder []spentID
@@ -81,23 +91,37 @@ type spentID struct {
 	id string
 }
 
-func newBook(max int, retention time.Duration) *book {
-	return &book{max: max, orders: make(map[string]order), placed: make(map[string]time.Time), retention: retention}
+func newBook(max, maxPerAgent int, retention time.Duration) *book {
+	return &book{max: max, maxPerAgent: maxPerAgent, orders: make(map[string]order),
+		perAgent: make(map[string]int), placed: make(map[string]time.Time), retention: retention}
 }
 
 func (b *book) full() bool { return len(b.orders) >= b.max }
 
+// agentFull reports whether agent has maxPerAgent orders in the book.
+func (b *book) agentFull(agent string) bool { return b.perAgent[agent] >= b.maxPerAgent }
+
 // nextPlacement returns the placement number the next bid gets.
 func (b *book) nextPlacement() uint64 { return b.placements + 1 }
 
-// add keeps bid, whose Seq is its placement, held by holdID.
-func (b *book) add(bid auction.Bid, holdID string) {
-	b.orders[bid.ID] = order{bid: bid, holdID: holdID}
+// add keeps the order id of bid.Agent, whose Seq is its placement, held by
+// holdID; bid.ID is set to its key.
+func (b *book) add(id string, bid auction.Bid, holdID string) {
+	bid.ID = orderKey(bid.Agent, id)
+	b.put(order{id: id, bid: bid, holdID: holdID})
 }
 
-// spend records that placement n of order id has been used for a hold at
-// at: the id may not be used again for the market's lifetime, or for
-// Config.Retention after at, and n is never given again.
+// put keeps o, new or changed.
+func (b *book) put(o order) {
+	if _, ok := b.orders[o.bid.ID]; !ok {
+		b.perAgent[o.bid.Agent]++
+	}
+	b.orders[o.bid.ID] = o
+}
+
+// spend records that placement n of the order of key (orderKey) has been
+// used for a hold at at: the id may not be used again for the market's
+// lifetime, or for Config.Retention after at, and n is never given again.
 func (b *book) spend(id string, n uint64, at time.Time) {
 	b.placements = max(b.placements, n)
 	if _, ok := b.placed[id]; ok {
@@ -127,18 +151,30 @@ func (b *book) forgetOld(now time.Time) {
 	b.spentOrder = b.spentOrder[n:]
 }
 
-// spent reports whether an order id was used for a hold and is remembered.
+// spent reports whether the order of key (orderKey) was used for a hold and
+// is remembered.
 func (b *book) spent(id string) bool {
 	_, ok := b.placed[id]
 	return ok
 }
 
-func (b *book) get(id string) (order, bool) {
-	o, ok := b.orders[id]
+// get returns the order of key (orderKey).
+func (b *book) get(key string) (order, bool) {
+	o, ok := b.orders[key]
 	return o, ok
 }
 
-func (b *book) remove(id string) { delete(b.orders, id) }
+// remove takes the order of key (orderKey) out of the book.
+func (b *book) remove(key string) {
+	o, ok := b.orders[key]
+	if !ok {
+		return
+	}
+	delete(b.orders, key)
+	if b.perAgent[o.bid.Agent]--; b.perAgent[o.bid.Agent] == 0 {
+		delete(b.perAgent, o.bid.Agent)
+	}
+}
 
 // bids returns the book's bids in arrival order.
 func (b *book) bids() []auction.Bid {

@@ -115,11 +115,11 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	}
 	o.holdID = leaseID // from here on, the lease hold is what a refusal returns
 	lease := sched.Lease{HoldID: leaseID, Amount: a.Payment, Payee: OperatorAccount, Scale: m.cfg.Scale}
-	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.bid.ID, a.Bundle, lease); err != nil {
+	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.id, a.Bundle, lease); err != nil {
 		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
 	}
 	err := m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
-		OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
+		OrderID: o.id, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
 		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit),
 		PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
@@ -128,7 +128,7 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 		// Leased and scheduled, not yet allocated on the stream: the order
 		// stays in the book on its lease, and the next Tick publishes its
 		// allocation as a market restored from the stream would.
-		m.book.orders[o.bid.ID] = o
+		m.book.put(o)
 		m.orphanHolds = true
 		return err
 	}
@@ -142,13 +142,13 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 // the next Tick settles it as Restore would.
 func (m *Market) refuse(ctx context.Context, o order, reason events.RejectReason, detail string) error {
 	if err := m.ledger.Release(ctx, o.holdID, string(reason)); err != nil {
-		m.book.orders[o.bid.ID] = o
+		m.book.put(o)
 		m.orphanHolds = true
 		return err
 	}
 	m.book.remove(o.bid.ID)
 	return m.publish(ctx, o.bid.Agent, events.BidRejected{
-		OrderID: o.bid.ID, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
+		OrderID: o.id, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
 	})
 }
 

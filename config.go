@@ -18,6 +18,12 @@ const (
 	DefaultReserve    = "0.001"
 	DefaultScale      = 6
 	DefaultMaxBids    = 100_000
+	// DefaultMaxBidsPerAgent bounds one agent's share of the book.
+	DefaultMaxBidsPerAgent = 1_000
+	// DefaultEmitBytes and DefaultEmitPeriod bound what one agent emits:
+	// at most DefaultEmitBytes of encoded payloads per DefaultEmitPeriod.
+	DefaultEmitBytes  = 1 << 20
+	DefaultEmitPeriod = time.Minute
 	// OperatorAccount is the ledger account that receives payments.
 	OperatorAccount = "operator"
 )
@@ -60,6 +66,18 @@ type Config struct {
 	// MaxBids bounds the book; a bid beyond it fails with ErrBookFull. Zero
 	// means DefaultMaxBids.
 	MaxBids int
+	// MaxBidsPerAgent bounds the bids one agent has in the book; a bid
+	// beyond it fails with ErrTooManyBids, so that no agent can fill the
+	// book. Zero means DefaultMaxBidsPerAgent.
+	MaxBidsPerAgent int
+	// EmitBytes bounds the bytes of payload one agent may emit (Emit) per
+	// EmitPeriod, so that no agent can fill the stream; an Emit beyond it
+	// fails with ErrEmitQuota and publishes nothing. The budget refills
+	// continuously (a token bucket on the market's clock) and starts full,
+	// also after a restore. Zero means DefaultEmitBytes and
+	// DefaultEmitPeriod.
+	EmitBytes  int64
+	EmitPeriod time.Duration
 	// Clock drives clearing and the schedule; nil means the real clock.
 	Clock clock.Clock
 	// Publisher receives every event; nil means events.Discard.
@@ -124,6 +142,15 @@ func (c Config) withDefaults() Config {
 	if c.MaxBids == 0 {
 		c.MaxBids = DefaultMaxBids
 	}
+	if c.MaxBidsPerAgent == 0 {
+		c.MaxBidsPerAgent = DefaultMaxBidsPerAgent
+	}
+	if c.EmitBytes == 0 {
+		c.EmitBytes = DefaultEmitBytes
+	}
+	if c.EmitPeriod == 0 {
+		c.EmitPeriod = DefaultEmitPeriod
+	}
 	if c.Clock == nil {
 		c.Clock = clock.New()
 	}
@@ -139,8 +166,11 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	if c.ClearEvery < 0 || c.ClearEvery%time.Second != 0 {
 		return nil, nil, fmt.Errorf("%w: ClearEvery %v is not a positive whole number of seconds", ErrInvalidConfig, c.ClearEvery)
 	}
-	if c.MaxBids < 0 || c.Scale < 0 || c.Scale > 18 {
-		return nil, nil, fmt.Errorf("%w: MaxBids %d, Scale %d", ErrInvalidConfig, c.MaxBids, c.Scale)
+	if c.MaxBids < 0 || c.MaxBidsPerAgent < 0 || c.Scale < 0 || c.Scale > 18 {
+		return nil, nil, fmt.Errorf("%w: MaxBids %d, MaxBidsPerAgent %d, Scale %d", ErrInvalidConfig, c.MaxBids, c.MaxBidsPerAgent, c.Scale)
+	}
+	if c.EmitBytes < 0 || c.EmitPeriod < 0 {
+		return nil, nil, fmt.Errorf("%w: EmitBytes %d per %v", ErrInvalidConfig, c.EmitBytes, c.EmitPeriod)
 	}
 	if c.Retention < 0 || c.MaxBundles < 0 || c.MaxHistory < 0 {
 		return nil, nil, fmt.Errorf("%w: Retention %v, MaxBundles %d, MaxHistory %d", ErrInvalidConfig, c.Retention, c.MaxBundles, c.MaxHistory)

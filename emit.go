@@ -2,9 +2,12 @@ package scarcity
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
+	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -72,7 +75,18 @@ func (m *Market) Emit(ctx context.Context, agent string, p events.Payload) error
 	if err := m.CheckAgent(agent); err != nil {
 		return err
 	}
-	return m.emit.publish(ctx, m, events.SourceAgent, agent, ap)
+	size, err := payloadSize(ap)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidAgentEvent, err)
+	}
+	return m.emit.publishWithin(ctx, m, agent, size, ap)
+}
+
+// payloadSize returns the size of p encoded, what it costs an agent's emit
+// budget.
+func payloadSize(p events.Payload) (int64, error) {
+	b, err := json.Marshal(p)
+	return int64(len(b)), err
 }
 
 // EmitJudgement publishes p as judge's evaluation: source judge, subject
@@ -144,12 +158,61 @@ func agentPayload(agent string, p events.Payload) (events.AgentPayload, error) {
 }
 
 // emitState holds the sequencers of the events a market publishes on
-// behalf of agents and judges. mu serialises their publishes, so that the
-// sequence order is the publish order.
+// behalf of agents and judges, and each agent's emit budget. mu serialises
+// their publishes, so that the sequence order is the publish order.
 type emitState struct {
-	mu    sync.Mutex
-	agent *events.Sequencer
-	judge *events.Sequencer
+	mu      sync.Mutex
+	agent   *events.Sequencer
+	judge   *events.Sequencer
+	budgets map[string]*emitBudget
+}
+
+// emitBudget is a token bucket of bytes: it holds at most Config.EmitBytes
+// and refills at EmitBytes per EmitPeriod.
+type emitBudget struct {
+	bytes int64
+	at    time.Time // when bytes was last brought up to date
+}
+
+// publishWithin publishes p as agent's event if agent's budget holds size
+// bytes, and takes them from it once published; otherwise it fails with
+// ErrEmitQuota and publishes nothing.
+func (s *emitState) publishWithin(ctx context.Context, m *Market, agent string, size int64, p events.Payload) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.budget(m.cfg, agent, m.cfg.Clock.Now())
+	if size > b.bytes {
+		return fmt.Errorf("%w: %q may emit %d bytes per %v; %d left, %d asked", ErrEmitQuota, agent, m.cfg.EmitBytes, m.cfg.EmitPeriod, b.bytes, size)
+	}
+	if err := s.publishLocked(ctx, m, events.SourceAgent, agent, p); err != nil {
+		return err
+	}
+	b.bytes -= size
+	return nil
+}
+
+// budget returns agent's budget refilled up to now: EmitBytes × elapsed /
+// EmitPeriod more, in whole bytes, at most EmitBytes.
+func (s *emitState) budget(cfg Config, agent string, now time.Time) *emitBudget {
+	b, ok := s.budgets[agent]
+	if !ok {
+		b = &emitBudget{bytes: cfg.EmitBytes, at: now}
+		s.budgets[agent] = b
+	}
+	elapsed := now.Sub(b.at)
+	switch {
+	case elapsed <= 0:
+	case elapsed >= cfg.EmitPeriod:
+		b.bytes, b.at = cfg.EmitBytes, now
+	default:
+		hi, lo := bits.Mul64(uint64(cfg.EmitBytes), uint64(elapsed))
+		add, _ := bits.Div64(hi, lo, uint64(cfg.EmitPeriod))
+		if add > 0 {
+			b.bytes = min(cfg.EmitBytes, b.bytes+int64(add))
+			b.at = now
+		}
+	}
+	return b
 }
 
 // publish stamps one event of source (agent or judge) about subject and
@@ -157,6 +220,11 @@ type emitState struct {
 func (s *emitState) publish(ctx context.Context, m *Market, source events.Source, subject string, p events.Payload) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.publishLocked(ctx, m, source, subject, p)
+}
+
+// publishLocked is publish, with s.mu held.
+func (s *emitState) publishLocked(ctx context.Context, m *Market, source events.Source, subject string, p events.Payload) error {
 	seq := s.agent
 	if source == events.SourceJudge {
 		seq = s.judge
@@ -170,7 +238,8 @@ func (s *emitState) publish(ctx context.Context, m *Market, source events.Source
 // last agent and judge events were numbered agent and judge.
 func newEmitState(correlation string, agent, judge uint64) *emitState {
 	return &emitState{
-		agent: events.NewSequencer(events.SourceAgent, correlation, agent),
-		judge: events.NewSequencer(events.SourceJudge, correlation, judge),
+		agent:   events.NewSequencer(events.SourceAgent, correlation, agent),
+		judge:   events.NewSequencer(events.SourceJudge, correlation, judge),
+		budgets: make(map[string]*emitBudget),
 	}
 }

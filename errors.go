@@ -26,6 +26,10 @@ var (
 	ErrDuplicateOrder = errors.New("scarcity: duplicate order")
 	// ErrBookFull reports a bid beyond the book's maximum size.
 	ErrBookFull = errors.New("scarcity: book full")
+	// ErrTooManyBids reports a bid beyond Config.MaxBidsPerAgent.
+	ErrTooManyBids = errors.New("scarcity: too many bids of one agent")
+	// ErrEmitQuota reports an Emit beyond the agent's Config.EmitBytes.
+	ErrEmitQuota = errors.New("scarcity: emit quota exceeded")
 	// ErrInvalidID reports an agent, order or mint id that is empty, too
 	// long or holds a byte other than letters, digits, '-', '_' and ':'.
 	ErrInvalidID = errors.New("scarcity: invalid id")

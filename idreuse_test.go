@@ -121,7 +121,7 @@ func TestReusedOrderIDRestores(t *testing.T) {
 		t.Fatalf("restored open holds %v, want %v", got, want)
 	}
 	// A fourth x, on both, places the same hold.
-	bid := cpuBid("y", "alice", 10, "1")
+	bid := cpuBid("y", "alice", 10, "6")
 	if err := f.m.Bid(f.ctx, bid); err != nil {
 		t.Fatal(err)
 	}

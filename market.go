@@ -97,7 +97,7 @@ func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger
 		ledger:    l,
 		sched:     s,
 		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, 0),
-		book:      newBook(cfg.MaxBids, cfg.Retention),
+		book:      newBook(cfg.MaxBids, cfg.MaxBidsPerAgent, cfg.Retention),
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
@@ -148,10 +148,11 @@ func (m *Market) Orders() []Bid {
 	defer m.mu.Unlock()
 	var out []Bid
 	for _, b := range m.book.bids() {
-		if o, _ := m.book.get(b.ID); o.settling() {
+		o, _ := m.book.get(b.ID)
+		if o.settling() {
 			continue // it won; its allocation is still to be published
 		}
-		out = append(out, Bid{ID: b.ID, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
+		out = append(out, Bid{ID: o.id, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
 	}
 	return out
 }

@@ -121,7 +121,7 @@ func Example_rebuild() {
 		panic(err)
 	}
 	err = m.Bid(ctx, scarcity.Bid{ID: "a1", Agent: "alice", Limit: apd.New(30, 0),
-		Bundle: bundle.Bundle{Quantities: bundle.Quantities{"cpu": 10}, Window: bundle.Window{Duration: time.Hour}}})
+		Bundle: bundle.Bundle{Quantities: bundle.Quantities{"cpu": 10}, Window: bundle.Window{Duration: 10 * time.Minute}}})
 	if err != nil {
 		panic(err)
 	}

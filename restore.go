@@ -123,7 +123,7 @@ func (m *Market) replayLedgerEvent(e events.Event) {
 	switch p := e.Data.(type) {
 	case events.HoldPlaced:
 		if id, n, bid := parseBidHold(p.HoldID); bid {
-			m.book.spend(id, n, e.Time) // an id is spent once its hold is placed
+			m.book.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
 		}
 	case events.CreditsMinted:
 		if agent, ok := strings.CutPrefix(p.TransferID, "open/"); ok && p.TransferID == openingID(agent) {
@@ -151,11 +151,11 @@ func (m *Market) replayEvent(e events.Event) error {
 	case events.BidPlaced:
 		return m.replayBid(p)
 	case events.OrderCancelled:
-		m.book.remove(p.OrderID)
+		m.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.BidRejected:
-		m.book.remove(p.OrderID)
+		m.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.ResourcesAllocated:
-		m.book.remove(p.OrderID)
+		m.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.PriceUpdate:
 		price, err := p.New.Apd()
 		if err != nil {
@@ -181,7 +181,7 @@ func (m *Market) replayBid(p events.BidPlaced) error {
 	if !ok || id != p.OrderID {
 		return fmt.Errorf("hold %q is not a hold of order %q", p.HoldID, p.OrderID)
 	}
-	m.book.add(auction.Bid{ID: p.OrderID, Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
+	m.book.add(p.OrderID, auction.Bid{Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
 	return nil
 }
 
@@ -215,10 +215,13 @@ func (m *Market) reconcile(ctx context.Context, evs []events.Event) error {
 // releaseUnplaced releases every bid hold whose bid is not in the book: the
 // hold of a bid whose placement failed after its hold was placed.
 func (m *Market) releaseUnplaced(ctx context.Context) error {
+	placed := make(map[string]bool, len(m.book.orders))
+	for _, o := range m.book.orders {
+		placed[o.holdID] = true
+	}
 	var errs []error
 	for _, id := range m.ledger.OpenHolds() {
-		order, _, bid := parseBidHold(id)
-		if o, live := m.book.get(order); bid && (!live || o.holdID != id) {
+		if _, _, bid := parseBidHold(id); bid && !placed[id] {
 			errs = append(errs, m.ledger.Release(ctx, id, "not placed"))
 		}
 	}
@@ -238,7 +241,7 @@ func (m *Market) settleOrphan(ctx context.Context, o order, reason string) error
 	switch {
 	case leased && scheduled:
 		p = events.ResourcesAllocated{
-			OrderID: o.bid.ID, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
+			OrderID: o.id, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 			Quantities: info.Bundle.EventQuantities(), Window: info.Bundle.EventWindow(),
 			Amount: events.DecimalOf(amount), Bid: events.DecimalOf(o.bid.Limit),
 			PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
@@ -247,9 +250,9 @@ func (m *Market) settleOrphan(ctx context.Context, o order, reason string) error
 		o.holdID = leaseID
 		return m.refuse(ctx, o, events.ReasonSettlementFailed, "the market stopped while settling it")
 	case reason == "cancelled":
-		p = events.OrderCancelled{OrderID: o.bid.ID, AgentID: o.bid.Agent}
+		p = events.OrderCancelled{OrderID: o.id, AgentID: o.bid.Agent}
 	default:
-		p = events.BidRejected{OrderID: o.bid.ID, AgentID: o.bid.Agent,
+		p = events.BidRejected{OrderID: o.id, AgentID: o.bid.Agent,
 			Reason: events.ReasonSettlementFailed, Detail: "the market stopped while settling it"}
 	}
 	if err := m.publish(ctx, o.bid.Agent, p); err != nil {

@@ -186,8 +186,8 @@ func TestConcurrentUse(t *testing.T) {
 	agents := []string{"a", "b", "c", "d"}
 	for _, a := range agents {
 		f.open(t, a, 100)
-		err := f.m.Bid(f.ctx, scarcity.Bid{ID: a + "-0", Agent: a, Limit: dec("20"), Bundle: bundle.Bundle{
-			Quantities: bundle.Quantities{"cpu": 10, "tokens": 2000}, Window: bundle.Window{Duration: time.Hour}}})
+		err := f.m.Bid(f.ctx, scarcity.Bid{ID: a + "-0", Agent: a, Limit: dec("60"), Bundle: bundle.Bundle{
+			Quantities: bundle.Quantities{"cpu": 10, "tokens": 2000}, Window: bundle.Window{Duration: 30 * time.Minute}}})
 		if err != nil {
 			t.Fatal(err)
 		}

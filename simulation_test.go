@@ -355,7 +355,7 @@ func (s *sim) opTransfer() (string, error, func(error)) {
 	err := s.f.m.Transfer(s.f.ctx, id, from, to, amount)
 	return fmt.Sprintf("Transfer(%s, %s→%s, %s)", id, from, to, amount), err, func(err error) {
 		s.expected(err, scarcity.ErrUnknownAgent, ledger.ErrSameAccount, ledger.ErrInsufficientCredit)
-		s.settleTransfer("xfer/"+id, simTransfer{from: from, to: to, amount: amount}, err)
+		s.settleTransfer("xfer/"+from+"/"+id, simTransfer{from: from, to: to, amount: amount}, err)
 	}
 }
 

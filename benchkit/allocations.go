@@ -1,6 +1,7 @@
 package benchkit
 
 import (
+	"strings"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -64,7 +65,7 @@ func allocations(evs []events.Event) []finding {
 	for i, e := range evs {
 		switch p := payload(e.Data).(type) {
 		case events.BidPlaced:
-			if o := ix.run(e.Correlation).orders[p.OrderID]; o != nil {
+			if o := ix.run(e.Correlation).orders[orderOf(p.AgentID, p.OrderID)]; o != nil {
 				o.latest, o.latestBy = i, ""
 			}
 		case events.ResourcesAllocated:
@@ -76,7 +77,7 @@ func allocations(evs []events.Event) []finding {
 				checkAllocation(r, p, pays[paymentKey{e.Correlation, p.PaymentID}])
 			}
 			if run.bids {
-				checkOrder(r, evs, p, run.orders[p.OrderID])
+				checkOrder(r, evs, p, run.orders[orderOf(p.AgentID, p.OrderID)])
 			}
 		case events.BundleScheduled:
 			if run := ix.run(e.Correlation); e.Source == events.SourceScheduler && run.market {
@@ -170,6 +171,10 @@ type bundleLife struct {
 	afterOther  int // the position of the last event of its run before its end whose source is not the ledger
 }
 
+// orderOf returns the key of agent's order id: order ids are each agent's
+// own, so two agents may use the same one.
+func orderOf(agent, order string) string { return agent + "/" + order }
+
 // placement names one placement of an order: the order's life from its
 // n-th bid_placed (n from 0, for events before any) to the next.
 type placement struct {
@@ -206,10 +211,10 @@ func indexMarket(evs []events.Event) *marketIndex {
 				run.holds[p.HoldID] = h
 			}
 		case events.BidPlaced:
-			o := run.orders[p.OrderID]
+			o := run.orders[orderOf(p.AgentID, p.OrderID)]
 			if o == nil {
 				o = &orderBids{first: i, latest: -1}
-				run.orders[p.OrderID] = o
+				run.orders[orderOf(p.AgentID, p.OrderID)] = o
 			}
 			o.placements++
 			run.bids, run.market = true, true
@@ -218,20 +223,21 @@ func indexMarket(evs []events.Event) *marketIndex {
 			b := run.bundle(p.BundleID)
 			b.allocated, b.allocatedTo = true, p.AgentID
 			if p.LeaseID != "" {
-				run.lease(p.LeaseID, p.BundleID, p.OrderID)
+				run.lease(p.LeaseID, p.BundleID, orderOf(p.AgentID, p.OrderID))
 			}
 		case events.BidRejected:
 			if p.Reason == events.ReasonSettlementFailed {
 				if run.refused == nil {
 					run.refused = make(map[placement]bool)
 				}
-				run.refused[placement{p.OrderID, run.placement(p.OrderID)}] = true
+				order := orderOf(p.AgentID, p.OrderID)
+				run.refused[placement{order, run.placement(order)}] = true
 			}
 		case events.BundleScheduled:
 			if e.Source == events.SourceScheduler {
 				run.bundle(p.BundleID).scheduled = true
 				if p.LeaseHold != "" {
-					run.lease(p.LeaseHold, p.BundleID, p.OrderID)
+					run.lease(p.LeaseHold, p.BundleID, orderOf(p.AgentID, p.OrderID))
 				}
 			}
 		case events.BundleExpired:
@@ -317,7 +323,8 @@ func (run *runIndex) checkLeaseHeld(r *recorder, i int, e events.Event, holdID s
 		how = "captured in full"
 	}
 	r.at(i, e)
-	r.flag("lease %q of order %q %s while its bundle %q runs", holdID, l.order, how, l.bundle)
+	agent, order, _ := strings.Cut(l.order, "/")
+	r.flag("lease %q of order %q of %q %s while its bundle %q runs", holdID, order, agent, how, l.bundle)
 }
 
 // checkScheduled flags a bundle the scheduler booked in a market run that

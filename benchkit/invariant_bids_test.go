@@ -130,7 +130,7 @@ func TestBidsHeldAndBundlesAllocated(t *testing.T) {
 			w.tick(10 * time.Second)
 			w.release(lease)
 			return []flaggedAt{{benchkit.AllocationsPaid, w.evs[len(w.evs)-1]}}
-		}, detail: `lease "h5" of order "o4" released while its bundle "b-1" runs`},
+		}, detail: `lease "h5" of order "o4" of "a0" released while its bundle "b-1" runs`},
 		{name: "lease captured in full while its bundle runs", build: func(w *world) []flaggedAt {
 			_, lease := w.won("a0", "b-1")
 			w.tick(10 * time.Second)

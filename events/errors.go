@@ -11,7 +11,9 @@ var (
 	ErrInvalid = errors.New("events: invalid event")
 	// ErrClosed reports an operation on a closed log or subscription.
 	ErrClosed = errors.New("events: closed")
-	// ErrFull reports a publish that would take a log past its maximum size.
+	// ErrFull reports a publish refused because it would take a log or a
+	// stream past its maximum size: nothing of it was stored, so it is not
+	// in doubt, and the same publish may succeed once room is made.
 	ErrFull = errors.New("events: log full")
 	// ErrInDoubt reports a publish whose outcome is unknown: it failed
 	// after some or all of its events may have been stored (a lost

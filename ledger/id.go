@@ -8,8 +8,9 @@ import (
 
 // Limits on identifiers and reasons.
 const (
-	// MaxIDLen is the longest account, transfer or hold id, in bytes.
-	MaxIDLen = 128
+	// MaxIDLen is the longest account, transfer or hold id, in bytes: room
+	// for a service's prefixes around two ids of its own callers.
+	MaxIDLen = 256
 	// MaxReasonLen is the longest reason of a movement or release, in bytes.
 	MaxReasonLen = 256
 )

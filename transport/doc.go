@@ -10,9 +10,9 @@
 //     id, and subscribers that read at their own pace.
 //   - NATS JetStream (package natstransport, the default for a market that
 //     spans processes): events are CloudEvents JSON messages on subjects
-//     "<prefix>.<source>.<type>.<subject>", the event id is the message id
-//     the server deduplicates on, and a publish returns once the server has
-//     acknowledged it.
+//     "<prefix>.<source>.<type>.<subject>.<counterparty>", the event id is
+//     the message id the server deduplicates on, and a publish returns once
+//     the server has acknowledged it.
 //
 // # Conformance
 //

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/nats-io/nats.go"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/agentapi"
 )
@@ -18,10 +20,11 @@ import (
 // agentOptions are the flags of the agent command.
 type agentOptions struct {
 	URL      string
+	CA       string // CA file to verify the server with; empty: no TLS
+	Creds    string // the agent's seed file
 	Prefixes []string
 	Agent    string
-	User     string // empty: the agent's name
-	Password string
+	Events   bool          // print the events about the agent
 	Window   time.Duration // the length of the bundles it buys
 	Every    time.Duration // between steps
 	For      time.Duration // how long to run; 0 until interrupted
@@ -44,14 +47,14 @@ type trader struct {
 	bids   int
 }
 
-// dialAgent connects as the agent's NATS user and returns a trader per
-// shard, all on the one connection.
+// dialAgent connects with the agent's key and returns a trader per shard,
+// all on the one connection.
 func dialAgent(o agentOptions) (*nats.Conn, []*trader, error) {
-	user := o.User
-	if user == "" {
-		user = o.Agent
+	opts, err := agentapi.NkeyOptions(o.Agent, o.Creds)
+	if err != nil {
+		return nil, nil, err
 	}
-	nc, err := nats.Connect(o.URL, agentapi.ConnectOptions(agentapi.User{Name: user, Password: o.Password})...)
+	nc, err := nats.Connect(o.URL, append(opts, tlsOptions(o.CA)...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -125,6 +128,14 @@ func runAgent(ctx context.Context, w io.Writer, o agentOptions) error {
 		return err
 	}
 	defer nc.Close()
+	w = &lockedWriter{w: w} // the events' printer writes too
+	if o.Events {
+		stop, err := printEvents(nc, w, traders)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if o.For > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.For)
@@ -152,4 +163,63 @@ func runAgent(ctx context.Context, w io.Writer, o agentOptions) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// printEvents prints the events about the agent on every shard as the
+// markets publish them: those it is the subject of, and those it is the
+// counterparty of, such as credits another agent sent it. stop ends the
+// subscriptions and returns once nothing more is printed.
+func printEvents(nc *nats.Conn, w io.Writer, traders []*trader) (stop func(), err error) {
+	msgs := make(chan *nats.Msg, 256) // beyond, NATS drops events (a slow consumer)
+	var subs []*nats.Subscription
+	done, printed := make(chan struct{}), make(chan struct{})
+	stop = func() {
+		for _, s := range subs {
+			_ = s.Unsubscribe()
+		}
+		close(done)
+		<-printed
+	}
+	go func() {
+		defer close(printed)
+		for {
+			select {
+			case m := <-msgs:
+				if e, err := events.Decode(m.Data); err != nil {
+					fmt.Fprintf(w, "undecodable event on %s\n", m.Subject)
+				} else {
+					fmt.Fprintf(w, "event %s %s about %s\n", e.Source, e.Type, e.Subject)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	for _, t := range traders {
+		for _, subj := range agentapi.EventSubjects(t.prefix, t.agent) {
+			sub, err := nc.ChanSubscribe(subj, msgs)
+			if err != nil {
+				stop()
+				return nil, err
+			}
+			subs = append(subs, sub)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -16,20 +16,22 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/agentapi"
+	"github.com/scarcitylabs/scarcity/transport/natsauth"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
 // marketOptions are the flags of the market command.
 type marketOptions struct {
-	URL      string
-	Prefix   string
-	Stream   string // empty: derived from Prefix
-	Password string
-	Agents   []string
-	Credits  int64
-	Every    time.Duration // between clearing rounds
-	For      time.Duration // how long to run; 0 until interrupted
-	Clock    clock.Clock   // nil: the real clock
+	URL     string
+	CA      string // CA file to verify the server with; empty: no TLS
+	Creds   string // the market's seed file
+	Prefix  string
+	Stream  string // empty: derived from Prefix
+	Agents  []string
+	Credits int64
+	Every   time.Duration // between clearing rounds
+	For     time.Duration // how long to run; 0 until interrupted
+	Clock   clock.Clock   // nil: the real clock
 	// Correlation names this run on the stream; empty means the prefix
 	// and the start time, so that runs on a kept stream stay apart.
 	Correlation string
@@ -50,25 +52,15 @@ type shard struct {
 	market *scarcity.Market
 }
 
-// streamName derives a JetStream stream name from a subject prefix:
-// "shard-a" gives "SHARD_A".
-func streamName(prefix string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			return r
-		}
-		return '_'
-	}, prefix)
-}
-
-// startShard connects to NATS as the market's user, opens the shard's
-// stream under its prefix, builds the market, opens the agents' accounts
-// with o.Credits each and serves the agent API.
+// startShard connects to NATS as the shard's market user, opens the
+// shard's provisioned stream under its prefix, builds the market, opens the
+// agents' accounts with o.Credits each and serves the agent API.
 func startShard(ctx context.Context, o marketOptions) (*shard, error) {
-	nc, err := nats.Connect(o.URL, nats.UserInfo(marketUser, o.Password), nats.Name("market "+o.Prefix))
+	opts, err := natsauth.MarketOptions(o.Prefix, o.Creds)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(o.URL, append(opts, tlsOptions(o.CA)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,14 +75,16 @@ func startShard(ctx context.Context, o marketOptions) (*shard, error) {
 func (s *shard) start(ctx context.Context, o marketOptions) error {
 	stream := o.Stream
 	if stream == "" {
-		stream = streamName(o.Prefix)
+		stream = natsauth.StreamName(o.Prefix)
 	}
 	correlation := o.Correlation
 	if correlation == "" {
 		correlation = o.Prefix + "-" + time.Now().UTC().Format("20060102T150405")
 	}
 	var err error
-	s.stream, err = natstransport.Open(ctx, natstransport.Options{Conn: s.nc, Prefix: o.Prefix, Stream: stream})
+	// The market's user may not create or change its stream: the admin
+	// provisioned it (the server and provision commands).
+	s.stream, err = natstransport.Open(ctx, natstransport.Options{Conn: s.nc, Prefix: o.Prefix, Stream: stream, Provisioned: true})
 	if err != nil {
 		return err
 	}

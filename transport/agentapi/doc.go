@@ -12,10 +12,10 @@
 // (prefix DefaultPrefix unless Options.Prefix says otherwise), with a reply
 // subject under its own inbox, _INBOX.<agent>. (InboxPrefix). The acting
 // agent is the <agent> token of the subject, never a field of the body; the
-// NATS server's permissions (AgentPermissions, Accounts) let each agent's
-// connection publish only under its own token and subscribe only to its own
-// inbox, and the Server drops, unexecuted, any request whose reply subject
-// is not under the agent's inbox. The verbs are those of Verbs, one per
+// NATS server's permissions (see Permissions) let each agent's connection
+// publish only under its own token and subscribe only to its own inbox, and
+// the Server drops, unexecuted, any request whose reply subject is not under
+// the agent's inbox. The verbs are those of Verbs, one per
 // method of scarcity.AgentAPI.
 //
 // # Requests
@@ -63,28 +63,50 @@
 //
 // # Permissions
 //
-// Accounts returns the users of an embedded server (server.Options.Users);
-// ConfigFile returns the equivalent authorization block for an external
-// nats-server, for example:
+// The NATS server, not this package, keeps each agent in its lane. Package
+// natsauth generates the credentials and the server configuration: every
+// user has its own nkey, every agent its own NATS account, which may
+// publish only its own commands (CommandSubjects), receive replies only
+// under its own inbox (InboxPrefix) and events only about itself
+// (EventSubjects: as the event's subject or its counterparty), within
+// limits on its connections, subscriptions and message size; the market's
+// user may receive the commands (ServeSubject) and publish its events, but
+// not manage its stream. An agent connects with NkeyOptions (its seed file
+// and its inbox prefix) and the server's CA (nats.RootCAs), then Dial:
 //
-//	authorization {
-//	  users = [
-//	    {user: "market", password: "..."}
-//	    {user: "alice", password: "...", permissions: {
-//	      publish: {allow: ["scarcity.cmd.v1.alice.>"]},
-//	      subscribe: {allow: ["_INBOX.alice.>", "scarcity.market.*.alice", "scarcity.ledger.*.alice", "scarcity.scheduler.*.alice"]}}}
-//	  ]
-//	}
+//	opts, err := agentapi.NkeyOptions("alice", "agent.alice.nk")
+//	nc, err := nats.Connect(url, append(opts, nats.RootCAs("ca.pem"))...)
+//	client, err := agentapi.Dial(nc, "alice", agentapi.Options{Prefix: "shard-a"})
 //
-// The market's user has all rights. An agent connects with
-// ConnectOptions (its credentials and its inbox prefix) and Dial.
+// This package imports nats.go, never nats-server.
+//
+// # Events
+//
+// The market publishes its events on
+// <prefix>.<source>.<type>.<subject>.<counterparty> (package natstransport).
+// An agent subscribes to EventSubjects (Client.EventSubjects) to follow the
+// events about it live, its own agent events included, and decodes each
+// message with events.Decode.
 //
 // # Concurrency and limits
 //
-// A Server handles requests on Options.Workers queue subscriptions, each
-// one request at a time, with at most 4096 requests buffered per
-// subscription (beyond, NATS drops them and the clients time out); every
-// market call is bounded by Options.HandleTimeout. The market serialises
+// A Server receives requests on one queue subscription (at most 65,536
+// requests or 64 MiB buffered; beyond, NATS drops requests and their
+// clients time out) and queues them per agent. Options.Workers goroutines
+// execute them: the agents with requests waiting take turns, and an agent
+// has at most one request in service, so its requests run in the order this
+// Server received them and one agent's flood waits behind its own requests,
+// not another's. Each agent may send Options.Rate requests a second in
+// bursts of Options.Burst (default 200 and 400) and Options.ByteRate
+// request bytes a second in bursts of Options.ByteBurst (1 MiB, 4 MiB),
+// measured on Options.Clock; a request beyond is answered rate_limited
+// (ErrRateLimited) and costs nothing. A request beyond Options.AgentQueue
+// waiting for its agent (64), Options.QueuedAgents agents waiting (1024) or
+// Options.QueueBytes waiting (32 MiB), or one received while the Server
+// closes, is answered busy (ErrBusy). Neither reaches the market, and both
+// may be retried after a pause; the market's own limits (too_many_bids,
+// emit_quota) apply as well. Every market call is bounded by
+// Options.HandleTimeout from when a worker takes it. The market serialises
 // its own commands. A Client is safe for concurrent use; each request is
 // bounded by its context's deadline or Options.Timeout.
 //

@@ -30,6 +30,15 @@ var (
 	// ErrInternal reports a failure inside the market that the server does
 	// not detail.
 	ErrInternal = errors.New("agentapi: internal error")
+	// ErrRateLimited reports a request beyond the agent's rate
+	// (Options.Rate, Burst, ByteRate, ByteBurst). The market was not
+	// called; the same request may be sent again later.
+	ErrRateLimited = errors.New("agentapi: rate limited")
+	// ErrBusy reports a request refused because the server's queues are
+	// full (Options.AgentQueue, QueuedAgents, QueueBytes) or it is
+	// closing. The market was not called; the same request may be sent
+	// again later.
+	ErrBusy = errors.New("agentapi: server busy")
 )
 
 // Error codes of error replies. A code is stable; its message is not.
@@ -63,6 +72,10 @@ const (
 	CodeTooManyReservations = "too_many_reservations"
 	CodeImpersonation       = "impersonation"
 	CodeNotAgentEvent       = "not_agent_event"
+	CodeTooManyBids         = "too_many_bids"
+	CodeEmitQuota           = "emit_quota"
+	CodeRateLimited         = "rate_limited"
+	CodeBusy                = "busy"
 	CodeInternal            = "internal"
 )
 
@@ -101,6 +114,10 @@ var codes = []struct {
 	{CodeOverCommit, sched.ErrOverCommit},
 	{CodeReservationLapsed, sched.ErrReservationLapsed},
 	{CodeTooManyReservations, sched.ErrTooManyReservations},
+	{CodeTooManyBids, scarcity.ErrTooManyBids},
+	{CodeEmitQuota, scarcity.ErrEmitQuota},
+	{CodeRateLimited, ErrRateLimited},
+	{CodeBusy, ErrBusy},
 }
 
 // Error is an error reply from the market. It unwraps to the library's

@@ -3,6 +3,8 @@ package agentapi_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -12,18 +14,32 @@ import (
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/transport/agentapi"
+	"github.com/scarcitylabs/scarcity/transport/natsauth"
 )
 
-// An agent in another process bids over NATS. The NATS server's users come
-// from Accounts, so alice's connection can only send alice's commands.
+// An agent in another process bids over NATS. natsauth writes every user's
+// seed file, the TLS files and the server's configuration, in which alice's
+// connection can only send alice's commands.
 func Example() {
 	ctx := context.Background()
-	market, alice := agentapi.User{Name: "market", Password: "m-secret"}, agentapi.User{Name: "alice", Password: "a-secret"}
-	users, err := agentapi.Accounts(agentapi.DefaultPrefix, market, []agentapi.User{alice})
+	dir, err := os.MkdirTemp("", "agentapi-example-*")
 	if err != nil {
 		panic(err)
 	}
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, Users: users, NoLog: true, NoSigs: true})
+	defer os.RemoveAll(dir)
+	files, err := natsauth.Write(dir, natsauth.Deployment{
+		Shards: []natsauth.Shard{{Prefix: agentapi.DefaultPrefix}}, Agents: []string{"alice"},
+		Port: -1, StoreDir: filepath.Join(dir, "store"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	sopts, err := server.ProcessConfigFile(files.Config) // or: nats-server -c nats.conf
+	if err != nil {
+		panic(err)
+	}
+	sopts.NoLog, sopts.NoSigs = true, true
+	ns, err := server.NewServer(sopts)
 	if err != nil {
 		panic(err)
 	}
@@ -32,6 +48,7 @@ func Example() {
 	if !ns.ReadyForConnections(5 * time.Second) {
 		panic("nats not ready")
 	}
+	ca := nats.RootCAs(files.TLS.CAFile)
 
 	// The market's process.
 	clk := clock.NewMock()
@@ -42,7 +59,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	mc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(market.Name, market.Password))
+	mopts, err := natsauth.MarketOptions(agentapi.DefaultPrefix, files.Markets[agentapi.DefaultPrefix])
+	if err != nil {
+		panic(err)
+	}
+	mc, err := nats.Connect(ns.ClientURL(), append(mopts, ca)...)
 	if err != nil {
 		panic(err)
 	}
@@ -54,7 +75,11 @@ func Example() {
 	defer srv.Close()
 
 	// Alice's process.
-	ac, err := nats.Connect(ns.ClientURL(), agentapi.ConnectOptions(alice)...)
+	aopts, err := agentapi.NkeyOptions("alice", files.Agents["alice"])
+	if err != nil {
+		panic(err)
+	}
+	ac, err := nats.Connect(ns.ClientURL(), append(aopts, ca)...)
 	if err != nil {
 		panic(err)
 	}

@@ -15,23 +15,46 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 )
 
+// User is a NATS user of the unit tests' server: the market's, or an
+// agent's whose Name is its agent id. The unit tests authenticate with
+// passwords on one NATS account, with the permissions below; deployments
+// give every user its own nkey and every agent its own account (package
+// natsauth, whose tests play a hostile agent against them).
+type User struct {
+	Name     string
+	Password string
+}
+
 // marketUser is the market's NATS user in tests.
 var marketUser = User{Name: "market", Password: "market-secret"}
 
 // agentUser returns the NATS user of agent in tests.
 func agentUser(agent string) User { return User{Name: agent, Password: agent + "-secret"} }
 
-// startNATS starts an embedded NATS server whose users are the market and
-// agents, with the API's permissions under DefaultPrefix.
+// ConnectOptions returns the nats.Connect options of u in tests: its
+// password and, for an agent, its inbox prefix.
+func ConnectOptions(u User) []nats.Option {
+	return []nats.Option{nats.UserInfo(u.Name, u.Password), nats.CustomInboxPrefix(InboxPrefix(u.Name))}
+}
+
+// agentPermissions returns the permissions of agent under prefix in tests:
+// it may publish only its own commands and subscribe only to its own inbox
+// and to the events about it.
+func agentPermissions(prefix, agent string) *server.Permissions {
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: []string{CommandSubjects(prefix, agent)}},
+		Subscribe: &server.SubjectPermission{Allow: append([]string{InboxPrefix(agent) + ".>"}, EventSubjects(prefix, agent)...)},
+	}
+}
+
+// startNATS starts an embedded NATS server whose users are the market (all
+// rights) and agents (agentPermissions under DefaultPrefix).
 func startNATS(tb testing.TB, agents ...string) *server.Server {
 	tb.Helper()
-	us := []User{}
+	users := []*server.User{{Username: marketUser.Name, Password: marketUser.Password}}
 	for _, a := range agents {
-		us = append(us, agentUser(a))
-	}
-	users, err := Accounts(DefaultPrefix, marketUser, us)
-	if err != nil {
-		tb.Fatal(err)
+		u := agentUser(a)
+		users = append(users, &server.User{Username: u.Name, Password: u.Password, Permissions: agentPermissions(DefaultPrefix, a)})
 	}
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, Users: users, NoLog: true, NoSigs: true})
 	if err != nil {

@@ -6,8 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 )
 
 func TestOptionsValidate(t *testing.T) {
@@ -19,35 +18,30 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("%+v: %v, want ErrInvalidOptions", o, err)
 		}
 	}
-	if _, err := Accounts("scarcity", marketUser, []User{agentUser("a.b")}); !errors.Is(err, ErrInvalidOptions) {
-		t.Errorf("agent a.b: %v, want ErrInvalidOptions", err)
-	}
-	if _, err := Accounts("scarcity", marketUser, []User{agentUser("x"), agentUser("x")}); !errors.Is(err, ErrInvalidOptions) {
-		t.Errorf("duplicate agents: %v, want ErrInvalidOptions", err)
-	}
-}
-
-// ConfigFile configures an external server exactly as Accounts does an
-// embedded one.
-func TestConfigFile(t *testing.T) {
-	agents := []User{agentUser("alice"), agentUser("bob")}
-	conf, err := ConfigFile("scarcity", marketUser, agents)
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "alice.nk")
+	kp, err := nkeys.CreateUser()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, conf)
-	}
-	want, err := Accounts("scarcity", marketUser, agents)
+	b, err := kp.Seed()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, opts.Users, cmp.AllowUnexported(server.User{})); diff != "" {
-		t.Errorf("users (-Accounts +ConfigFile):\n%s", diff)
+	if err := os.WriteFile(seed, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NkeyOptions("alice", seed); err != nil {
+		t.Errorf("NkeyOptions: %v", err)
+	}
+	for name, args := range map[string][2]string{
+		"agent a.b":       {"a.b", seed},
+		"no seed file":    {"alice", filepath.Join(dir, "nope.nk")},
+		"empty agent":     {"", seed},
+		"not a seed file": {"alice", dir},
+	} {
+		if _, err := NkeyOptions(args[0], args[1]); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%s: NkeyOptions: %v, want ErrInvalidOptions", name, err)
+		}
 	}
 }

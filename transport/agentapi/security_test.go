@@ -159,11 +159,11 @@ func TestReservationOfAnotherAgent(t *testing.T) {
 func TestAgentCannotReadAnothersEvents(t *testing.T) {
 	r := serveMarket(t, "alice", "bob")
 	nc := connect(t, r.ns, append(ConnectOptions(agentUser("alice")), nats.PermissionErrOnSubscribe(true), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))...)
-	own, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.alice")
+	own, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.alice.*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.bob")
+	other, err := nc.SubscribeSync(DefaultPrefix + ".ledger.*.bob.*")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,10 +45,11 @@ func (v Verb) known() bool {
 	return false
 }
 
-// cmdToken separates the prefix from the agent in a command subject. It
-// takes two tokens so that a command subject has five, and an event stream
-// bound to the four-token event subjects (<prefix>.<source>.<type>.<subject>)
-// never stores commands.
+// cmdToken separates the prefix from the agent in a command subject. A
+// command subject has as many tokens as an event subject
+// (<prefix>.<source>.<type>.<subject>.<counterparty>), but "cmd" is no event
+// source: the event stream, one subject per source, never stores commands,
+// and an agent's event subjects never match another agent's commands.
 const cmdToken = "cmd.v1"
 
 // CommandSubject returns the subject on which agent sends verb:
@@ -56,6 +57,18 @@ const cmdToken = "cmd.v1"
 func CommandSubject(prefix, agent string, verb Verb) string {
 	return prefix + "." + cmdToken + "." + agent + "." + string(verb)
 }
+
+// CommandSubjects returns the subjects of every command of agent,
+// <prefix>.cmd.v1.<agent>.>: those a deployment lets the agent publish
+// (package natsauth).
+func CommandSubjects(prefix, agent string) string {
+	return prefix + "." + cmdToken + "." + agent + ".>"
+}
+
+// ServeSubject returns the subject a Server subscribes to,
+// <prefix>.cmd.v1.*.*: the commands of every agent, which a deployment lets
+// only the market's user receive.
+func ServeSubject(prefix string) string { return commandWildcard(prefix) }
 
 // commandWildcard is the subject the server subscribes to.
 func commandWildcard(prefix string) string { return prefix + "." + cmdToken + ".*.*" }
@@ -88,6 +101,11 @@ func replyAllowed(agent, reply string) bool {
 	rest, ok := strings.CutPrefix(reply, InboxPrefix(agent)+".")
 	return ok && rest != "" && !strings.ContainsAny(rest, "*> \t\r\n")
 }
+
+// ValidatePrefix returns an error wrapping ErrInvalidOptions unless p is a
+// valid subject prefix (Options.Prefix): one or more dot-separated tokens of
+// ASCII letters, digits, '-' and '_', at most 128 bytes.
+func ValidatePrefix(p string) error { return validPrefix(p) }
 
 // validPrefix checks a subject prefix: one or more dot-separated tokens of
 // ASCII letters, digits, '-' and '_'.

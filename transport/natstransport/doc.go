@@ -7,40 +7,63 @@
 //
 // Every event is stored under the subject
 //
-//	<prefix>.<source>.<type>.<subject>
+//	<prefix>.<source>.<type>.<subject>.<counterparty>
 //
 // (prefix "scarcity" by default) so that consumers can filter by source,
-// type or agent with NATS wildcards. Source, type and subject are each
-// mapped to one subject token by [Token]: the bytes A-Z, a-z, 0-9, '_' and
-// '-' stand for themselves; any other byte ('.', '*', '>', whitespace, '%',
-// non-ASCII bytes) is written "%XX" with upper-case hex digits; the empty
-// string is "_" and the one-byte string "_" is "%5F". The mapping is
-// injective, so a subject filter never confuses two agents. A subject longer
-// than [MaxSubjectLen] is refused.
+// type or agent with NATS wildcards, and a NATS server can let each agent
+// receive the events about it and no others (see [AgentSubjects] and package
+// natsauth). The counterparty is the party other than the subject that the
+// event is about, events.Counterparty: the receiver of credits_transferred,
+// the account a captured hold pays; "_" when there is none. Source, type,
+// subject and counterparty are each mapped to one subject token by [Token]:
+// the bytes A-Z, a-z, 0-9, '_' and '-' stand for themselves; any other byte
+// ('.', '*', '>', ':', whitespace, '%', non-ASCII bytes) is written "%XX"
+// with upper-case hex digits; the empty string is "_" and the one-byte
+// string "_" is "%5F". The mapping is injective, so a subject filter never
+// confuses two agents. A subject longer than [MaxSubjectLen] is refused.
 //
 // # Stream
 //
-// One stream (default "SCARCITY") captures the event subjects
-// "<prefix>.*.*.*" (so the four-token event subjects only, never the
-// five-token commands of package agentapi): file storage,
-// Options.Replicas replicas, the limits retention policy with no age or
-// message limit and Options.MaxBytes (default unlimited) as the only size
-// limit, discard policy "new" (a full stream refuses publishes rather than
-// dropping old events: the stream is the source of truth), DenyDelete and
-// DenyPurge set, and a duplicate window of Options.DuplicateWindow (default
-// two minutes). [Open] creates the stream or updates it to this
-// configuration. It reads the stream's info first and refuses, with
+// One stream (default "SCARCITY") captures the event subjects of each
+// source of [Sources] — the events package's taxonomy: market, ledger,
+// scheduler, agent, judge, benchmark — one subject each,
+// "<prefix>.<source>.*.*.*" ([StreamSubjects]). The source is never a
+// wildcard, so the command subjects of package agentapi,
+// "<prefix>.cmd.v1.<agent>.<verb>", as many tokens long, are never stored;
+// an event of another source cannot be published (events.ErrInvalid).
+// Prefixes of markets sharing a server must not be prefixes of one another
+// ("a" and "a.b"), or one stream would capture the other's events.
+//
+// The stream has file storage, Options.Replicas replicas, the limits
+// retention policy with no age or message limit and Options.MaxBytes
+// (default unlimited) as the only size limit, discard policy "new" (a full
+// stream refuses publishes rather than dropping old events: the stream is
+// the source of truth), DenyDelete and DenyPurge set, and a duplicate window
+// of Options.DuplicateWindow (default two minutes). A writer's [Open]
+// creates the stream or updates it to this configuration, as [Provision]
+// does. It reads the stream's info first and refuses, with
 // [ErrSubjectsMismatch], to change the subjects of a stream that already
 // holds events: a writer with the wrong prefix must not capture a live
-// market's stream and make its publishes fail.
+// market's stream and make its publishes fail. (A stream of the earlier
+// four-token layout, "<prefix>.*.*.*", is such a stream: publish to a new
+// one.)
+//
+// Least privilege: in a deployment where the market's NATS user may not
+// manage streams (package natsauth), an operator provisions the stream
+// with [Provision] under credentials that may, and the market opens it with
+// Options.Provisioned: Open then only reads the stream's configuration and
+// checks it (subjects, storage, discard policy, deletes and purges denied),
+// never creating or changing it, and needs no more of the JetStream API
+// than stream info, consumers on its own stream and publishes to its own
+// subjects.
 //
 // Readers never write. With Options.ReadOnly, [Open] never creates, updates
 // or otherwise changes the stream: the stream must exist ([ErrNoStream]
-// otherwise), the prefix is learned from its subjects "<prefix>.*.*.*"
-// (a Prefix given that differs fails with [ErrPrefixMismatch]; subjects of
-// another shape fail with [ErrStream]), Subscribe and ReadAll filter under
-// the learned prefix, and Publish fails with [ErrReadOnly]. Programs that
-// only read a stream, such as examples/verify, open it so.
+// otherwise), the prefix is learned from its subjects (a Prefix given that
+// differs fails with [ErrPrefixMismatch]; subjects of another shape fail
+// with [ErrStream]), Subscribe and ReadAll filter under the learned prefix,
+// and Publish fails with [ErrReadOnly]. Programs that only read a stream,
+// such as examples/verify, open it so.
 //
 // # Publishing
 //
@@ -108,7 +131,7 @@
 //
 // The subjects check of a writer's Open and its update are two requests: a
 // writer that opens a stream while its first event is being stored may
-// still change its subjects.
+// still change its subjects. Provisioned writers do not have this window.
 //
 // Deduplication holds within the duplicate window only: an event re-published
 // later is stored again. A Publish that fails part-way may leave some of its

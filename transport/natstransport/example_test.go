@@ -40,6 +40,6 @@ func ExampleOpen() {
 		fmt.Println(d.Seq, d.Event.Type, natstransport.Subject(tr.Prefix(), d.Event))
 	}
 	// Output:
-	// 1 agent_awake scarcity.scheduler.agent_awake.agent-7
-	// 2 agent_dormant scarcity.scheduler.agent_dormant.agent-7
+	// 1 agent_awake scarcity.scheduler.agent_awake.agent-7._
+	// 2 agent_dormant scarcity.scheduler.agent_dormant.agent-7._
 }

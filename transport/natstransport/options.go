@@ -46,13 +46,24 @@ type Options struct {
 	// ReadOnly opens the Transport as a reader of an existing stream, and
 	// never creates or changes the stream or its configuration: Open fails
 	// with ErrNoStream if the stream does not exist, learns the prefix from
-	// the stream's subjects "<prefix>.*.*.*" (ErrPrefixMismatch if Prefix is
-	// set and differs), and Publish fails with ErrReadOnly. Subscribe and
-	// ReadAll work as usual. Replicas, DuplicateWindow and MaxBytes, which
-	// configure the stream, are then ignored. Programs that only read a
-	// stream (verify, audits, dashboards) set it, so that they cannot
-	// reconfigure a live market's stream.
+	// the stream's subjects StreamSubjects(prefix) (ErrPrefixMismatch if
+	// Prefix is set and differs), and Publish fails with ErrReadOnly.
+	// Subscribe and ReadAll work as usual. Replicas, DuplicateWindow and
+	// MaxBytes, which configure the stream, are then ignored. Programs that
+	// only read a stream (verify, audits, dashboards) set it, so that they
+	// cannot reconfigure a live market's stream.
 	ReadOnly bool
+	// Provisioned opens the Transport as a writer of a stream that an
+	// operator provisioned beforehand (Provision, with credentials allowed
+	// to manage streams): Open never creates or changes the stream, only
+	// reads its configuration, and fails with ErrNoStream if it does not
+	// exist, ErrSubjectsMismatch if its subjects are not those of Prefix,
+	// ErrStream if it is not configured as Provision makes it. Publish,
+	// Subscribe and ReadAll work as usual; Replicas, DuplicateWindow and
+	// MaxBytes are ignored. A market whose NATS user may not manage streams
+	// (the least privilege of package natsauth) sets it. Exclusive with
+	// ReadOnly.
+	Provisioned bool
 	// Replicas is the stream's replication factor, 1 to MaxReplicas; more
 	// than one needs a JetStream cluster. Default 1.
 	Replicas int
@@ -92,6 +103,9 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.URL != "" && o.Conn != nil {
 		return o, fmt.Errorf("%w: both URL and Conn", ErrConflictingOptions)
+	}
+	if o.ReadOnly && o.Provisioned {
+		return o, fmt.Errorf("%w: both ReadOnly and Provisioned", ErrConflictingOptions)
 	}
 	if o.DataDir != "" && (o.URL != "" || o.Conn != nil) {
 		return o, fmt.Errorf("%w: DataDir is for the embedded server only", ErrConflictingOptions)

@@ -2,7 +2,9 @@ package natstransport
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,6 +24,12 @@ const MaxSubjectLen = 2048
 // stream already holds within the duplicate window is acknowledged as a
 // duplicate and counts as accepted, so publishing the same events again
 // adds nothing.
+//
+// A call whose every event the stream refused for lack of room (its
+// MaxBytes reached, with discard policy new, or the account's or server's
+// storage exhausted) stored nothing: its error wraps ErrNotAccepted and
+// events.ErrFull, not events.ErrInDoubt, and the same call may be made
+// again once room is made.
 //
 // Any other failure (a missing ack, a server error, ctx done, the Transport
 // closed) returns an error wrapping ErrNotAccepted and the cause (ctx's
@@ -83,9 +91,9 @@ func (t *Transport) encode(evs []events.Event) ([]*nats.Msg, error) {
 		if err != nil {
 			return nil, err
 		}
-		subj := Subject(t.opts.Prefix, e)
-		if len(subj) > MaxSubjectLen {
-			return nil, fmt.Errorf("%w: %w: %s: subject of %d bytes exceeds %d", events.ErrInvalid, ErrTooLarge, e.ID, len(subj), MaxSubjectLen)
+		subj, err := eventSubject(t.opts.Prefix, e)
+		if err != nil {
+			return nil, err
 		}
 		if limit := t.conn.MaxPayload(); limit > 0 && int64(len(data)+len(e.ID)+64) > limit {
 			return nil, fmt.Errorf("%w: %w: %s: %d bytes exceeds the server's %d", events.ErrInvalid, ErrTooLarge, e.ID, len(data), limit)
@@ -95,19 +103,62 @@ func (t *Transport) encode(evs []events.Event) ([]*nats.Msg, error) {
 	return msgs, nil
 }
 
-// await waits for the ack of every publish, in order.
+// await waits for the ack of every publish. A call whose every message the
+// stream refused for lack of room stored nothing: its error wraps
+// events.ErrFull, not events.ErrInDoubt. Any other failure, or a refusal
+// after an earlier message was stored, is in doubt.
 func (t *Transport) await(ctx context.Context, evs []events.Event, acks []jetstream.PubAckFuture) error {
+	var first error // the first failure, and the event it is of
+	var firstAt, stored int
 	for i, f := range acks {
 		select {
 		case <-f.Ok():
+			stored++
+			continue
 		case err := <-f.Err():
-			return t.notAccepted(evs[i], fmt.Errorf("%w: %w", events.ErrInDoubt, err))
+			if first == nil {
+				first, firstAt = err, i
+			}
+			if full(err) {
+				continue
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("%w: %s: %w: %w", ErrNotAccepted, evs[i].ID, events.ErrInDoubt, context.Cause(ctx))
 		}
+		return t.notAccepted(evs[i], fmt.Errorf("%w: %w", events.ErrInDoubt, first))
 	}
-	return nil
+	switch {
+	case first == nil:
+		return nil
+	case stored == 0:
+		return t.notAccepted(evs[firstAt], fmt.Errorf("%w: stream %s: %w", events.ErrFull, t.opts.Stream, first))
+	}
+	return t.notAccepted(evs[firstAt], fmt.Errorf("%w: %d of %d events stored: %w", events.ErrInDoubt, stored, len(evs), first))
 }
+
+// full reports whether err is the stream's definite refusal of a message
+// for lack of room: its bytes or messages limit (discard policy new), the
+// account's storage or the server's resources.
+func full(err error) bool {
+	var api *jetstream.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode {
+	case jsErrCodeStreamStoreFailed:
+		return strings.Contains(api.Description, "maximum bytes") || strings.Contains(api.Description, "maximum messages")
+	case jsErrCodeAccountResourcesExceeded, jsErrCodeInsufficientResources:
+		return true
+	}
+	return false
+}
+
+// JetStream error codes that nats.go does not name.
+const (
+	jsErrCodeStreamStoreFailed        jetstream.ErrorCode = 10077
+	jsErrCodeAccountResourcesExceeded jetstream.ErrorCode = 10002
+	jsErrCodeInsufficientResources    jetstream.ErrorCode = 10023
+)
 
 func (t *Transport) notAccepted(e events.Event, err error) error {
 	if t.isClosed() {

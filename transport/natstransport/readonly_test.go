@@ -225,9 +225,10 @@ func TestReadOnlyOpenErrors(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, subjects := range map[string][]string{
-		"WIDE":  {"wide.>"},
-		"TWO":   {"b1.*.*.*", "b2.*.*.*"},
-		"SHORT": {"c.*.*"},
+		"WIDE":   {"wide.>"},
+		"TWO":    append(natstransport.StreamSubjects("b1")[1:], natstransport.StreamSubjects("b2")[0]),
+		"SHORT":  {"c.*.*"},
+		"LEGACY": {"d.*.*.*"},
 	} {
 		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: subjects}); err != nil {
 			t.Fatal(err)
@@ -248,6 +249,7 @@ func TestReadOnlyOpenErrors(t *testing.T) {
 		{"not event subjects", "WIDE", "", []error{natstransport.ErrStream}},
 		{"two subjects", "TWO", "", []error{natstransport.ErrStream}},
 		{"three tokens", "SHORT", "", []error{natstransport.ErrStream}},
+		{"four-token layout", "LEGACY", "", []error{natstransport.ErrStream}},
 		{"invalid prefix", "S", "a.*", []error{natstransport.ErrInvalidOption}},
 	}
 	for _, tt := range tests {
@@ -307,7 +309,7 @@ func TestOpenRefusesToChangeSubjects(t *testing.T) {
 	if err := json.Unmarshal([]byte(streamConfig(t, srv.URL(), "E")), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"new.*.*.*"}, cfg.Subjects); diff != "" {
+	if diff := cmp.Diff(natstransport.StreamSubjects("new"), cfg.Subjects); diff != "" {
 		t.Errorf("subjects of the empty stream (-want +got):\n%s", diff)
 	}
 	publish(t, tr, agentEvents(1, events.SourceScheduler, "market", t0)...)

@@ -1,13 +1,11 @@
 package natstransport
 
 import (
-	"strings"
+	"fmt"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/internal/subject"
 )
-
-// emptyToken is the token of an empty value.
-const emptyToken = "_"
 
 // Token returns s as a single NATS subject token. Bytes in [A-Za-z0-9_-]
 // stand for themselves; every other byte (the separator '.', the wildcards
@@ -15,49 +13,42 @@ const emptyToken = "_"
 // followed by two upper-case hex digits. The empty string is "_", and the
 // string "_" is "%5F" so that the two stay apart. The mapping is injective:
 // distinct strings have distinct tokens.
-func Token(s string) string {
-	switch s {
-	case "":
-		return emptyToken
-	case emptyToken:
-		return "%5F"
-	}
-	if plain(s) {
-		return s
-	}
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if plainByte(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&0xF])
-	}
-	return b.String()
-}
-
-func plain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !plainByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func plainByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
-}
+func Token(s string) string { return subject.Token(s) }
 
 // Subject returns the NATS subject of e under prefix:
-// <prefix>.<source>.<type>.<subject>, each of the last three a Token.
-func Subject(prefix string, e events.Event) string {
-	return prefix + "." + Token(string(e.Source)) + "." + Token(string(e.Type)) + "." + Token(e.Subject)
+// <prefix>.<source>.<type>.<subject>.<counterparty>, each of the last four a
+// Token, the counterparty events.Counterparty(e) ("_" if none).
+func Subject(prefix string, e events.Event) string { return subject.Event(prefix, e) }
+
+// Sources returns the event sources the stream captures, one subject each:
+// the sources of the events package's taxonomy. An event of another source
+// cannot be published.
+func Sources() []events.Source { return subject.Sources() }
+
+// StreamSubjects returns the subjects of the stream under prefix, one
+// "<prefix>.<source>.*.*.*" per source of Sources, in that order.
+func StreamSubjects(prefix string) []string { return subject.Stream(prefix) }
+
+// AgentSubjects returns the subjects of the events about agent under prefix:
+// per source, the events whose subject is the agent
+// ("<prefix>.<source>.*.<agent>.*") and those whose counterparty is
+// ("<prefix>.<source>.*.*.<agent>"), agent written as a Token. No event
+// matches two of them. They are what a NATS server lets an agent subscribe
+// to (see package natsauth).
+func AgentSubjects(prefix, agent string) []string { return subject.Agent(prefix, agent) }
+
+// eventSubject returns the subject of e under prefix, or an error wrapping
+// events.ErrInvalid if the stream has no subject for e's source or the
+// subject is too long.
+func eventSubject(prefix string, e events.Event) (string, error) {
+	if !subject.Known(e.Source) {
+		return "", fmt.Errorf("%w: %s: source %q is not one of the stream's %q", events.ErrInvalid, e.ID, e.Source, subject.Sources())
+	}
+	subj := subject.Event(prefix, e)
+	if len(subj) > MaxSubjectLen {
+		return "", fmt.Errorf("%w: %w: %s: subject of %d bytes exceeds %d", events.ErrInvalid, ErrTooLarge, e.ID, len(subj), MaxSubjectLen)
+	}
+	return subj, nil
 }
 
 // maxFilterSubjects bounds the number of server-side filter subjects of one
@@ -67,11 +58,19 @@ const maxFilterSubjects = 256
 
 // filterSubjects returns the server-side filter subjects selecting what f
 // selects by source, type and subject (the cross product of its lists, a
-// wildcard for an empty list), or nil when that selects the whole stream.
-// The result may select more than f; the client applies f.Match as well.
+// wildcard for an empty list, any counterparty), or nil when that selects
+// the whole stream. Sources the stream has no subject for are left out (no
+// event of theirs is stored). The result may select more than f; the client
+// applies f.Match as well.
 func filterSubjects(prefix string, f events.Filter) []string {
+	var srcs []events.Source
+	for _, s := range f.Sources {
+		if subject.Known(s) {
+			srcs = append(srcs, s)
+		}
+	}
 	dims := [3][]string{
-		tokens(f.Sources), tokens(f.Types), tokens(f.Subjects),
+		tokens(srcs), tokens(f.Types), tokens(f.Subjects),
 	}
 	for product(dims) > maxFilterSubjects {
 		widest := 0
@@ -89,7 +88,7 @@ func filterSubjects(prefix string, f events.Filter) []string {
 	for _, d := range dims {
 		out = cross(out, d)
 	}
-	return out
+	return cross(out, nil) // any counterparty
 }
 
 // tokens returns the distinct tokens of vs in order, or nil for no values.

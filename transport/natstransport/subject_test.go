@@ -1,6 +1,7 @@
 package natstransport
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -91,8 +92,39 @@ func unToken(tok string) string {
 
 func TestSubject(t *testing.T) {
 	e := events.Event{Source: events.SourceLedger, Type: events.TypeCreditsMinted, Subject: "acct.alice"}
-	if got, want := Subject("scarcity", e), "scarcity.ledger.credits_minted.acct%2Ealice"; got != want {
+	if got, want := Subject("scarcity", e), "scarcity.ledger.credits_minted.acct%2Ealice._"; got != want {
 		t.Fatalf("Subject = %q, want %q", got, want)
+	}
+	e = events.Event{Source: events.SourceLedger, Type: events.TypeCreditsTransferred, Subject: "a:b",
+		Data: events.CreditsTransferred{Movement: events.Movement{From: "a:b", To: "bob"}}}
+	if got, want := Subject("scarcity", e), "scarcity.ledger.credits_transferred.a%3Ab.bob"; got != want {
+		t.Fatalf("Subject = %q, want %q", got, want)
+	}
+}
+
+// The stream captures one subject per source, never a wildcard in the
+// source position: the agentapi command subjects, as many tokens long,
+// are never stored, and prefixes are learned back from the subjects.
+func TestStreamSubjects(t *testing.T) {
+	got := StreamSubjects("a.b")
+	want := []string{"a.b.market.*.*.*", "a.b.ledger.*.*.*", "a.b.scheduler.*.*.*", "a.b.agent.*.*.*", "a.b.judge.*.*.*", "a.b.benchmark.*.*.*"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("StreamSubjects (-want +got):\n%s", diff)
+	}
+	if p, ok := streamPrefix(got); !ok || p != "a.b" {
+		t.Fatalf("streamPrefix = %q, %v", p, ok)
+	}
+	for _, s := range got {
+		if strings.Contains(s, ".cmd.") {
+			t.Errorf("stream subject %q may capture commands", s)
+		}
+	}
+}
+
+func TestEventSubjectUnknownSource(t *testing.T) {
+	_, err := eventSubject("p", events.Event{ID: "x", Source: "cmd", Type: "v1", Subject: "alice"})
+	if !errors.Is(err, events.ErrInvalid) {
+		t.Fatalf("eventSubject of source cmd: %v, want ErrInvalid", err)
 	}
 }
 
@@ -104,13 +136,14 @@ func TestFilterSubjects(t *testing.T) {
 	}{
 		{"zero", events.Filter{}, nil},
 		{"correlation only", events.Filter{Correlation: "r"}, nil},
-		{"source", events.Filter{Sources: []events.Source{"agent"}}, []string{"p.agent.*.*"}},
-		{"type", events.Filter{Types: []events.Type{"bid_placed"}}, []string{"p.*.bid_placed.*"}},
-		{"empty subject", events.Filter{Subjects: []string{""}}, []string{"p.*.*._"}},
+		{"source", events.Filter{Sources: []events.Source{"agent"}}, []string{"p.agent.*.*.*"}},
+		{"unknown source", events.Filter{Sources: []events.Source{"cmd"}}, nil},
+		{"type", events.Filter{Types: []events.Type{"bid_placed"}}, []string{"p.*.bid_placed.*.*"}},
+		{"empty subject", events.Filter{Subjects: []string{""}}, []string{"p.*.*._.*"}},
 		{"cross", events.Filter{
-			Sources:  []events.Source{"agent", "judge", "agent"},
+			Sources:  []events.Source{"agent", "judge", "agent", "cmd"},
 			Subjects: []string{"a.1", "b"},
-		}, []string{"p.agent.*.a%2E1", "p.agent.*.b", "p.judge.*.a%2E1", "p.judge.*.b"}},
+		}, []string{"p.agent.*.a%2E1.*", "p.agent.*.b.*", "p.judge.*.a%2E1.*", "p.judge.*.b.*"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,12 +155,12 @@ func TestFilterSubjects(t *testing.T) {
 }
 
 func TestFilterSubjectsBounded(t *testing.T) {
-	f := events.Filter{Sources: []events.Source{"a", "b"}}
+	f := events.Filter{Sources: []events.Source{"market", "ledger"}}
 	for i := range 300 {
 		f.Subjects = append(f.Subjects, strings.Repeat("s", i+1))
 	}
 	got := filterSubjects("p", f)
-	if diff := cmp.Diff([]string{"p.a.*.*", "p.b.*.*"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"p.market.*.*.*", "p.ledger.*.*.*"}, got); diff != "" {
 		t.Fatalf("filterSubjects (-want +got):\n%s", diff)
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/internal/subject"
 )
 
 // Transport publishes events to, and subscribes to events from, one
@@ -39,8 +39,9 @@ var (
 // A writer (the default) creates the stream, or updates an existing one to
 // the configuration in the package doc; it refuses, with ErrSubjectsMismatch,
 // to change the subjects of a stream that already holds events. With
-// Options.ReadOnly, Open only reads the stream's configuration: it never
-// creates or changes the stream (see Options.ReadOnly).
+// Options.Provisioned, a writer only checks the stream an operator
+// provisioned (see Provision); with Options.ReadOnly, Open only reads the
+// stream's configuration. Neither creates or changes the stream.
 //
 // Errors wrap ErrInvalidOption, ErrConflictingOptions, ErrEmbedded,
 // ErrStream, ErrSubjectsMismatch, ErrNoStream, ErrPrefixMismatch or the
@@ -103,10 +104,58 @@ func (t *Transport) setup(ctx context.Context) error {
 	t.js = js
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()
-	if t.opts.ReadOnly {
+	switch {
+	case t.opts.ReadOnly:
 		return t.learnPrefix(ctx)
+	case t.opts.Provisioned:
+		return t.checkProvisioned(ctx)
 	}
 	return t.createOrUpdate(ctx)
+}
+
+// Provision creates the stream of opts, or updates it to the configuration
+// in the package doc, as a writer's Open does, and returns: the step an
+// operator takes, with credentials allowed to manage streams, before
+// markets open the stream with Options.Provisioned (see package natsauth).
+// It refuses, with ErrSubjectsMismatch, to change the subjects of a stream
+// that holds events. opts must not set ReadOnly or Provisioned. Errors are
+// those of Open.
+func Provision(ctx context.Context, opts Options) error {
+	if opts.ReadOnly || opts.Provisioned {
+		return fmt.Errorf("%w: Provision with ReadOnly or Provisioned", ErrConflictingOptions)
+	}
+	t, err := Open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return t.Close()
+}
+
+// checkProvisioned reads the stream's configuration, without changing it,
+// and checks that it is one Provision makes for this prefix: its subjects
+// (ErrSubjectsMismatch otherwise), file storage, discard policy new, and
+// deletes and purges denied (ErrStream otherwise). A missing stream fails
+// with ErrNoStream.
+func (t *Transport) checkProvisioned(ctx context.Context) error {
+	name := t.opts.Stream
+	stream, err := t.js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("%w: %s: provision it first (natstransport.Provision): %w", ErrNoStream, name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrStream, name, err)
+	}
+	cfg, want := stream.CachedInfo().Config, t.streamConfig()
+	got, wantSubjects := slices.Clone(cfg.Subjects), slices.Clone(want.Subjects)
+	slices.Sort(got)
+	slices.Sort(wantSubjects)
+	if !slices.Equal(got, wantSubjects) {
+		return fmt.Errorf("%w: stream %s captures %q, not the subjects of prefix %q", ErrSubjectsMismatch, name, cfg.Subjects, t.opts.Prefix)
+	}
+	if cfg.Storage != jetstream.FileStorage || cfg.Discard != jetstream.DiscardNew || !cfg.DenyDelete || !cfg.DenyPurge {
+		return fmt.Errorf("%w: stream %s is not configured as Provision makes it (file storage, discard new, deny delete and purge)", ErrStream, name)
+	}
+	return nil
 }
 
 // createOrUpdate creates the stream, or updates it to streamConfig unless
@@ -157,8 +206,8 @@ func (t *Transport) learnPrefix(ctx context.Context) error {
 	subjects := stream.CachedInfo().Config.Subjects
 	prefix, ok := streamPrefix(subjects)
 	if !ok {
-		return fmt.Errorf("%w: stream %s captures subjects %q, not the event subjects \"<prefix>%s\"",
-			ErrStream, name, subjects, eventWildcards)
+		return fmt.Errorf("%w: stream %s captures subjects %q, not the event subjects \"<prefix>.<source>%s\" of every source",
+			ErrStream, name, subjects, subject.Wildcards)
 	}
 	if t.opts.Prefix != "" && t.opts.Prefix != prefix {
 		return fmt.Errorf("%w: stream %s captures %q (prefix %q), not prefix %q",
@@ -168,20 +217,12 @@ func (t *Transport) learnPrefix(ctx context.Context) error {
 	return nil
 }
 
-// eventWildcards follows the prefix in the stream's one subject.
-const eventWildcards = ".*.*.*"
-
 // streamPrefix returns the prefix of a stream whose subjects are the event
-// subjects "<prefix>.*.*.*", or false for any other subjects.
+// subjects StreamSubjects(prefix), in any order, or false for any other
+// subjects.
 func streamPrefix(subjects []string) (string, bool) {
-	if len(subjects) != 1 {
-		return "", false
-	}
-	prefix, ok := strings.CutSuffix(subjects[0], eventWildcards)
-	if !ok || !validPrefix(prefix) {
-		return "", false
-	}
-	return prefix, true
+	prefix, ok := subject.StreamPrefix(subjects)
+	return prefix, ok && validPrefix(prefix)
 }
 
 // streamConfig is the configuration of the stream. See the package doc.
@@ -193,7 +234,7 @@ func (t *Transport) streamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        t.opts.Stream,
 		Description: "scarcity events",
-		Subjects:    []string{t.opts.Prefix + eventWildcards}, // events only: <prefix>.<source>.<type>.<subject>
+		Subjects:    StreamSubjects(t.opts.Prefix), // events only, one subject per source: never commands
 		Retention:   jetstream.LimitsPolicy,
 		MaxMsgs:     -1,
 		MaxBytes:    maxBytes,

@@ -269,7 +269,7 @@ func TestDecodeFailureEndsSubscription(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	if _, err := nc.Request("scarcity.agent.bogus._", []byte("not json"), 5*time.Second); err != nil {
+	if _, err := nc.Request("scarcity.agent.bogus._._", []byte("not json"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	sub := subscribe(t, tr, events.SubscribeOptions{})
@@ -330,7 +330,7 @@ func TestExistingConnAndPrefix(t *testing.T) {
 	}
 	evs := agentEvents(2, events.SourceAgent, "r", t0)
 	got := make(chan *nats.Msg, 2)
-	if _, err := nc.ChanSubscribe("acme.sc.agent.agent_awake.a0", got); err != nil {
+	if _, err := nc.ChanSubscribe("acme.sc.agent.agent_awake.a0._", got); err != nil {
 		t.Fatal(err)
 	}
 	publish(t, tr, evs...)
