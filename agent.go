@@ -68,20 +68,22 @@ func (m *Market) OpenAccount(ctx context.Context, agent string) error {
 	if err := validID("agent", agent); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	err := m.ledger.Open(ctx, agent, ledger.KindAgent)
-	if errors.Is(err, ledger.ErrAccountExists) {
-		if _, aerr := m.agentBalance(agent); aerr == nil {
-			return nil
+	return m.write(ctx, func() error {
+		err := m.ledger.Open(ctx, agent, ledger.KindAgent)
+		if errors.Is(err, ledger.ErrAccountExists) {
+			if _, aerr := m.agentBalance(agent); aerr == nil {
+				return nil
+			}
 		}
-	}
-	return err
+		return err
+	})
 }
 
 // CheckAgent returns nil if agent has an agent account, else an error
 // wrapping ErrUnknownAgent.
 func (m *Market) CheckAgent(agent string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	_, err := m.agentBalance(agent)
 	return err
 }
@@ -106,17 +108,17 @@ func (m *Market) Transfer(ctx context.Context, transferID, from, to string, amou
 	if err := validID("transfer", transferID); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, agent := range []string{from, to} {
-		if _, err := m.agentBalance(agent); err != nil {
+	return m.write(ctx, func() error {
+		for _, agent := range []string{from, to} {
+			if _, err := m.agentBalance(agent); err != nil {
+				return err
+			}
+		}
+		if err := m.ledger.ValidateAmount(amount); err != nil {
 			return err
 		}
-	}
-	if err := m.ledger.ValidateAmount(amount); err != nil {
-		return err
-	}
-	return m.ledger.Transfer(ctx, transferLedgerID(from, transferID), from, to, amount, fmt.Sprintf("transfer from %s", from))
+		return m.ledger.Transfer(ctx, transferLedgerID(from, transferID), from, to, amount, fmt.Sprintf("transfer from %s", from))
+	})
 }
 
 // transferLedgerID returns the ledger's id of agent from's transfer id.

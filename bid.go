@@ -28,13 +28,15 @@ type Bid struct {
 // and the error is a *RejectedError. Placing the same bid again while it is
 // in the book is not an error and has no second effect.
 func (m *Market) Bid(ctx context.Context, b Bid) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	return m.write(ctx, func() error { return m.bid(ctx, b) })
+}
+
+func (m *Market) bid(ctx context.Context, b Bid) error {
 	if _, err := m.agentBalance(b.Agent); err != nil {
 		return err
 	}
 	key := orderKey(b.Agent, b.ID)
-	if o, ok := m.book.get(key); ok && !o.settling() {
+	if o, ok := m.book.get(key); ok {
 		if sameBid(o.bid, b) {
 			return nil
 		}
@@ -52,27 +54,19 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 		return fmt.Errorf("%w: %q has %d bids in the book", ErrTooManyBids, b.Agent, m.cfg.MaxBidsPerAgent)
 	}
 	if reason, err := m.checkBid(b); err != nil {
-		return m.reject(ctx, b, reason, err)
+		return m.reject(b, reason, err)
 	}
 	n := m.book.nextPlacement()
 	holdID := derivedID(bidHoldPrefix, b.ID, n)
 	if err := m.ledger.Hold(ctx, holdID, b.Agent, b.Limit); err != nil {
-		return m.rejectHold(ctx, b, err)
+		return m.rejectHold(b, err)
 	}
-	// From here the id and the placement are spent: its hold exists, even
-	// if placing fails.
 	m.book.spend(key, n, now)
-	if err := m.publish(ctx, b.Agent, events.BidPlaced{
+	m.publish(b.Agent, events.BidPlaced{
 		OrderID: b.ID, AgentID: b.Agent,
 		Quantities: b.Bundle.EventQuantities(), Window: b.Bundle.EventWindow(),
 		TotalCost: events.DecimalOf(b.Limit), HoldID: holdID,
-	}); err != nil {
-		return m.undo(err, func() error {
-			rerr := m.ledger.Release(ctx, holdID, "not placed")
-			m.orphanHolds = m.orphanHolds || rerr != nil
-			return rerr
-		})
-	}
+	})
 	m.book.add(b.ID, auction.Bid{Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit), Seq: n}, holdID)
 	return nil
 }
@@ -119,40 +113,36 @@ func exactContext() *apd.Context {
 }
 
 // rejectHold rejects b because its hold failed.
-func (m *Market) rejectHold(ctx context.Context, b Bid, err error) error {
+func (m *Market) rejectHold(b Bid, err error) error {
 	switch {
 	case errors.Is(err, ledger.ErrInsufficientCredit):
-		return m.reject(ctx, b, events.ReasonInsufficientBalance, err)
+		return m.reject(b, events.ReasonInsufficientBalance, err)
 	case errors.Is(err, ledger.ErrInvalidID), errors.Is(err, ledger.ErrExistsWithDifferentFields):
-		return m.reject(ctx, b, events.ReasonInvalidBundle, err)
+		return m.reject(b, events.ReasonInvalidBundle, err)
 	}
 	return err
 }
 
-// reject publishes bid_rejected for b and returns its *RejectedError.
-func (m *Market) reject(ctx context.Context, b Bid, reason events.RejectReason, cause error) error {
-	rej := &RejectedError{OrderID: b.ID, Reason: reason, Err: cause}
-	if err := m.publish(ctx, b.Agent, events.BidRejected{
-		OrderID: b.ID, AgentID: b.Agent, Reason: reason, Detail: cause.Error(),
-	}); err != nil {
-		return errors.Join(rej, err)
-	}
-	return rej
+// reject stages bid_rejected for b and returns its *RejectedError.
+func (m *Market) reject(b Bid, reason events.RejectReason, cause error) error {
+	m.publish(b.Agent, events.BidRejected{OrderID: b.ID, AgentID: b.Agent, Reason: reason, Detail: cause.Error()})
+	return &RejectedError{OrderID: b.ID, Reason: reason, Err: cause}
 }
 
 // Cancel withdraws agent's order id from the book and releases its hold.
 func (m *Market) Cancel(ctx context.Context, agent, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	o, ok := m.book.get(orderKey(agent, id))
-	if !ok || o.settling() {
-		return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
-	}
-	if err := m.ledger.Release(ctx, o.holdID, "cancelled"); err != nil {
-		return err
-	}
-	m.book.remove(o.bid.ID)
-	return m.publish(ctx, agent, events.OrderCancelled{OrderID: id, AgentID: agent})
+	return m.write(ctx, func() error {
+		o, ok := m.book.get(orderKey(agent, id))
+		if !ok {
+			return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
+		}
+		if err := m.ledger.Release(ctx, o.holdID, "cancelled"); err != nil {
+			return err
+		}
+		m.book.remove(o.bid.ID)
+		m.publish(agent, events.OrderCancelled{OrderID: id, AgentID: agent})
+		return nil
+	})
 }
 
 func sameBid(a auction.Bid, b Bid) bool {

@@ -45,10 +45,6 @@ func derivedID(prefix, id string, n uint64) string {
 	return prefix + id + "/" + strconv.FormatUint(n, 10)
 }
 
-// settling reports whether o won its round and is leased, waiting only
-// for its allocation to be published: it can no longer be cancelled.
-func (o order) settling() bool { return strings.HasPrefix(o.holdID, leaseHoldPrefix) }
-
 // bundleID and leaseID return the ids of o's bundle and lease hold.
 func (o order) bundleID() string { return derivedID(bundlePrefix, o.id, o.bid.Seq) }
 func (o order) leaseID() string  { return derivedID(leaseHoldPrefix, o.id, o.bid.Seq) }

@@ -33,17 +33,18 @@ const EfficiencyPlaces = 4
 // released and it is rejected with reason settlement_failed). A result that
 // breaks the Mechanism contract is refused whole (ErrMechanism) and leaves
 // the book as it was.
-func (m *Market) Clear(ctx context.Context) (auction.Result, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	defer m.signal()
-	return m.clear(ctx)
+func (m *Market) Clear(ctx context.Context) (res auction.Result, err error) {
+	err = m.write(ctx, func() error {
+		res, err = m.clear(ctx)
+		return err
+	})
+	m.signal()
+	return res, err
 }
 
+// clear runs a round: bundles due are activated or expired first, so that
+// the round books against the capacity left now.
 func (m *Market) clear(ctx context.Context) (auction.Result, error) {
-	if err := m.settleOrphans(ctx); err != nil {
-		return auction.Result{}, err
-	}
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !sched.Aftermath(advanced) {
 		return auction.Result{}, advanced
@@ -69,13 +70,7 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 		o, _ := m.book.get(r.Bid.ID)
 		errs = append(errs, m.refuse(ctx, o, r.Reason, r.Detail))
 	}
-	closed := m.closeRound(ctx, len(bids), res)
-	if closed != nil && m.round == round.Number {
-		// market_cleared was not published: as on the stream, the round
-		// has not happened, and the next one takes its number.
-		m.round = round.Number - 1
-	}
-	errs = append(errs, closed, advanced)
+	errs = append(errs, m.closeRound(len(bids), res), advanced)
 	return res, errors.Join(errs...)
 }
 
@@ -93,68 +88,51 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 	return nil
 }
 
-// settle leases an allocated bundle and publishes resources_allocated: in
-// one ledger batch the bid's hold is released and a lease hold of the
-// payment placed, then the scheduler books the bundle, paid for by that
-// hold as its time passes (sched.Lease): in full at expiry, pro rata if it
-// ends early. A bundle that cannot be leased or scheduled is refused
-// instead, its credits returned.
+// settle leases an allocated bundle and stages resources_allocated: in one
+// ledger batch the bid's hold is released and a lease hold of the payment
+// placed, then the scheduler books the bundle, paid for by that hold as its
+// time passes (sched.Lease): in full at expiry, pro rata if it ends early.
+// A bundle the scheduler cannot take is refused instead, its credits
+// returned.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	o, _ := m.book.get(a.Bid.ID)
-	bundleID, leaseID := o.bundleID(), o.leaseID()
-	if o.holdID == leaseID {
-		// An earlier settlement got as far as the lease and failed: refuse
-		// the bid, returning the lease, rather than lease it twice.
-		return m.refuse(ctx, o, events.ReasonSettlementFailed, "an earlier settlement of it failed")
+	if err := m.sched.Check(a.Bundle); err != nil {
+		return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error())
 	}
+	bundleID, leaseID := o.bundleID(), o.leaseID()
 	if err := m.ledger.Apply(ctx,
 		ledger.ReleaseOp{HoldID: o.holdID, Reason: "allocated"},
 		ledger.HoldOp{HoldID: leaseID, Account: o.bid.Agent, Amount: a.Payment},
 	); err != nil {
-		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
+		return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error())
 	}
 	o.holdID = leaseID // from here on, the lease hold is what a refusal returns
 	lease := sched.Lease{HoldID: leaseID, Amount: a.Payment, Payee: OperatorAccount, Scale: m.cfg.Scale}
 	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.id, a.Bundle, lease); err != nil {
-		return m.undo(err, func() error { return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error()) })
+		return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error())
 	}
-	err := m.publish(ctx, o.bid.Agent, events.ResourcesAllocated{
+	m.book.remove(o.bid.ID)
+	m.publish(o.bid.Agent, events.ResourcesAllocated{
 		OrderID: o.id, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
 		Amount: events.DecimalOf(a.Payment), Bid: events.DecimalOf(o.bid.Limit),
 		PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
 	})
-	if err != nil {
-		// Leased and scheduled, not yet allocated on the stream: the order
-		// stays in the book on its lease, and the next Tick publishes its
-		// allocation as a market restored from the stream would.
-		m.book.put(o)
-		m.orphanHolds = true
-		return err
-	}
-	m.book.remove(o.bid.ID)
 	return nil
 }
 
-// refuse releases a bid's hold, takes the bid out of the book and publishes
-// its rejection. A bid whose hold cannot be released stays in the book with
-// the hold it has, as a market restored from the stream would have it, and
-// the next Tick settles it as Restore would.
+// refuse releases a bid's hold, takes the bid out of the book and stages
+// its rejection.
 func (m *Market) refuse(ctx context.Context, o order, reason events.RejectReason, detail string) error {
-	if err := m.ledger.Release(ctx, o.holdID, string(reason)); err != nil {
-		m.book.put(o)
-		m.orphanHolds = true
-		return err
-	}
+	err := m.ledger.Release(ctx, o.holdID, string(reason))
 	m.book.remove(o.bid.ID)
-	return m.publish(ctx, o.bid.Agent, events.BidRejected{
-		OrderID: o.id, AgentID: o.bid.Agent, Reason: reason, Detail: detail,
-	})
+	m.publish(o.bid.Agent, events.BidRejected{OrderID: o.id, AgentID: o.bid.Agent, Reason: reason, Detail: detail})
+	return err
 }
 
-// closeRound publishes the round's price updates and summary, and moves the
+// closeRound stages the round's price updates and summary, and moves the
 // reserve prices for the next round.
-func (m *Market) closeRound(ctx context.Context, bids int, res auction.Result) error {
+func (m *Market) closeRound(bids int, res auction.Result) error {
 	util := m.utilisation()
 	batch := m.seq.Batch(m.cfg.Clock.Now())
 	for _, name := range m.catalog.Names() {
@@ -168,15 +146,13 @@ func (m *Market) closeRound(ctx context.Context, bids int, res auction.Result) e
 		})
 	}
 	batch.Add("", m.summary(bids, res, util))
-	if err := batch.Publish(ctx, m.cfg.Publisher); err != nil {
-		return err
-	}
+	_ = batch.Publish(context.Background(), m.stage) // staging cannot fail
 	for name, p := range res.Prices {
 		if _, ok := m.prices[name]; ok && p != nil {
 			m.prices[name] = new(apd.Decimal).Set(p)
 		}
 	}
-	return m.moveReserve(util)
+	return m.moveReserve(m.cfg, util)
 }
 
 func (m *Market) summary(bids int, res auction.Result, util map[string]*apd.Decimal) events.MarketCleared {
@@ -212,14 +188,15 @@ func (m *Market) utilisation() map[string]*apd.Decimal {
 	return out
 }
 
-// moveReserve applies the reserve rule to every resource.
-func (m *Market) moveReserve(util map[string]*apd.Decimal) error {
-	for _, name := range m.catalog.Names() {
-		next, err := m.cfg.ReserveRule.Next(m.reserve[name], util[name], m.cfg.Scale)
+// moveReserve applies cfg's reserve rule to the reserve price of every
+// resource.
+func (st *marketState) moveReserve(cfg Config, util map[string]*apd.Decimal) error {
+	for _, r := range cfg.Resources {
+		next, err := cfg.ReserveRule.Next(st.reserve[r.Name], util[r.Name], cfg.Scale)
 		if err != nil {
-			return fmt.Errorf("scarcity: reserve for %q: %w", name, err)
+			return fmt.Errorf("scarcity: reserve for %q: %w", r.Name, err)
 		}
-		m.reserve[name] = next
+		st.reserve[r.Name] = next
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package scarcity
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -80,8 +81,24 @@ type Config struct {
 	EmitPeriod time.Duration
 	// Clock drives clearing and the schedule; nil means the real clock.
 	Clock clock.Clock
-	// Publisher receives every event; nil means events.Discard.
+	// Publisher receives every event; nil means events.Discard. A publisher
+	// that is also an events.AsyncPublisher (natstransport) takes the
+	// market's groups pipelined; one that is an events.Reader lets a market
+	// whose publish failed rebuild itself from the stream.
 	Publisher events.Publisher
+	// SigningKey signs the market's hash chain: the last event of every
+	// group the market publishes. Its public key is announced on the stream
+	// (signing_key_announced). Nil means a key the market makes for itself,
+	// which proves only what one process wrote: a market restored from its
+	// stream with a key of its own announces it without the old key's
+	// signature, which a reader that requires the old key (PublicKey)
+	// refuses. Give a market that must be verifiable across restarts its key.
+	SigningKey ed25519.PrivateKey
+	// PublicKey, if set, is the key a market restored from a stream (or
+	// rebuilding itself) requires that stream's chain to be signed by:
+	// events.VerifyOptions.PublicKey. Nil trusts the keys the stream
+	// announces.
+	PublicKey ed25519.PublicKey
 	// Correlation is stamped on every event: the run or scenario id.
 	Correlation string
 	// Executor stops agents that are terminated; nil records terminations
@@ -157,6 +174,9 @@ func (c Config) withDefaults() Config {
 	if c.Publisher == nil {
 		c.Publisher = events.Discard
 	}
+	if c.SigningKey == nil {
+		c.SigningKey = newKey()
+	}
 	return c
 }
 
@@ -174,6 +194,9 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	}
 	if c.Retention < 0 || c.MaxBundles < 0 || c.MaxHistory < 0 {
 		return nil, nil, fmt.Errorf("%w: Retention %v, MaxBundles %d, MaxHistory %d", ErrInvalidConfig, c.Retention, c.MaxBundles, c.MaxHistory)
+	}
+	if len(c.SigningKey) != ed25519.PrivateKeySize || c.PublicKey != nil && len(c.PublicKey) != ed25519.PublicKeySize {
+		return nil, nil, fmt.Errorf("%w: SigningKey of %d bytes, PublicKey of %d", ErrInvalidConfig, len(c.SigningKey), len(c.PublicKey))
 	}
 	if c.Settlement != SettleToOperator && c.Settlement != SettleBurn {
 		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidConfig, c.Settlement)

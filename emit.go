@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -61,25 +60,38 @@ func (e *ImpersonationError) Is(target error) bool { return target == ErrImperso
 // tool_call_initiated, tool_call_completed, service_invoked, reflection;
 // ErrNotAgentEvent otherwise), within their bounds (ErrInvalidAgentEvent).
 //
-// The agent events of a market share one gap-free sequence (source agent,
-// the market's correlation), numbered in the order Emit calls publish:
-// Emit returns once the publisher has accepted the event, and a failed
-// publish consumes no number. Agent events are ordered against the
-// market's own events only by the stream: an event emitted before a call
-// such as Bid precedes that call's events.
+// Emit is a command of the market like any other: the agent events of a
+// market share one gap-free sequence (source agent, the market's
+// correlation), in the order the market applies its commands, and Emit
+// returns once the event is accepted by the publisher.
 func (m *Market) Emit(ctx context.Context, agent string, p events.Payload) error {
 	ap, err := agentPayload(agent, p)
 	if err != nil {
-		return err
-	}
-	if err := m.CheckAgent(agent); err != nil {
 		return err
 	}
 	size, err := payloadSize(ap)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidAgentEvent, err)
 	}
-	return m.emit.publishWithin(ctx, m, agent, size, ap)
+	return m.write(ctx, func() error {
+		if _, err := m.agentBalance(agent); err != nil {
+			return err
+		}
+		return m.emit.within(m, agent, size, ap)
+	})
+}
+
+// Inject publishes p as an event of source benchmark about subject, as one
+// command, in the market's chain: a benchmark runner's injected event of a
+// scenario (see benchkit.RunScenario). It changes no state of the market.
+func (m *Market) Inject(ctx context.Context, subject string, p events.Payload) error {
+	if p == nil {
+		return fmt.Errorf("%w: no payload", ErrNotAgentEvent)
+	}
+	return m.write(ctx, func() error {
+		m.emit.stage(m, events.SourceBenchmark, subject, p)
+		return nil
+	})
 }
 
 // payloadSize returns the size of p encoded, what it costs an agent's emit
@@ -111,27 +123,10 @@ func (m *Market) EmitJudgement(ctx context.Context, judge string, p events.Judge
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidAgentEvent, err)
 	}
-	return m.emit.publish(ctx, m, events.SourceJudge, subject, p)
-}
-
-// resumeEmit continues the agent and judge sequences after the last agent
-// and judge events of the market's correlation in evs, the stream it is
-// restored from, and after their void batches, so that they stay gap-free
-// across a restart.
-func (m *Market) resumeEmit(evs []events.Event, voids events.Voids) {
-	var agent, judge uint64
-	for _, e := range evs {
-		switch {
-		case e.Correlation != m.cfg.Correlation:
-		case e.Source == events.SourceAgent:
-			agent = max(agent, e.Sequence)
-		case e.Source == events.SourceJudge:
-			judge = max(judge, e.Sequence)
-		}
-	}
-	agent = voids.Skip(events.SourceAgent, m.cfg.Correlation, agent)
-	judge = voids.Skip(events.SourceJudge, m.cfg.Correlation, judge)
-	m.emit = newEmitState(m.cfg.Correlation, agent, judge)
+	return m.write(ctx, func() error {
+		m.emit.stage(m, events.SourceJudge, subject, p)
+		return nil
+	})
 }
 
 // agentPayload checks that p may be published by agent and returns it
@@ -157,13 +152,13 @@ func agentPayload(agent string, p events.Payload) (events.AgentPayload, error) {
 	return ap, nil
 }
 
-// emitState holds the sequencers of the events a market publishes on
-// behalf of agents and judges, and each agent's emit budget. mu serialises
-// their publishes, so that the sequence order is the publish order.
+// emitState holds the sequencers of the events a market stages on behalf
+// of agents and judges, and each agent's emit budget. Only the writer uses
+// it.
 type emitState struct {
-	mu      sync.Mutex
 	agent   *events.Sequencer
 	judge   *events.Sequencer
+	bench   *events.Sequencer // events a benchmark runner injects
 	budgets map[string]*emitBudget
 }
 
@@ -174,19 +169,15 @@ type emitBudget struct {
 	at    time.Time // when bytes was last brought up to date
 }
 
-// publishWithin publishes p as agent's event if agent's budget holds size
-// bytes, and takes them from it once published; otherwise it fails with
-// ErrEmitQuota and publishes nothing.
-func (s *emitState) publishWithin(ctx context.Context, m *Market, agent string, size int64, p events.Payload) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// within stages p as agent's event if agent's budget holds size bytes, and
+// takes them from it; otherwise it fails with ErrEmitQuota and stages
+// nothing.
+func (s *emitState) within(m *Market, agent string, size int64, p events.Payload) error {
 	b := s.budget(m.cfg, agent, m.cfg.Clock.Now())
 	if size > b.bytes {
 		return fmt.Errorf("%w: %q may emit %d bytes per %v; %d left, %d asked", ErrEmitQuota, agent, m.cfg.EmitBytes, m.cfg.EmitPeriod, b.bytes, size)
 	}
-	if err := s.publishLocked(ctx, m, events.SourceAgent, agent, p); err != nil {
-		return err
-	}
+	s.stage(m, events.SourceAgent, agent, p)
 	b.bytes -= size
 	return nil
 }
@@ -215,31 +206,23 @@ func (s *emitState) budget(cfg Config, agent string, now time.Time) *emitBudget 
 	return b
 }
 
-// publish stamps one event of source (agent or judge) about subject and
-// publishes it.
-func (s *emitState) publish(ctx context.Context, m *Market, source events.Source, subject string, p events.Payload) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.publishLocked(ctx, m, source, subject, p)
-}
-
-// publishLocked is publish, with s.mu held.
-func (s *emitState) publishLocked(ctx context.Context, m *Market, source events.Source, subject string, p events.Payload) error {
-	seq := s.agent
-	if source == events.SourceJudge {
-		seq = s.judge
-	}
+// stage stages one event of source (agent, judge or benchmark) about
+// subject.
+func (s *emitState) stage(m *Market, source events.Source, subject string, p events.Payload) {
+	seq := map[events.Source]*events.Sequencer{events.SourceAgent: s.agent, events.SourceJudge: s.judge,
+		events.SourceBenchmark: s.bench}[source]
 	b := seq.Batch(m.cfg.Clock.Now())
 	b.Add(subject, p)
-	return b.Publish(ctx, m.cfg.Publisher)
+	_ = b.Publish(context.Background(), m.stage) // staging cannot fail
 }
 
 // newEmitState returns the emit state of a market of correlation whose
-// last agent and judge events were numbered agent and judge.
-func newEmitState(correlation string, agent, judge uint64) *emitState {
+// last agent, judge and benchmark events were numbered as last says.
+func newEmitState(correlation string, last stream) *emitState {
 	return &emitState{
-		agent:   events.NewSequencer(events.SourceAgent, correlation, agent),
-		judge:   events.NewSequencer(events.SourceJudge, correlation, judge),
+		agent:   events.NewSequencer(events.SourceAgent, correlation, last.agent),
+		judge:   events.NewSequencer(events.SourceJudge, correlation, last.judge),
+		bench:   events.NewSequencer(events.SourceBenchmark, correlation, last.bench),
 		budgets: make(map[string]*emitBudget),
 	}
 }

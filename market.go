@@ -2,6 +2,8 @@ package scarcity
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,105 +21,222 @@ import (
 // a ledger that settles allocations, and a scheduler that enforces them.
 // Every state change is published as events.
 //
-// An error wrapping events.ErrInDoubt or events.ErrFenced means a publish
-// may have stored what the market did not apply: the writer concerned
-// refuses further changes (Fenced reports it), nothing is taken back, and
-// the market must be restored from its stream (Restore) to go on.
+// Every command — Open, Mint, Bid, Cancel, Transfer, Balance, Use, Report,
+// Release, Reserve, Commit, CancelReservation, Emit, EmitJudgement, and
+// Tick or Clear with their round and expiries — is applied by one writer,
+// in order, and all its events, whatever component emits them, go to the
+// publisher as one group with the events of the commands applied meanwhile
+// (see docs/decisions/0001-one-command-one-batch.md). A command returns
+// once its events are accepted by the publisher; its error is then the
+// command's own. The market's events form one hash chain; the last event of
+// each group is sealed and signed with Config.SigningKey.
+//
+// Queries (Prices, Orders, Round, Ledger, Scheduler) see every command
+// applied so far, including those whose events are still being published.
+// If a publish fails, the command and every command after it fail with an
+// error wrapping events.ErrFenced (and the publisher's error), and the
+// market is fenced: its state is ahead of its stream. Before its next
+// command it rebuilds itself from its stream (if Config.Publisher is an
+// events.Reader, as natstransport and events.Log are), so that it holds
+// exactly what the stream holds; queries then see that. A market whose
+// publisher cannot be read back stays fenced until rebuilt with Restore.
 type Market struct {
 	cfg     Config
 	catalog *bundle.Catalog
-	ledger  *ledger.Ledger
-	sched   *sched.Scheduler
 
-	mu        sync.Mutex
-	seq       *events.Sequencer
+	mu sync.Mutex // the writer's: every command and query takes it
+	marketState
+	stage  *stage
+	commit *committer
+	wake   chan struct{} // signalled when Next may have moved earlier
+}
+
+// marketState is what a market rebuilds from its stream.
+type marketState struct {
+	ledger    *ledger.Ledger
+	sched     *sched.Scheduler
+	seq       *events.Sequencer // the market's own events
 	book      *book
 	reserve   bundle.Prices
 	prices    bundle.Prices
 	round     uint64
 	nextClear time.Time
-	emit      *emitState // sequencers of agents' and judges' events
+	emit      *emitState // agents' and judges' sequencers and emit budgets
 	// opened holds the credits each agent was opened with by Open, so
 	// that opening it again never mints twice, however long ago.
 	opened map[string]*apd.Decimal
-	// orphanHolds is set when a hold could not be released after a bid's
-	// placement or settlement failed; the next Tick settles what is left
-	// as Restore does (reconcile).
-	orphanHolds bool
-	wake        chan struct{} // signalled when Next may have moved earlier
 }
 
 // New validates cfg and returns a market whose system accounts (mint, burn,
-// operator) are open. Their account_opened events are published through
-// cfg.Publisher.
+// operator) are open and whose signing key is announced: its first group of
+// events, published through cfg.Publisher before New returns.
 func New(ctx context.Context, cfg Config) (*Market, error) {
 	cfg = cfg.withDefaults()
 	cat, reserve, err := cfg.validate()
 	if err != nil {
 		return nil, err
 	}
-	l, err := ledger.New(ctx, ledgerOptions(cfg))
-	if err != nil {
+	chain, _ := events.NewChain("", nil)
+	m := newMarket(cfg, cat, chain)
+	if err := m.write(ctx, func() error { return m.create(ctx, reserve, stream{}) }); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// create makes m's state that of a new market whose sequences start after
+// last, and stages its first events: its key's announcement and the
+// opening of the system accounts (mint, burn, operator).
+func (m *Market) create(ctx context.Context, reserve bundle.Prices, last stream) error {
+	m.marketState = newState(m.cfg, reserve, nil, nil, last)
+	m.announceKey()
+	opts := ledgerOptionsAt(m.cfg, m.stage, last.ledger)
+	l, err := ledger.New(ctx, opts)
+	if err != nil {
+		return err
 	}
 	if err := l.Open(ctx, OperatorAccount, ledger.KindOperator); err != nil {
-		return nil, err
+		return err
 	}
-	s, err := sched.New(cat, schedOptions(cfg, l))
+	s, err := sched.Restore(ctx, m.catalog, schedOptions(m.cfg, m.stage, l), sched.RestoreOptions{LastSequence: last.sched}, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return newMarket(cfg, cat, reserve, l, s), nil
+	m.ledger, m.sched = l, s
+	return nil
 }
 
-// schedOptions returns the options of the scheduler of a market with
-// configuration cfg and ledger l.
-// ledgerOptions returns the options of cfg's ledger.
-func ledgerOptions(cfg Config) ledger.Options {
-	return ledger.Options{
-		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation,
-		MaxHistory: cfg.MaxHistory, Retention: cfg.Retention,
-	}
+// newMarket returns a market of cfg without state, committing to chain.
+func newMarket(cfg Config, cat *bundle.Catalog, chain *events.Chain) *Market {
+	m := &Market{cfg: cfg, catalog: cat, stage: &stage{}, wake: make(chan struct{}, 1)}
+	m.commit = newCommitter(cfg.Publisher, chain, cfg.SigningKey, m.rebuildLater)
+	return m
 }
 
-func schedOptions(cfg Config, l *ledger.Ledger) sched.Options {
-	return sched.Options{
-		Clock: cfg.Clock, Publisher: cfg.Publisher, Correlation: cfg.Correlation, Executor: cfg.Executor,
-		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
-		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch, MaxBundles: cfg.MaxBundles,
-	}
+// announceKey stages the announcement of the market's signing key: the
+// key that signs the market's chain from the group it is in.
+func (m *Market) announceKey() {
+	m.publish("", events.AnnounceKey(m.cfg.SigningKey.Public().(ed25519.PublicKey)))
 }
 
-// newMarket returns a market of cfg over l and s with an empty book, its
-// prices at reserve and its first round due ClearEvery from now.
-func newMarket(cfg Config, cat *bundle.Catalog, reserve bundle.Prices, l *ledger.Ledger, s *sched.Scheduler) *Market {
-	return &Market{
-		cfg:       cfg,
-		catalog:   cat,
+// stream is where a rebuilt state resumes: the last sequence of each of
+// the market's sources in its stream, void events included.
+type stream struct {
+	market, ledger, sched, agent, judge, bench uint64
+}
+
+// lastSequences returns the last sequence of each source in evs, void
+// events included.
+func lastSequences(evs []events.Event) stream {
+	var last stream
+	for _, e := range evs {
+		p := map[events.Source]*uint64{events.SourceMarket: &last.market, events.SourceLedger: &last.ledger,
+			events.SourceScheduler: &last.sched, events.SourceAgent: &last.agent, events.SourceJudge: &last.judge,
+			events.SourceBenchmark: &last.bench}[e.Source]
+		if p != nil {
+			*p = max(*p, e.Sequence)
+		}
+	}
+	return last
+}
+
+// newState returns the state of a market over l and s with an empty book,
+// its prices at reserve, its first round due ClearEvery from now, and its
+// own sequences resuming after last.
+func newState(cfg Config, reserve bundle.Prices, l *ledger.Ledger, s *sched.Scheduler, last stream) marketState {
+	return marketState{
 		ledger:    l,
 		sched:     s,
-		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, 0),
+		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, last.market),
 		book:      newBook(cfg.MaxBids, cfg.MaxBidsPerAgent, cfg.Retention),
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
-		emit:      newEmitState(cfg.Correlation, 0, 0),
+		emit:      newEmitState(cfg.Correlation, last),
 		opened:    make(map[string]*apd.Decimal),
-		wake:      make(chan struct{}, 1),
 	}
 }
+
+// ledgerOptions returns the options of cfg's ledger, staging into st.
+func ledgerOptions(cfg Config, st *stage) ledger.Options { return ledgerOptionsAt(cfg, st, 0) }
+
+// ledgerOptionsAt returns ledgerOptions for a ledger replayed from a stream
+// whose last ledger event, void or not, is numbered last.
+func ledgerOptionsAt(cfg Config, st *stage, last uint64) ledger.Options {
+	return ledger.Options{
+		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: st, Correlation: cfg.Correlation,
+		MaxHistory: cfg.MaxHistory, Retention: cfg.Retention, Staged: true, LastSequence: last,
+	}
+}
+
+// schedOptions returns the options of the scheduler of a market with
+// configuration cfg and ledger l, staging into st.
+func schedOptions(cfg Config, st *stage, l *ledger.Ledger) sched.Options {
+	return sched.Options{
+		Clock: cfg.Clock, Publisher: st, Correlation: cfg.Correlation, Executor: cfg.Executor,
+		Settler: settler{ledger: l, burn: cfg.Settlement == SettleBurn},
+		Spend:   cfg.Spend, UsageBatch: cfg.UsageBatch, MaxBundles: cfg.MaxBundles, Staged: true,
+	}
+}
+
+// write applies cmd as one command: under the writer's lock, its events
+// staged into one unit, which is committed once the lock is released. It
+// returns cmd's error once the unit's events are accepted, or the commit's
+// error (wrapping events.ErrFenced if an earlier commit failed) joined with
+// cmd's. A fenced market rebuilds itself first.
+func (m *Market) write(ctx context.Context, cmd func() error) error {
+	m.mu.Lock()
+	if err := m.recover(ctx); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	err := cmd()
+	unit := m.stage.take()
+	var done <-chan error
+	if len(unit) > 0 {
+		done = m.commit.submit(unit)
+	}
+	m.mu.Unlock()
+	if done == nil {
+		return err
+	}
+	select {
+	case cerr := <-done:
+		if cerr != nil {
+			return errors.Join(cerr, err)
+		}
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: the command was applied and its events sent; %w", events.ErrInDoubt, context.Cause(ctx))
+	}
+}
+
+// Fenced reports whether a publish failed, so that the market's state is
+// ahead of its stream until it rebuilds itself (at its next command) or
+// is restored.
+func (m *Market) Fenced() bool { return m.commit.failure() != nil }
 
 // Catalog returns the resources the market sells.
 func (m *Market) Catalog() *bundle.Catalog { return m.catalog }
 
 // Ledger returns a read-only view of the market's ledger. The ledger
 // itself is the market's: credits move only through the Market's commands.
-func (m *Market) Ledger() ledger.View { return m.ledger.View() }
+// After the market rebuilds itself from its stream, ask for a new view.
+func (m *Market) Ledger() ledger.View {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ledger.View()
+}
 
 // Scheduler returns a read-only view of the market's scheduler. The
 // scheduler itself is the market's: bundles are booked, metered and
-// released only through the Market's commands.
-func (m *Market) Scheduler() sched.View { return m.sched.View() }
+// released only through the Market's commands. After the market rebuilds
+// itself from its stream, ask for a new view.
+func (m *Market) Scheduler() sched.View {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sched.View()
+}
 
 // Round returns the number of clearing rounds run so far.
 func (m *Market) Round() uint64 {
@@ -149,29 +268,29 @@ func (m *Market) Orders() []Bid {
 	var out []Bid
 	for _, b := range m.book.bids() {
 		o, _ := m.book.get(b.ID)
-		if o.settling() {
-			continue // it won; its allocation is still to be published
-		}
 		out = append(out, Bid{ID: o.id, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
 	}
 	return out
 }
 
 // Open opens an account for agent and mints credits into it (none if
-// credits is zero or nil). Opening an agent again with the credits it was
-// opened with has no effect, whenever it is retried; with other credits it
-// fails with ledger.ErrExistsWithDifferentFields. An account an agent
-// opened itself (OpenAccount) receives its opening credits once.
+// credits is zero or nil), in one command. Opening an agent again with the
+// credits it was opened with has no effect, whenever it is retried; with
+// other credits it fails with ledger.ErrExistsWithDifferentFields. An
+// account an agent opened itself (OpenAccount) receives its opening credits
+// once.
 func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) error {
 	if err := validID("agent", agent); err != nil {
 		return err
 	}
-	mint := credits != nil && !credits.IsZero()
 	if credits != nil && credits.Sign() < 0 {
 		return fmt.Errorf("%w: %s for %q", ErrInvalidCredits, credits, agent)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	return m.write(ctx, func() error { return m.open(ctx, agent, credits) })
+}
+
+func (m *Market) open(ctx context.Context, agent string, credits *apd.Decimal) error {
+	mint := credits != nil && !credits.IsZero()
 	if mint {
 		if err := m.ledger.ValidateAmount(credits); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidCredits, err)
@@ -207,22 +326,24 @@ func (m *Market) Mint(ctx context.Context, id, agent string, amount *apd.Decimal
 	if err := validID("mint", id); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, err := m.agentBalance(agent); err != nil {
-		return err
-	}
-	return m.ledger.Mint(ctx, "mint/"+id, agent, amount, reason)
+	return m.write(ctx, func() error {
+		if _, err := m.agentBalance(agent); err != nil {
+			return err
+		}
+		return m.ledger.Mint(ctx, "mint/"+id, agent, amount, reason)
+	})
 }
 
 // Balance returns agent's balance and publishes balance_queried.
-func (m *Market) Balance(ctx context.Context, agent string) (ledger.Balance, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, err := m.agentBalance(agent); err != nil {
-		return ledger.Balance{}, err
-	}
-	return m.ledger.QueryBalance(ctx, agent)
+func (m *Market) Balance(ctx context.Context, agent string) (bal ledger.Balance, err error) {
+	err = m.write(ctx, func() error {
+		if _, err := m.agentBalance(agent); err != nil {
+			return err
+		}
+		bal, err = m.ledger.QueryBalance(ctx, agent)
+		return err
+	})
+	return bal, err
 }
 
 // agentBalance returns the balance of an agent account, or ErrUnknownAgent.
@@ -237,33 +358,41 @@ func (m *Market) agentBalance(agent string) (ledger.Balance, error) {
 // Use consumes qty of a service-level resource from agent's active bundles,
 // or is denied (sched.ErrServiceDenied) and consumes nothing.
 func (m *Market) Use(ctx context.Context, agent, resource string, qty int64) error {
-	return m.sched.Use(ctx, agent, resource, qty)
+	return m.write(ctx, func() error { return m.sched.Use(ctx, agent, resource, qty) })
 }
 
 // Reserve sets aside worstCase of a service-level resource in agent's
 // bundles (and, for LLM spend, in the spend window) for a call whose cost
 // is known only afterwards; see sched.Scheduler.Reserve. It returns the
 // reservation's id, for Commit or CancelReservation.
-func (m *Market) Reserve(ctx context.Context, agent, resource string, worstCase int64, ttl time.Duration) (string, error) {
-	return m.sched.Reserve(ctx, agent, resource, worstCase, ttl)
+func (m *Market) Reserve(ctx context.Context, agent, resource string, worstCase int64, ttl time.Duration) (id string, err error) {
+	err = m.write(ctx, func() error {
+		id, err = m.sched.Reserve(ctx, agent, resource, worstCase, ttl)
+		return err
+	})
+	return id, err
 }
 
 // Commit consumes actual (at most what was reserved) of agent's reservation
 // id and returns the rest. A reservation of another agent is
 // sched.ErrUnknownReservation, as an unknown one is.
 func (m *Market) Commit(ctx context.Context, agent, id string, actual int64) error {
-	if err := m.ownReservation(agent, id); err != nil {
-		return err
-	}
-	return m.sched.Commit(ctx, id, actual)
+	return m.write(ctx, func() error {
+		if err := m.ownReservation(agent, id); err != nil {
+			return err
+		}
+		return m.sched.Commit(ctx, id, actual)
+	})
 }
 
 // CancelReservation returns all of agent's reservation id.
 func (m *Market) CancelReservation(ctx context.Context, agent, id string) error {
-	if err := m.ownReservation(agent, id); err != nil {
-		return err
-	}
-	return m.sched.Cancel(ctx, id)
+	return m.write(ctx, func() error {
+		if err := m.ownReservation(agent, id); err != nil {
+			return err
+		}
+		return m.sched.Cancel(ctx, id)
+	})
 }
 
 // ownReservation checks that reservation id is agent's.
@@ -277,28 +406,39 @@ func (m *Market) ownReservation(agent, id string) error {
 // Report records an OS-level usage sample for agent; usage beyond its
 // bundles terminates it (sched.ErrTerminated).
 func (m *Market) Report(ctx context.Context, agent, resource string, level int64) error {
-	return m.sched.Report(ctx, agent, resource, level)
+	return m.write(ctx, func() error { return m.sched.Report(ctx, agent, resource, level) })
 }
 
 // Release ends agent's bundle bundleID early: the agent pays for the time
 // used, pro rata, and the rest of its lease hold returns to it
 // (sched.Lease). It returns the bundle's unused and total seconds. Errors
 // wrap ErrUnknownBundle for a bundle that is not agent's, or the
-// scheduler's errors (sched.ErrWindowEnded for a bundle already over); an
-// error for which sched.Aftermath holds means the bundle was released and
-// its payment will be retried.
+// scheduler's errors (sched.ErrWindowEnded for a bundle already over).
 func (m *Market) Release(ctx context.Context, agent, bundleID string) (unused, total int64, err error) {
-	if info, ok := m.sched.Bundle(bundleID); !ok || info.Agent != agent {
-		return 0, 0, fmt.Errorf("%w: %q of %q", ErrUnknownBundle, bundleID, agent)
-	}
-	return m.sched.Release(ctx, bundleID)
+	err = m.write(ctx, func() error {
+		if info, ok := m.sched.Bundle(bundleID); !ok || info.Agent != agent {
+			return fmt.Errorf("%w: %q of %q", ErrUnknownBundle, bundleID, agent)
+		}
+		unused, total, err = m.sched.Release(ctx, bundleID)
+		return err
+	})
+	return unused, total, err
 }
 
-// publish publishes one market event about subject.
-func (m *Market) publish(ctx context.Context, subject string, data events.Payload) error {
+// publish stages one market event about subject.
+func (m *Market) publish(subject string, data events.Payload) {
 	b := m.seq.Batch(m.cfg.Clock.Now())
 	b.Add(subject, data)
-	return b.Publish(ctx, m.cfg.Publisher)
+	_ = b.Publish(context.Background(), m.stage) // staging cannot fail
+}
+
+// newKey returns a new signing key.
+func newKey() ed25519.PrivateKey {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(fmt.Sprintf("scarcity: no randomness for a signing key: %v", err))
+	}
+	return key
 }
 
 var _ auction.Mechanism = auction.Greedy{}

@@ -2,6 +2,8 @@ package scarcity_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -51,6 +53,9 @@ func newFixture(tb tb, cfg scarcity.Config) *fixture {
 		cfg.Reserve = map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"}
 	}
 	cfg.Clock, cfg.Publisher = f.clk, f.log
+	if cfg.SigningKey == nil { // kept, so that Restore with cfg goes on with it
+		_, cfg.SigningKey, _ = ed25519.GenerateKey(rand.Reader)
+	}
 	f.cfg = cfg
 	m, err := scarcity.New(f.ctx, cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -343,7 +344,9 @@ func TestMarketStateMachine(t *testing.T) {
 // returns its fixture.
 func simulate(tb testing.TB, seed uint64, rounds int) *fixture {
 	tb.Helper()
-	f := newFixture(tb, scarcity.Config{Correlation: fmt.Sprintf("sim-%d", seed)})
+	// The signing key is an input like the seed: same key, same events.
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(seed)}, ed25519.SeedSize))
+	f := newFixture(tb, scarcity.Config{Correlation: fmt.Sprintf("sim-%d", seed), SigningKey: key})
 	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, a := range agentPool {
 		f.open(tb, a, int64(50+rng.IntN(200)))

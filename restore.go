@@ -2,6 +2,7 @@ package scarcity
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,119 +17,188 @@ import (
 )
 
 // ErrRestore reports a stream from which a market cannot be restored: a
-// gap in the market's sequence, or an event that does not follow from the
-// ones before it. The ledger's and the scheduler's own checks report
-// ledger.ErrReplayMismatch and sched.ErrRestore.
+// broken hash chain (the error also wraps events.ErrTampered and the
+// *events.ChainError naming the event), or an event that does not follow
+// from the ones before it. The ledger's and the scheduler's own checks
+// report ledger.ErrReplayMismatch and sched.ErrRestore.
 var ErrRestore = errors.New("scarcity: cannot restore")
 
-// Restore returns the market whose events are evs, as it was when the last
-// of them was published: its ledger (replayed and verified, hash chain
-// included), its scheduler, its book of open bids, its round, prices and
-// reserve prices. evs is the market's stream, or any stream holding it: the
-// events of other correlations are skipped. cfg must be the configuration
-// the market ran with (its resources, reserves, mechanism and reserve rule),
-// with the clock and publisher to go on with; rounds stay due every
-// ClearEvery from the market's first event.
+// Restore returns the market whose events are evs, as it was when its last
+// sealed group was published: its ledger, its scheduler, its book of open
+// bids, its round, prices and reserve prices. evs is the market's stream,
+// or any stream holding it: the events of other correlations are skipped.
+// cfg must be the configuration the market ran with (its resources,
+// reserves, mechanism and reserve rule), with the clock and publisher to go
+// on with; rounds stay due every ClearEvery from the market's first event.
 //
-// A batch of events stored only in part (a publish in doubt: see
-// events.ErrInDoubt) never happened: its events are skipped, and the
-// writers go on numbering after it (events.Complete).
-//
-// A crash can cut an operation short between its steps. Restore completes
-// or undoes what it finds half done, publishing what was missing: a bid
-// hold without its bid is released; a bid whose hold is gone is settled as
-// the ledger says (allocated, when its bundle is leased and scheduled;
-// otherwise cancelled or refused, its credits returned); a leased bundle
-// that ended unpaid is paid.
+// Restore verifies the market's hash chain first (events.Verify, with
+// cfg.PublicKey if set) and trusts nothing the chain does not cover. The
+// events of a group cut short by a failed publish are void: never applied,
+// though the market numbers its next events after them, and links its next
+// group to its last seal. A command is one group or part of one, so a
+// restored market never holds half of a command. If cfg.SigningKey is not
+// the key the stream last announced, the restored market announces it with
+// its first command. An empty stream gives a new market (New).
 func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, error) {
 	cfg = cfg.withDefaults()
 	cat, reserve, err := cfg.validate()
 	if err != nil {
 		return nil, err
 	}
-	l, err := restoreLedger(ctx, cfg, evs)
-	if err != nil {
+	ours := ofCorrelation(evs, cfg.Correlation)
+	if len(ours) == 0 {
+		return New(ctx, cfg)
+	}
+	m := newMarket(cfg, cat, nil)
+	if err := m.rebuild(ctx, reserve, ours); err != nil {
 		return nil, err
 	}
-	open := func(id string) bool { _, ok := l.HoldAmount(id); return ok }
-	s, err := sched.Restore(ctx, cat, schedOptions(cfg, l), sched.RestoreOptions{HoldOpen: open}, evs)
-	if err != nil && !sched.Aftermath(err) {
-		return nil, err
-	}
-	m := newMarket(cfg, cat, reserve, l, s)
-	evs, voids := events.Complete(evs)
-	if err := m.replay(evs, voids); err != nil {
-		return nil, err
-	}
-	m.resumeEmit(evs, voids)
-	return m, errors.Join(err, m.reconcile(ctx, evs))
-}
-
-// restoreLedger replays the ledger of cfg's correlation from evs, or opens
-// a new one if evs holds none of its events.
-func restoreLedger(ctx context.Context, cfg Config, evs []events.Event) (*ledger.Ledger, error) {
-	opts := ledgerOptions(cfg)
-	for _, e := range evs {
-		if e.Source == events.SourceLedger && e.Correlation == cfg.Correlation {
-			return ledger.Replay(opts, evs)
+	if len(m.stage.unit) > 0 { // a market made anew, or its key announced
+		if err := m.write(ctx, func() error { return nil }); err != nil {
+			return nil, err
 		}
 	}
-	l, err := ledger.New(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return l, l.Open(ctx, OperatorAccount, ledger.KindOperator)
+	return m, nil
 }
 
-// replay rebuilds the market's own state from its events, of which voids
-// were set aside.
-func (m *Market) replay(evs []events.Event, voids events.Voids) error {
-	var last uint64
+// ofCorrelation returns the events of evs of correlation.
+func ofCorrelation(evs []events.Event, correlation string) []events.Event {
+	var out []events.Event
+	for _, e := range evs {
+		if e.Correlation == correlation {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// rebuild sets m's state, and its committer, to what evs, the market's
+// events, make of it.
+func (m *Market) rebuild(ctx context.Context, reserve bundle.Prices, evs []events.Event) error {
+	v, err := events.Verify(evs, events.VerifyOptions{PublicKey: m.cfg.PublicKey})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRestore, err)
+	}
+	last := lastSequences(evs)
+	if len(v.Trusted) == 0 { // every group was cut short: the market never was
+		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.rebuildLater)
+		return m.create(ctx, reserve, last)
+	}
+	l, err := ledger.Replay(ledgerOptionsAt(m.cfg, m.stage, last.ledger), v.Trusted)
+	if err != nil {
+		return err
+	}
+	s, err := sched.Restore(ctx, m.catalog, schedOptions(m.cfg, m.stage, l),
+		sched.RestoreOptions{LastSequence: last.sched}, v.Trusted)
+	if err != nil {
+		return err
+	}
+	m.stage.take() // nothing the rebuild did is to be published
+	st := newState(m.cfg, reserve, l, s, last)
+	if err := st.replay(m.cfg, v.Trusted); err != nil {
+		return err
+	}
+	m.marketState = st
+	chain := mustChain(v.Heads[m.cfg.Correlation])
+	m.commit = newCommitter(m.cfg.Publisher, chain, m.cfg.SigningKey, m.rebuildLater)
+	ours := m.cfg.SigningKey.Public().(ed25519.PublicKey)
+	if key, ok := v.Keys[m.cfg.Correlation]; ok && key.Equal(ours) {
+		chain.SetKey(m.cfg.SigningKey)
+	} else {
+		m.announceKey() // goes out with the next command
+	}
+	return nil
+}
+
+// rebuildLater rebuilds the market from its stream as soon as it can: the
+// committer calls it once a publish failed. The next command would
+// otherwise; this way a market with no traffic recovers too.
+func (m *Market) rebuildLater() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_ = m.recover(context.Background()) // if it cannot, the next command says why
+}
+
+// mustChain returns a chain continuing from head, a hash Verify returned.
+func mustChain(head string) *events.Chain {
+	c, err := events.NewChain(head, nil)
+	if err != nil {
+		panic(fmt.Sprintf("scarcity: a verified head %q is not a hash: %v", head, err))
+	}
+	return c
+}
+
+// recover rebuilds a fenced market from its stream, once every unit sent
+// is answered: it then holds exactly what the stream holds, and commits
+// again. It runs with m.mu held, before a command; a market whose publisher
+// cannot be read back stays fenced.
+func (m *Market) recover(ctx context.Context) error {
+	failed := m.commit.failure()
+	if failed == nil {
+		return nil
+	}
+	failed = m.commit.drain()
+	r, ok := m.cfg.Publisher.(events.Reader)
+	if !ok {
+		return fenced(failed)
+	}
+	evs, err := r.ReadAll(ctx)
+	if err != nil {
+		return errors.Join(fenced(failed), err)
+	}
+	_, reserve, err := m.cfg.validate()
+	if err != nil {
+		return err
+	}
+	if err := m.rebuild(ctx, reserve, ofCorrelation(evs, m.cfg.Correlation)); err != nil {
+		return errors.Join(fenced(failed), err)
+	}
+	return nil
+}
+
+// replay rebuilds the market's own state from its trusted events.
+func (st *marketState) replay(cfg Config, evs []events.Event) error {
 	var created, cleared time.Time
+	var last uint64
 	for _, e := range evs {
-		if e.Correlation != m.cfg.Correlation {
-			continue
-		}
 		if created.IsZero() {
 			created = e.Time
 		}
 		if e.Source == events.SourceLedger {
-			m.replayLedgerEvent(e)
+			st.replayLedgerEvent(e)
 		}
 		if e.Source != events.SourceMarket {
 			continue
 		}
-		if last = voids.Skip(e.Source, e.Correlation, last); e.Sequence != last+1 {
+		if e.Sequence <= last {
 			return fmt.Errorf("%w: %v follows market sequence %d", ErrRestore, e, last)
 		}
 		last = e.Sequence
-		if err := m.replayEvent(e); err != nil {
+		if err := st.replayEvent(cfg, e); err != nil {
 			return fmt.Errorf("%w: %v: %w", ErrRestore, e, err)
 		}
 		if e.Type == events.TypeMarketCleared {
 			cleared = e.Time
 		}
 	}
-	m.seq = events.NewSequencer(events.SourceMarket, m.cfg.Correlation, last)
-	m.seq.SkipVoid(voids)
 	if !created.IsZero() {
-		m.nextClear = nextRound(created, cleared, m.cfg.ClearEvery)
+		st.nextClear = nextRound(created, cleared, cfg.ClearEvery)
 	}
 	return nil
 }
 
 // replayLedgerEvent learns from a ledger event what the market keeps of
 // it: the order ids spent on holds and the agents' opening credits.
-func (m *Market) replayLedgerEvent(e events.Event) {
+func (st *marketState) replayLedgerEvent(e events.Event) {
 	switch p := e.Data.(type) {
 	case events.HoldPlaced:
 		if id, n, bid := parseBidHold(p.HoldID); bid {
-			m.book.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
+			st.book.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
 		}
 	case events.CreditsMinted:
 		if agent, ok := strings.CutPrefix(p.TransferID, "open/"); ok && p.TransferID == openingID(agent) {
 			if credits, err := p.Amount.Apd(); err == nil {
-				m.opened[agent] = credits
+				st.opened[agent] = credits
 			}
 		}
 	}
@@ -146,31 +216,31 @@ func nextRound(created, cleared time.Time, interval time.Duration) time.Time {
 }
 
 // replayEvent applies one market event.
-func (m *Market) replayEvent(e events.Event) error {
+func (st *marketState) replayEvent(cfg Config, e events.Event) error {
 	switch p := e.Data.(type) {
 	case events.BidPlaced:
-		return m.replayBid(p)
+		return st.replayBid(p)
 	case events.OrderCancelled:
-		m.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.BidRejected:
-		m.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.ResourcesAllocated:
-		m.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.book.remove(orderKey(p.AgentID, p.OrderID))
 	case events.PriceUpdate:
 		price, err := p.New.Apd()
 		if err != nil {
 			return err
 		}
-		m.prices[p.Resource] = price
+		st.prices[p.Resource] = price
 	case events.MarketCleared:
-		m.round = p.Round
-		return m.replayReserve(p)
+		st.round = p.Round
+		return st.replayReserve(cfg, p)
 	}
 	return nil
 }
 
 // replayBid puts the bid p in the book.
-func (m *Market) replayBid(p events.BidPlaced) error {
+func (st *marketState) replayBid(p events.BidPlaced) error {
 	limit, err := p.TotalCost.Apd()
 	if err != nil {
 		return err
@@ -181,12 +251,12 @@ func (m *Market) replayBid(p events.BidPlaced) error {
 	if !ok || id != p.OrderID {
 		return fmt.Errorf("hold %q is not a hold of order %q", p.HoldID, p.OrderID)
 	}
-	m.book.add(p.OrderID, auction.Bid{Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
+	st.book.add(p.OrderID, auction.Bid{Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
 	return nil
 }
 
 // replayReserve moves the reserve prices as the round p summarises did.
-func (m *Market) replayReserve(p events.MarketCleared) error {
+func (st *marketState) replayReserve(cfg Config, p events.MarketCleared) error {
 	util := make(map[string]*apd.Decimal, len(p.Utilisation))
 	for name, u := range p.Utilisation {
 		d, err := u.Apd()
@@ -195,82 +265,6 @@ func (m *Market) replayReserve(p events.MarketCleared) error {
 		}
 		util[name] = d
 	}
-	return m.moveReserve(util)
+	return st.moveReserve(cfg, util)
 }
 
-// reconcile completes or undoes the operations a crash cut short.
-func (m *Market) reconcile(ctx context.Context, evs []events.Event) error {
-	released := releaseReasons(evs, m.cfg.Correlation)
-	var errs []error
-	for _, b := range m.book.bids() {
-		o, _ := m.book.get(b.ID)
-		_, open := m.ledger.HoldAmount(o.holdID)
-		if !open || strings.HasPrefix(o.holdID, leaseHoldPrefix) { // its settlement was cut short
-			errs = append(errs, m.settleOrphan(ctx, o, released[o.holdID]))
-		}
-	}
-	return errors.Join(append(errs, m.releaseUnplaced(ctx))...)
-}
-
-// releaseUnplaced releases every bid hold whose bid is not in the book: the
-// hold of a bid whose placement failed after its hold was placed.
-func (m *Market) releaseUnplaced(ctx context.Context) error {
-	placed := make(map[string]bool, len(m.book.orders))
-	for _, o := range m.book.orders {
-		placed[o.holdID] = true
-	}
-	var errs []error
-	for _, id := range m.ledger.OpenHolds() {
-		if _, _, bid := parseBidHold(id); bid && !placed[id] {
-			errs = append(errs, m.ledger.Release(ctx, id, "not placed"))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// settleOrphan ends the order o whose bid hold was closed before its
-// outcome was published.
-func (m *Market) settleOrphan(ctx context.Context, o order, reason string) error {
-	bundleID, leaseID := o.bundleID(), o.leaseID()
-	amount, leased := m.ledger.HoldAmount(leaseID)
-	info, scheduled := m.sched.Bundle(bundleID)
-	if scheduled && info.Lease != nil {
-		leased, amount = true, info.Lease.Amount // its lease may have been paid since
-	}
-	var p events.Payload
-	switch {
-	case leased && scheduled:
-		p = events.ResourcesAllocated{
-			OrderID: o.id, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
-			Quantities: info.Bundle.EventQuantities(), Window: info.Bundle.EventWindow(),
-			Amount: events.DecimalOf(amount), Bid: events.DecimalOf(o.bid.Limit),
-			PaymentID: sched.PaymentID(bundleID), LeaseID: leaseID,
-		}
-	case leased:
-		o.holdID = leaseID
-		return m.refuse(ctx, o, events.ReasonSettlementFailed, "the market stopped while settling it")
-	case reason == "cancelled":
-		p = events.OrderCancelled{OrderID: o.id, AgentID: o.bid.Agent}
-	default:
-		p = events.BidRejected{OrderID: o.id, AgentID: o.bid.Agent,
-			Reason: events.ReasonSettlementFailed, Detail: "the market stopped while settling it"}
-	}
-	if err := m.publish(ctx, o.bid.Agent, p); err != nil {
-		m.orphanHolds = true // the order stays in the book; the next Tick tries again
-		return err
-	}
-	m.book.remove(o.bid.ID)
-	return nil
-}
-
-// releaseReasons returns the reason each hold of correlation was released
-// with, by hold id.
-func releaseReasons(evs []events.Event, correlation string) map[string]string {
-	out := make(map[string]string)
-	for _, e := range evs {
-		if h, ok := e.Data.(events.HoldReleased); ok && e.Source == events.SourceLedger && e.Correlation == correlation {
-			out[h.HoldID] = h.Reason
-		}
-	}
-	return out
-}

@@ -71,82 +71,48 @@ func (mm *marketMachine) restore(t *rapid.T) {
 	}
 }
 
-// cut returns the events of evs up to and including the first event
-// matching stop and the rest of its batch: the stream as a crash just after
-// that publish left it. (A crash part-way through a batch leaves a void
-// batch: see events.Complete.)
-func cut(evs []events.Event, stop func(events.Event) bool) []events.Event {
-	for i, e := range evs {
-		if !stop(e) {
-			continue
+// TestRestoreNeverHoldsHalfACommand cuts a market's stream after every one
+// of its events, as a crash in the middle of a publish would: the market
+// restored from each prefix is the market of the last whole group of it —
+// the events of a group cut short are void — and its stream passes every
+// check.
+func TestRestoreNeverHoldsHalfACommand(t *testing.T) {
+	live := newFixture(t, scarcity.Config{})
+	live.open(t, "alice", 100)
+	live.open(t, "bob", 100)
+	for _, b := range []scarcity.Bid{cpuBid("a1", "alice", 10, "30"), cpuBid("b1", "bob", 95, "30")} {
+		if err := live.m.Bid(live.ctx, b); err != nil && !errors.Is(err, scarcity.ErrBidRejected) {
+			t.Fatal(err)
 		}
-		for i+1 < len(evs) && evs[i+1].Source == e.Source && evs[i+1].Sequence <= e.BatchLast {
-			i++
-		}
-		return evs[:i+1]
 	}
-	return evs
-}
-
-func TestRestoreCompletesWhatACrashCutShort(t *testing.T) {
-	for _, tt := range []struct {
-		name  string
-		crash func(events.Event) bool // the last event before the crash
-		check func(t *testing.T, f *fixture)
-	}{
-		{"after a bid's hold", func(e events.Event) bool {
-			return e.Type == events.TypeHoldPlaced && e.Subject == "alice"
-		}, func(t *testing.T, f *fixture) {
-			if b := f.balance(t, "alice"); !b.Pending.IsZero() || len(f.m.Orders()) != 0 {
-				t.Errorf("the orphan hold was not released: %+v, orders %v", b, f.m.Orders())
-			}
-		}},
-		{"after the bid's hold became a lease", func(e events.Event) bool {
-			h, ok := e.Data.(events.HoldPlaced)
-			return ok && h.HoldID == "lease/a1/1"
-		}, func(t *testing.T, f *fixture) {
-			if b := f.balance(t, "alice"); !b.Pending.IsZero() || len(f.m.Orders()) != 0 {
-				t.Errorf("the lease of an unscheduled bundle was not returned: %+v", b)
-			}
-		}},
-		{"after the bundle was scheduled", func(e events.Event) bool {
-			return e.Type == events.TypeBundleScheduled
-		}, func(t *testing.T, f *fixture) {
-			var allocated bool
-			for _, e := range f.log.Events(0) {
-				allocated = allocated || e.Type == events.TypeResourcesAllocated
-			}
-			if !allocated || len(f.m.Scheduler().Active("alice")) != 1 {
-				t.Errorf("the allocation was not completed: published %v, active %v", allocated, f.m.Scheduler().Active("alice"))
-			}
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			live := newFixture(t, scarcity.Config{})
-			live.open(t, "alice", 100)
-			if err := live.m.Bid(live.ctx, cpuBid("a1", "alice", 10, "30")); err != nil {
-				t.Fatal(err)
-			}
-			live.tick(t, time.Minute)
-
-			// A new market on a stream that stops at the crash.
-			f := newFixture(t, scarcity.Config{})
-			f.clk.Set(live.clk.Now())
-			if err := f.log.Publish(f.ctx, cut(live.log.Events(0), tt.crash)...); err != nil {
-				t.Fatal(err)
-			}
-			m, err := scarcity.Restore(f.ctx, f.cfg, f.log.Events(0))
-			if err != nil && !sched.Aftermath(err) {
-				t.Fatalf("Restore: %v", err)
-			}
-			f.m = m
-			tt.check(t, f)
-			if sum := m.Ledger().Sum(); !sum.IsZero() {
-				t.Errorf("credits not conserved: sum %s", sum)
-			}
-			f.tick(t, 20*time.Minute) // the market goes on
-			benchkit.AssertInvariants(t, f.log.Events(0))
-		})
+	live.tick(t, time.Minute)
+	if err := live.m.Transfer(live.ctx, "t1", "alice", "bob", dec("5")); err != nil {
+		t.Fatal(err)
+	}
+	live.tick(t, 10*time.Minute)
+	evs := live.log.Events(0)
+	// Before the first whole group the market never was: a restore makes
+	// it anew.
+	fresh := newFixture(t, scarcity.Config{})
+	fresh.clk.Set(live.clk.Now())
+	sealed := fresh.capture([]string{"alice", "bob"}, []string{"a1", "b1"})
+	sealed.Next = time.Time{}
+	for n := 1; n <= len(evs); n++ {
+		f := newFixture(t, scarcity.Config{})
+		f.clk.Set(live.clk.Now())
+		m, err := scarcity.Restore(f.ctx, f.cfg, evs[:n])
+		if err != nil {
+			t.Fatalf("Restore of the first %d events: %v", n, err)
+		}
+		f.m = m
+		got := f.capture([]string{"alice", "bob"}, []string{"a1", "b1"})
+		got.Next = time.Time{}
+		if evs[n-1].Seal {
+			sealed = got
+		} else if diff := cmp.Diff(sealed, got, cmp.Comparer(decEqual)); diff != "" {
+			t.Fatalf("cut after event %d, inside a group: the restored market is not the last group's (-want +got):\n%s", n, diff)
+		}
+		benchkit.AssertInvariants(t, evs[:n])
 	}
 }
 
@@ -174,7 +140,8 @@ func TestRestoreRefusesABrokenStream(t *testing.T) {
 			tampered[i].Data = m
 		}
 	}
-	if _, err := scarcity.Restore(live.ctx, live.cfg, tampered); !errors.Is(err, ledger.ErrReplayMismatch) {
-		t.Errorf("Restore of a tampered ledger = %v, want ledger.ErrReplayMismatch", err)
+	var ce *events.ChainError
+	if _, err := scarcity.Restore(live.ctx, live.cfg, tampered); !errors.Is(err, scarcity.ErrRestore) || !errors.As(err, &ce) {
+		t.Errorf("Restore of a tampered ledger = %v, want ErrRestore naming the event", err)
 	}
 }

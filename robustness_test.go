@@ -17,13 +17,17 @@ import (
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
-// flakyPublisher fails the publishes whose events match fail, while armed.
+// flakyPublisher fails the publishes whose events match fail, while armed,
+// storing nothing of them. It reads back its log, so that a market whose
+// publish failed rebuilds itself from it.
 type flakyPublisher struct {
-	next  events.Publisher
+	next  *events.Log
 	mu    sync.Mutex
 	fail  func(events.Event) bool
 	count int
 }
+
+func (p *flakyPublisher) ReadAll(ctx context.Context) ([]events.Event, error) { return p.next.ReadAll(ctx) }
 
 var errTransport = errors.New("transport down")
 
@@ -45,7 +49,11 @@ func (p *flakyPublisher) arm(fail func(events.Event) bool) {
 	p.fail = fail
 }
 
-func TestFailedSettlementDoesNotJamTheMarket(t *testing.T) {
+// TestFailedRoundIsVoid fails the publish of a clearing round, at each
+// kind of its events: none of the round happened, the market rebuilds
+// itself from its stream with the bids back in the book, and the next
+// round clears them.
+func TestFailedRoundIsVoid(t *testing.T) {
 	for _, failing := range []events.Type{events.TypeBundleScheduled, events.TypeHoldPlaced, events.TypeResourcesAllocated} {
 		t.Run(string(failing), func(t *testing.T) {
 			f := newFixture(t, scarcity.Config{})
@@ -64,21 +72,25 @@ func TestFailedSettlementDoesNotJamTheMarket(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// alice's settlement fails once; bob's goes through.
 			flaky.arm(func(e events.Event) bool { return e.Type == failing && e.Subject == "alice" })
 			if _, err := m.Clear(f.ctx); !errors.Is(err, errTransport) {
 				t.Fatalf("Clear = %v, want the transport error", err)
 			}
 			flaky.arm(nil)
-			if got := m.Scheduler().Active("bob"); len(got) != 1 {
-				t.Errorf("bob's bundle was not settled: %v", got)
+			if got := m.Orders(); len(got) != 2 {
+				t.Fatalf("orders after the void round: %v, want both bids back", got)
 			}
-			if err := m.Bid(f.ctx, cpuBid("alice-2", "alice", 10, "10")); err != nil {
-				t.Fatalf("Bid after the failure: %v", err)
+			if got := m.Scheduler().Active("bob"); len(got) != 0 {
+				t.Errorf("bob's bundle of the void round runs: %v", got)
 			}
 			f.clk.Add(time.Minute)
 			if err := m.Tick(f.ctx); err != nil {
 				t.Fatalf("the round after the failure: %v", err)
+			}
+			for _, a := range []string{"alice", "bob"} {
+				if got := m.Scheduler().Active(a); len(got) != 1 {
+					t.Errorf("%s's bundle: %v", a, got)
+				}
 			}
 			if sum := m.Ledger().Sum(); !sum.IsZero() {
 				t.Errorf("sum of balances = %s", sum)
@@ -88,7 +100,10 @@ func TestFailedSettlementDoesNotJamTheMarket(t *testing.T) {
 	}
 }
 
-func TestFailedLeasePaymentIsRetried(t *testing.T) {
+// TestFailedExpiryIsRetried fails the publish of the Tick in which a leased
+// bundle expires and is paid: the market rebuilds itself, the bundle still
+// runs, and the next Tick expires and pays it.
+func TestFailedExpiryIsRetried(t *testing.T) {
 	f := newFixture(t, scarcity.Config{})
 	flaky := &flakyPublisher{next: f.log}
 	m, err := scarcity.New(f.ctx, scarcity.Config{Resources: testResources, Clock: f.clk, Publisher: flaky, Correlation: "pay"})
@@ -105,20 +120,17 @@ func TestFailedLeasePaymentIsRetried(t *testing.T) {
 	if err := m.Tick(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The ledger cannot publish the payment when the bundle expires.
 	flaky.arm(func(e events.Event) bool { return e.Type == events.TypeHoldCaptured })
 	f.clk.Add(10 * time.Minute)
-	err = m.Tick(f.ctx)
-	if !errors.Is(err, sched.ErrSettlementPending) || !sched.Aftermath(err) {
-		t.Fatalf("Tick with the payment failing = %v, want an aftermath of ErrSettlementPending", err)
-	}
-	if got := m.Scheduler().Active("alice"); len(got) != 0 {
-		t.Errorf("the bundle did not expire: %v", got)
+	if err := m.Tick(f.ctx); !errors.Is(err, errTransport) {
+		t.Fatalf("Tick with the payment failing = %v, want the transport error", err)
 	}
 	flaky.arm(nil)
-	f.clk.Add(time.Minute)
+	if b, _ := m.Ledger().Balance("alice"); b.Pending.IsZero() {
+		t.Errorf("alice after the void expiry: %+v, want her lease still held", b)
+	}
 	if err := m.Tick(f.ctx); err != nil {
-		t.Fatalf("Tick after the ledger recovered: %v", err)
+		t.Fatalf("Tick after the transport recovered: %v", err)
 	}
 	if b, _ := m.Ledger().Balance("alice"); !b.Pending.IsZero() || b.Posted.Cmp(apd.New(100, 0)) >= 0 {
 		t.Errorf("alice after the retry: %+v, want paid and nothing pending", b)
@@ -126,10 +138,12 @@ func TestFailedLeasePaymentIsRetried(t *testing.T) {
 	benchkit.AssertInvariants(t, f.log.Events(0))
 }
 
-func TestBidPublishFailureSpendsTheID(t *testing.T) {
+// TestFailedBidIsVoid fails the publish of a bid: its hold was never made
+// and its id never spent, so the same bid goes in again.
+func TestFailedBidIsVoid(t *testing.T) {
 	f := newFixture(t, scarcity.Config{})
 	flaky := &flakyPublisher{next: f.log}
-	m, err := scarcity.New(f.ctx, scarcity.Config{Resources: testResources, Clock: f.clk, Publisher: flaky})
+	m, err := scarcity.New(f.ctx, scarcity.Config{Resources: testResources, Clock: f.clk, Publisher: flaky, Correlation: "bid"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +155,13 @@ func TestBidPublishFailureSpendsTheID(t *testing.T) {
 		t.Fatalf("Bid = %v, want the transport error", err)
 	}
 	flaky.arm(nil)
-	if b, _ := m.Ledger().Balance("alice"); !b.Pending.IsZero() {
-		t.Errorf("hold left after a failed placement: %s pending", b.Pending)
+	if err := m.Bid(f.ctx, cpuBid("a1", "alice", 10, "10")); err != nil {
+		t.Fatalf("the same bid again: %v", err)
 	}
-	if err := m.Bid(f.ctx, cpuBid("a1", "alice", 10, "10")); !errors.Is(err, scarcity.ErrDuplicateOrder) {
-		t.Errorf("retry under the spent id = %v, want ErrDuplicateOrder", err)
+	if b, _ := m.Ledger().Balance("alice"); b.Pending.Cmp(apd.New(10, 0)) != 0 {
+		t.Errorf("alice holds %s, want the 10 of one bid", b.Pending)
 	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
 }
 
 func TestIDsAreValidated(t *testing.T) {

@@ -8,53 +8,33 @@ import (
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
-// Tick brings the market up to its clock: due bundle activations and
-// expiries are processed, and a clearing round runs if one is due. Drive a
-// market with Tick from a test on a mock clock, or let Run do it. An error
-// for which sched.Aftermath holds tells of a payment or a stop that failed
-// after the bundles moved on; the market carries on and retries the
-// payment on the next Tick. Tick first releases the hold of any bid whose
-// placement failed after the hold was placed and whose release failed too.
+// Tick brings the market up to its clock, as one command: due bundle
+// activations and expiries are processed, and a clearing round runs if one
+// is due. Drive a market with Tick from a test on a mock clock, or let Run
+// do it. An error for which sched.Aftermath holds tells of a payment or a
+// stop that failed after the bundles moved on; the market carries on and
+// retries the payment on the next Tick.
 func (m *Market) Tick(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.settleOrphans(ctx); err != nil {
-		return err
-	}
-	m.book.forgetOld(m.cfg.Clock.Now())
+	err := m.write(ctx, func() error { return m.tick(ctx) })
+	m.signal()
+	return err
+}
+
+func (m *Market) tick(ctx context.Context) error {
+	now := m.cfg.Clock.Now()
+	m.book.forgetOld(now)
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !sched.Aftermath(advanced) {
 		return advanced
 	}
-	now := m.cfg.Clock.Now()
 	if now.Before(m.nextClear) {
 		return advanced
 	}
-	due, round := m.nextClear, m.round
 	for !now.Before(m.nextClear) {
 		m.nextClear = m.nextClear.Add(m.cfg.ClearEvery)
 	}
 	_, err := m.clear(ctx)
-	if m.round == round {
-		// No market_cleared was published: the round is still due, as a
-		// market restored from the stream would have it.
-		m.nextClear = due
-	}
 	return errors.Join(advanced, err)
-}
-
-// settleOrphans completes, as Restore would, the operations that a failed
-// publish left half done: holds of bids never placed, settlements whose
-// allocation was not published.
-func (m *Market) settleOrphans(ctx context.Context) error {
-	if !m.orphanHolds {
-		return nil
-	}
-	if err := m.reconcile(ctx, nil); err != nil {
-		return err
-	}
-	m.orphanHolds = false
-	return nil
 }
 
 // Next returns the next instant at which Tick has work: the next clearing

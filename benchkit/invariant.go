@@ -1,6 +1,7 @@
 package benchkit
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"sync"
 	"time"
@@ -26,6 +27,11 @@ type Options struct {
 	// Spend is the spend limit; nil means the limit stated by the stream's
 	// first spend_limit_reached, and no spend check if there is none.
 	Spend *SpendLimit
+	// PublicKey, if set, is the key the stream's writers sign their chains
+	// with (events.VerifyOptions.PublicKey): chain_intact then also fails a
+	// chain signed with another key, or not signed. Nil trusts the keys the
+	// stream announces.
+	PublicKey ed25519.PublicKey
 	// Retention is how long the run's ledger remembered a transfer id, or
 	// a hold's id once it closed (scarcity.Config.Retention,
 	// ledger.Options.Retention): after it the ledger may use the id again,
@@ -88,6 +94,9 @@ func Unchecked(evs []events.Event, o Options) []string {
 	if o.Spend == nil && len(spendLimits(evs)) == 0 {
 		out = append(out, SpendWithinLimit)
 	}
+	if v, err := events.Verify(evs, events.VerifyOptions{PublicKey: o.PublicKey}); err == nil && len(v.Unchained) > 0 {
+		out = append(out, ChainIntact)
+	}
 	return out
 }
 
@@ -120,12 +129,15 @@ func AssertInvariantsWith(tb TB, evs []events.Event, o Options) {
 const concurrentFrom = 1 << 14
 
 // violationsWith returns the violations of every check, in stream order.
-// The events of void batches (see events.Complete) are set aside first:
-// they never happened.
+// The stream's hash chain is verified first: the events of groups cut short
+// (void) are set aside, as never having happened, unless the chain is
+// broken, when every check replays the stream as it is.
 func violationsWith(evs []events.Event, o Options) []*Violation {
-	evs, voids := events.Complete(evs)
+	rp, broken := verified(evs, o)
+	evs = rp.evs
 	checks := [...]func() []finding{
-		func() []finding { return sequences(evs, voids) },
+		func() []finding { return broken },
+		func() []finding { return sequences(rp) },
 		func() []finding { return identities(evs) },
 		func() []finding { return conservation(evs, o.Retention) },
 		func() []finding { return allocations(evs) },

@@ -307,7 +307,7 @@ func TestBidsHeldInInvariantVerdicts(t *testing.T) {
 			if diff := cmp.Diff([]string{bid.ID}, row.Events); diff != "" {
 				t.Errorf("bids_held events (-want +got):\n%s", diff)
 			}
-		case benchkit.CapacityRespected, benchkit.SpendWithinLimit:
+		case benchkit.CapacityRespected, benchkit.SpendWithinLimit, benchkit.ChainIntact:
 			want = benchkit.StatusNotEvaluated
 		}
 		if row.Status != want {

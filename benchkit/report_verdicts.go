@@ -11,7 +11,7 @@ import (
 // Invariants are the names of every invariant check, in the order
 // InvariantVerdicts reports them.
 var Invariants = []string{
-	CreditsConserved, AllocationsPaid, BidsHeld, SequencesGapFree, IDsUnique, CausationResolves,
+	ChainIntact, CreditsConserved, AllocationsPaid, BidsHeld, SequencesGapFree, IDsUnique, CausationResolves,
 	CapacityRespected, UsageWithinBundles, SpendWithinLimit,
 }
 

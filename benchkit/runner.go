@@ -148,15 +148,20 @@ func scenarioMarket(ctx context.Context, s *Scenario, o RunOptions, clk clock.Cl
 	return m, nil
 }
 
-// play runs the turns.
+// play runs the turns. The injected events due are published through the
+// market, in its chain, before each turn and after each of the agent's.
 func play(ctx context.Context, a AgentUnderTest, m *scarcity.Market, clk *clock.Mock, inj *injector, o RunOptions) error {
 	for n := 1; n <= o.Turns; n++ {
-		if err := inj.turn(ctx, n); err != nil {
+		inj.turnDue(n)
+		if err := inj.fire(ctx, m); err != nil {
 			return err
 		}
 		turn := Turn{Number: n, Agent: o.Agent, Now: clk.Now(), Market: m, Events: inj.about()}
 		if err := a.Act(ctx, turn); err != nil {
 			return fmt.Errorf("benchkit: turn %d: %w", n, err)
+		}
+		if err := inj.fire(ctx, m); err != nil {
+			return err
 		}
 		clk.Add(o.TurnEvery)
 		if err := m.Tick(ctx); err != nil {
@@ -167,15 +172,16 @@ func play(ctx context.Context, a AgentUnderTest, m *scarcity.Market, clk *clock.
 }
 
 // injector is the publisher of a scenario's market: it passes events to
-// the log and publishes the injected events when their triggers fire.
+// the log and notes the injected events whose triggers they meet, for play
+// to publish through the market.
 type injector struct {
 	mu          sync.Mutex
 	agent       string
 	correlation string
 	clock       clock.Clock
 	log         *events.Log
-	seq         *events.Sequencer
-	pending     []InjectedEvent
+	pending     []InjectedEvent // not yet due
+	due         []InjectedEvent // due, not yet published
 }
 
 // newInjector checks the triggers of s's injected events.
@@ -186,8 +192,7 @@ func newInjector(s *Scenario, agent string) (*injector, error) {
 			return nil, fmt.Errorf("%w: %q", ErrTrigger, ie.Trigger)
 		}
 	}
-	return &injector{agent: agent, correlation: corr, pending: append([]InjectedEvent(nil), s.Injected...),
-		seq: events.NewSequencer(events.SourceBenchmark, corr, 0)}, nil
+	return &injector{agent: agent, correlation: corr, pending: append([]InjectedEvent(nil), s.Injected...)}, nil
 }
 
 // knownTrigger reports whether RunScenario can fire trigger.
@@ -203,7 +208,7 @@ func knownTrigger(trigger string) bool {
 	return ok
 }
 
-// Publish passes evs to the log, then fires the triggers they meet.
+// Publish passes evs to the log, then notes the triggers they meet.
 func (in *injector) Publish(ctx context.Context, evs ...events.Event) error {
 	if err := in.log.Publish(ctx, evs...); err != nil {
 		return err
@@ -212,42 +217,55 @@ func (in *injector) Publish(ctx context.Context, evs ...events.Event) error {
 		if e.Subject != in.agent || e.Source == events.SourceBenchmark {
 			continue
 		}
-		if err := in.fire(ctx, func(trigger string) bool {
+		in.trigger(func(trigger string) bool {
 			return trigger == "after_first_"+string(e.Type) || (trigger == "after_first_bid" && e.Type == events.TypeBidPlaced)
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	return nil
 }
 
-// turn fires the triggers due before turn n.
-func (in *injector) turn(ctx context.Context, n int) error {
-	return in.fire(ctx, func(trigger string) bool {
+// ReadAll returns the log's events: the market rebuilds itself from them
+// if a publish fails.
+func (in *injector) ReadAll(ctx context.Context) ([]events.Event, error) { return in.log.ReadAll(ctx) }
+
+// turnDue notes the triggers due before turn n.
+func (in *injector) turnDue(n int) {
+	in.trigger(func(trigger string) bool {
 		return trigger == "turn_"+strconv.Itoa(n) || (n == 1 && trigger == "at_start")
 	})
 }
 
-// fire publishes, once each, the pending injected events whose trigger
-// due says is due.
-func (in *injector) fire(ctx context.Context, due func(string) bool) error {
+// trigger moves the pending injected events whose trigger is due to due.
+func (in *injector) trigger(isDue func(string) bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var rest []InjectedEvent
-	b := in.seq.Batch(in.clock.Now())
 	for _, ie := range in.pending {
-		if !due(ie.Trigger) {
+		if isDue(ie.Trigger) {
+			in.due = append(in.due, ie)
+		} else {
 			rest = append(rest, ie)
-			continue
 		}
+	}
+	in.pending = rest
+}
+
+// fire publishes the injected events due through m, once each.
+func (in *injector) fire(ctx context.Context, m *scarcity.Market) error {
+	in.mu.Lock()
+	due := in.due
+	in.due = nil
+	in.mu.Unlock()
+	for _, ie := range due {
 		data, err := injectedData(ie)
 		if err != nil {
 			return err
 		}
-		b.Add(in.agent, events.Raw{Type: ie.Type, JSON: data})
+		if err := m.Inject(ctx, in.agent, events.Raw{Type: ie.Type, JSON: data}); err != nil {
+			return err
+		}
 	}
-	in.pending = rest
-	return b.Publish(ctx, in.log)
+	return nil
 }
 
 // injectedData returns the data of an injected event: its fields but the

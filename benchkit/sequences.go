@@ -9,9 +9,10 @@ import (
 // previous one of its source and correlation: the first must be 1, then
 // each the one before plus one. A gap means lost events; a repeat or a step
 // back means an event published twice or out of order. The sequences of
-// void batches (events.Complete) are skipped, not missing.
+// void events (a group cut short: events.Verify) are skipped, not missing.
 func CheckSequences(evs []events.Event) error {
-	return join(inOrder(sequences(events.Complete(evs))))
+	r, _ := verified(evs, Options{})
+	return join(inOrder(sequences(r)))
 }
 
 type streamKey struct {
@@ -19,12 +20,12 @@ type streamKey struct {
 	correlation string
 }
 
-func sequences(evs []events.Event, voids events.Voids) []finding {
+func sequences(rp replay) []finding {
 	r := newRecorder(SequencesGapFree)
 	last := make(map[streamKey]*uint64)
 	var key streamKey // of cur, the last stream looked up
 	var cur *uint64
-	for i, e := range evs {
+	for i, e := range rp.evs {
 		if k := (streamKey{e.Source, e.Correlation}); cur == nil || k != key {
 			if cur = last[k]; cur == nil {
 				cur = new(uint64)
@@ -32,10 +33,11 @@ func sequences(evs []events.Event, voids events.Voids) []finding {
 			}
 			key = k
 		}
-		prev := voids.Skip(e.Source, e.Correlation, *cur)
+		prev := *cur
 		r.at(i, e)
 		switch {
 		case e.Sequence == prev+1:
+		case e.Sequence > prev+1 && rp.void.fills(key, prev+1, e.Sequence-1):
 		case e.Sequence > prev+1 && prev == 0:
 			r.flag("first %s event has sequence %d, not 1", e.Source, e.Sequence)
 		case e.Sequence > prev+1:

@@ -14,7 +14,8 @@ const MaxEncodedSize = 1 << 20
 // wireEvent is the CloudEvents 1.0 structured-mode JSON form of an Event.
 // The envelope attributes that CloudEvents does not define travel as
 // extension attributes: sequence (as the sequence extension's string),
-// correlationid, causationid, traceparent and schemaversion.
+// correlationid, causationid, traceparent, schemaversion, and the chain's
+// chainhash, chainseal and chainsig (see Chain).
 type wireEvent struct {
 	SpecVersion     string          `json:"specversion"`
 	ID              string          `json:"id"`
@@ -24,12 +25,13 @@ type wireEvent struct {
 	Time            string          `json:"time"`
 	DataContentType string          `json:"datacontenttype"`
 	Sequence        string          `json:"sequence"`
-	BatchFirst      string          `json:"batchfirst,omitempty"`
-	BatchLast       string          `json:"batchlast,omitempty"`
 	Correlation     string          `json:"correlationid,omitempty"`
 	Causation       string          `json:"causationid,omitempty"`
 	TraceParent     string          `json:"traceparent,omitempty"`
 	SchemaVersion   int             `json:"schemaversion"`
+	ChainHash       string          `json:"chainhash,omitempty"`
+	ChainSeal       bool            `json:"chainseal,omitempty"`
+	ChainSignature  string          `json:"chainsig,omitempty"`
 	Data            json.RawMessage `json:"data"`
 }
 
@@ -57,12 +59,13 @@ func Encode(e Event) ([]byte, error) {
 		Time:            e.Time.UTC().Format(time.RFC3339Nano),
 		DataContentType: jsonContentType,
 		Sequence:        strconv.FormatUint(e.Sequence, 10),
-		BatchFirst:      formatOptional(e.BatchFirst),
-		BatchLast:       formatOptional(e.BatchLast),
 		Correlation:     e.Correlation,
 		Causation:       e.Causation,
 		TraceParent:     e.TraceParent,
 		SchemaVersion:   e.Schema,
+		ChainHash:       e.Hash,
+		ChainSeal:       e.Seal,
+		ChainSignature:  e.Signature,
 		Data:            data,
 	})
 }
@@ -114,48 +117,21 @@ func (w *wireEvent) event() (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: sequence %q", ErrMalformed, w.Sequence)
 	}
-	first, err := parseOptional("batchfirst", w.BatchFirst)
-	if err != nil {
-		return Event{}, err
-	}
-	last, err := parseOptional("batchlast", w.BatchLast)
-	if err != nil {
-		return Event{}, err
-	}
 	data, err := decodeData(w.Type, w.Data)
 	if err != nil {
 		return Event{}, err
 	}
 	e := Event{
 		ID: w.ID, Type: w.Type, Source: w.Source, Subject: w.Subject,
-		Time: t.UTC(), Sequence: seq, BatchFirst: first, BatchLast: last, Correlation: w.Correlation,
+		Time: t.UTC(), Sequence: seq, Correlation: w.Correlation,
 		Causation: w.Causation, TraceParent: w.TraceParent,
 		Schema: w.SchemaVersion, Data: data,
+		Hash: w.ChainHash, Seal: w.ChainSeal, Signature: w.ChainSignature,
 	}
 	if err := e.Validate(); err != nil {
 		return Event{}, err
 	}
 	return e, nil
-}
-
-// formatOptional formats a sequence that may be absent (zero).
-func formatOptional(seq uint64) string {
-	if seq == 0 {
-		return ""
-	}
-	return strconv.FormatUint(seq, 10)
-}
-
-// parseOptional parses the sequence attribute name, absent ("") as zero.
-func parseOptional(name, s string) (uint64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || v == 0 {
-		return 0, fmt.Errorf("%w: %s %q", ErrMalformed, name, s)
-	}
-	return v, nil
 }
 
 func decodeData(typ Type, data json.RawMessage) (Payload, error) {

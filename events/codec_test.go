@@ -211,7 +211,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"amount as number", rewire(t, base, setData("amount", 1.5)), events.ErrMalformed},
 		{"amount in exponent form", rewire(t, base, setData("amount", "1e3")), events.ErrMalformed},
 		{"amount NaN", rewire(t, base, setData("amount", "NaN")), events.ErrMalformed},
-		{"quantity not integer", rewire(t, eventOf(samplePayloads()[0], 1), setData("quantities", map[string]any{"cpu": 1.5})), events.ErrMalformed},
+		{"quantity not integer", rewire(t, eventOf(samplePayloads()[1], 1), setData("quantities", map[string]any{"cpu": 1.5})), events.ErrMalformed},
 		{"zero sequence", rewire(t, base, set("sequence", "0")), events.ErrInvalid},
 		{"no id", rewire(t, base, del("id")), events.ErrInvalid},
 		{"no type", rewire(t, base, del("type")), events.ErrInvalid},

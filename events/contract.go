@@ -16,6 +16,26 @@ type Publisher interface {
 	Publish(ctx context.Context, evs ...Event) error
 }
 
+// AsyncPublisher is a Publisher that can take the next events before the
+// ones already sent are accepted: a writer pipelines its publishes through
+// it and learns each outcome later. The events of successive calls are
+// stored in the order of the calls; once a call fails, no call after it
+// that is still in flight is stored either, so that the stream always
+// holds a prefix of what was sent.
+type AsyncPublisher interface {
+	Publisher
+	// PublishAsync sends evs and returns at once. The channel receives
+	// exactly one value once the outcome is known: nil once every event
+	// is accepted, or the error Publish would have returned.
+	PublishAsync(ctx context.Context, evs ...Event) <-chan error
+}
+
+// Reader reads back every event its stream holds, in stream order: what a
+// writer rebuilds itself from after a publish that failed.
+type Reader interface {
+	ReadAll(ctx context.Context) ([]Event, error)
+}
+
 // Subscriber delivers the events of a stream in stream order, from where
 // opts says, then follows new events as they are published. A replay and a
 // live tail are the same call.

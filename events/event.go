@@ -31,14 +31,10 @@ type Event struct {
 	Subject string
 	// Time comes from the emitting service's injected clock, in UTC.
 	Time time.Time
-	// Sequence is gap-free per source and correlation, starting at 1.
+	// Sequence is gap-free per source and correlation, starting at 1. The
+	// events of a group cut short (Verification.Void) keep their numbers:
+	// the writer goes on after them.
 	Sequence uint64
-	// BatchFirst and BatchLast are the sequences of the first and last
-	// events of the batch this event was published in, when the batch held
-	// more than one event; both are zero otherwise. A reader that finds some
-	// of a batch's events missing treats the batch as never having happened
-	// (see [Complete]).
-	BatchFirst, BatchLast uint64
 	// Correlation is the scenario or run the event belongs to.
 	Correlation string
 	// Causation is the ID of the event that caused this one, if any.
@@ -49,6 +45,16 @@ type Event struct {
 	Schema int
 	// Data is the typed payload.
 	Data Payload
+	// Hash is the event's link in its writer's hash chain: lower-case hex
+	// SHA-256 of the previous event's Hash and of this event's canonical
+	// encoding (see Chain). Empty on an event of an unchained stream.
+	Hash string
+	// Seal marks the last event of a group its writer published whole: a
+	// reader trusts the events of a chain up to its last seal.
+	Seal bool
+	// Signature is the writer's Ed25519 signature of Hash, in standard
+	// base64, on a sealed event of a signing writer.
+	Signature string
 }
 
 // Validate reports whether e has every required envelope attribute. Errors
@@ -71,9 +77,10 @@ func (e Event) Validate() error {
 		return fmt.Errorf("%w: %s: no data", ErrInvalid, e.ID)
 	case e.Data.EventType() != e.Type:
 		return fmt.Errorf("%w: %s: type %q carries %q data", ErrInvalid, e.ID, e.Type, e.Data.EventType())
-	case (e.BatchFirst == 0) != (e.BatchLast == 0),
-		e.BatchFirst != 0 && (e.BatchFirst > e.Sequence || e.Sequence > e.BatchLast || e.BatchFirst == e.BatchLast):
-		return fmt.Errorf("%w: %s: sequence %d outside its batch %d..%d", ErrInvalid, e.ID, e.Sequence, e.BatchFirst, e.BatchLast)
+	case e.Hash == "" && (e.Seal || e.Signature != ""):
+		return fmt.Errorf("%w: %s: sealed or signed but not chained", ErrInvalid, e.ID)
+	case e.Signature != "" && !e.Seal:
+		return fmt.Errorf("%w: %s: signed but not sealed", ErrInvalid, e.ID)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ func samplePayloads() []events.Payload {
 		Reason: "payment", FromBalance: "87.5", ToBalance: "12.5",
 	}
 	return []events.Payload{
+		events.SigningKeyAnnounced{PublicKey: "GwOsXW1S4iBbN9fJwd7RCFT3Bdwpi0SjFyyyBv6wcXg="},
 		events.BidPlaced{OrderID: "o1", AgentID: "a1", Quantities: q, Window: w, TotalCost: "120.25", HoldID: "h1"},
 		events.BidRejected{OrderID: "o1", AgentID: "a1", Reason: events.ReasonInsufficientBalance, Detail: "needs 120.25"},
 		events.OrderCancelled{OrderID: "o1", AgentID: "a1"},
@@ -41,8 +42,8 @@ func samplePayloads() []events.Payload {
 			Window: events.Window{DurationSeconds: 60}, Amount: "100", Bid: "120.25", PaymentID: "tr-1",
 		},
 		events.PriceUpdate{Resource: "cpu", Round: 7, Old: "0.2", New: "0.25", Utilisation: "0.9", Reason: "demand"},
-		events.AccountOpened{AccountID: "mint", Kind: "mint", AllowNegative: true, OverdraftLimit: "25.5", PrevHash: "ab01"},
-		events.AccountClosed{AccountID: "a1", Kind: "vendor", PrevHash: "cd02"},
+		events.AccountOpened{AccountID: "mint", Kind: "mint", AllowNegative: true, OverdraftLimit: "25.5"},
+		events.AccountClosed{AccountID: "a1", Kind: "vendor"},
 		events.CreditsTransferred{Movement: mv},
 		events.CreditsMinted{Movement: mv},
 		events.CreditsBurned{Movement: mv},

@@ -15,7 +15,6 @@ type AccountOpened struct {
 	Kind           string  `json:"kind"`
 	AllowNegative  bool    `json:"allow_negative"`
 	OverdraftLimit Decimal `json:"overdraft_limit,omitempty"`
-	PrevHash       string  `json:"prev_hash,omitempty"`
 }
 
 // AccountClosed records a ledger account closed: its posted and pending
@@ -23,7 +22,6 @@ type AccountOpened struct {
 type AccountClosed struct {
 	AccountID string `json:"account_id"`
 	Kind      string `json:"kind"`
-	PrevHash  string `json:"prev_hash,omitempty"`
 }
 
 // Movement is the common body of the events that move posted credits from
@@ -37,7 +35,6 @@ type Movement struct {
 	Reason      string  `json:"reason,omitempty"`
 	FromBalance Decimal `json:"from_balance"`
 	ToBalance   Decimal `json:"to_balance"`
-	PrevHash    string  `json:"prev_hash,omitempty"`
 }
 
 // CreditsTransferred records credits moved between two accounts.
@@ -61,7 +58,6 @@ type HoldPlaced struct {
 	Balance   Decimal   `json:"balance"`
 	Pending   Decimal   `json:"pending"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
-	PrevHash  string    `json:"prev_hash,omitempty"`
 }
 
 // HoldCaptured records a capture of part or all of a hold: Amount moves from
@@ -83,7 +79,6 @@ type HoldCaptured struct {
 	FromBalance Decimal `json:"from_balance"`
 	ToBalance   Decimal `json:"to_balance"`
 	Pending     Decimal `json:"pending"`
-	PrevHash    string  `json:"prev_hash,omitempty"`
 }
 
 // HoldReleased records a hold returned whole to its account's available
@@ -94,7 +89,6 @@ type HoldReleased struct {
 	Amount    Decimal `json:"amount"`
 	Reason    string  `json:"reason,omitempty"`
 	Pending   Decimal `json:"pending"`
-	PrevHash  string  `json:"prev_hash,omitempty"`
 }
 
 // BalanceQueried records a caller asking for an account's balance.
@@ -103,7 +97,6 @@ type BalanceQueried struct {
 	Balance   Decimal `json:"balance"`
 	Pending   Decimal `json:"pending"`
 	Available Decimal `json:"available"`
-	PrevHash  string  `json:"prev_hash,omitempty"`
 }
 
 // EventType implements Payload.

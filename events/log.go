@@ -144,6 +144,14 @@ func (l *Log) Events(from uint64) []Event {
 	return out
 }
 
+// ReadAll returns every event the log holds, in order.
+func (l *Log) ReadAll(ctx context.Context) ([]Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return l.Events(0), nil
+}
+
 // Close ends every subscription and refuses later publishes. Closing twice
 // is not an error.
 func (l *Log) Close() error {

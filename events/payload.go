@@ -79,6 +79,8 @@ var payloadDecoders = map[Type]func([]byte) (Payload, error){
 	TypeServiceInvoked:    decodeAs[ServiceInvoked],
 	TypeHumanRewardIssued: decodeAs[HumanRewardIssued],
 	TypeJudgeEvaluation:   decodeAs[JudgeEvaluation],
+	// The chain's own events (chain.go).
+	TypeSigningKeyAnnounced: decodeAs[SigningKeyAnnounced],
 }
 
 func decodeAs[T Payload](data []byte) (Payload, error) {

@@ -137,8 +137,6 @@ func (m *Movement) field(name []byte) textField {
 		return textField{dec: &m.FromBalance}
 	case "to_balance":
 		return textField{dec: &m.ToBalance}
-	case "prev_hash":
-		return textField{str: &m.PrevHash}
 	}
 	return textField{}
 }

@@ -38,23 +38,16 @@ func decodeReference(b []byte) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: sequence %q", ErrMalformed, w.Sequence)
 	}
-	first, err := parseOptional("batchfirst", w.BatchFirst)
-	if err != nil {
-		return Event{}, err
-	}
-	last, err := parseOptional("batchlast", w.BatchLast)
-	if err != nil {
-		return Event{}, err
-	}
 	data, err := decodeDataReference(w.Type, w.Data)
 	if err != nil {
 		return Event{}, err
 	}
 	e := Event{
 		ID: w.ID, Type: w.Type, Source: w.Source, Subject: w.Subject,
-		Time: t.UTC(), Sequence: seq, BatchFirst: first, BatchLast: last, Correlation: w.Correlation,
+		Time: t.UTC(), Sequence: seq, Correlation: w.Correlation,
 		Causation: w.Causation, TraceParent: w.TraceParent,
 		Schema: w.SchemaVersion, Data: data,
+		Hash: w.ChainHash, Seal: w.ChainSeal, Signature: w.ChainSignature,
 	}
 	if err := e.Validate(); err != nil {
 		return Event{}, err
@@ -113,6 +106,7 @@ var referenceDecoders = map[Type]func([]byte) (Payload, error){
 	TypeServiceInvoked:      decodeAs[ServiceInvoked],
 	TypeHumanRewardIssued:   decodeAs[HumanRewardIssued],
 	TypeJudgeEvaluation:     decodeAs[JudgeEvaluation],
+	TypeSigningKeyAnnounced: decodeAs[SigningKeyAnnounced],
 }
 
 // checkScanWire returns an error describing how scanWire differs from

@@ -30,13 +30,14 @@ const (
 	attrTime
 	attrDataContentType
 	attrSequence
-	attrBatchFirst
-	attrBatchLast
 	attrCorrelation
 	attrCausation
 	attrTraceParent
+	attrChainHash
+	attrChainSignature
 	numStringAttrs // the attributes above are strings
 	attrSchemaVersion
+	attrChainSeal
 	attrData
 	attrUnknown
 )
@@ -60,16 +61,18 @@ func attrOf(key []byte) attr {
 		return attrDataContentType
 	case "sequence":
 		return attrSequence
-	case "batchfirst":
-		return attrBatchFirst
-	case "batchlast":
-		return attrBatchLast
 	case "correlationid":
 		return attrCorrelation
 	case "causationid":
 		return attrCausation
 	case "traceparent":
 		return attrTraceParent
+	case "chainhash":
+		return attrChainHash
+	case "chainsig":
+		return attrChainSignature
+	case "chainseal":
+		return attrChainSeal
 	case "schemaversion":
 		return attrSchemaVersion
 	case "data":
@@ -103,11 +106,11 @@ func (w *wireEvent) strings() [numStringAttrs]*string {
 		attrTime:            &w.Time,
 		attrDataContentType: &w.DataContentType,
 		attrSequence:        &w.Sequence,
-		attrBatchFirst:      &w.BatchFirst,
-		attrBatchLast:       &w.BatchLast,
 		attrCorrelation:     &w.Correlation,
 		attrCausation:       &w.Causation,
 		attrTraceParent:     &w.TraceParent,
+		attrChainHash:       &w.ChainHash,
+		attrChainSignature:  &w.ChainSignature,
 	}
 }
 
@@ -171,6 +174,10 @@ func (s *scanner) attr(key []byte, w *wireEvent, vals *[numStringAttrs][]byte) b
 		n, ok := s.smallInt()
 		w.SchemaVersion = n
 		return ok
+	case a == attrChainSeal:
+		v, ok := s.boolean()
+		w.ChainSeal = v
+		return ok
 	case a == attrData:
 		start := s.i
 		if !s.value(0) {
@@ -180,6 +187,18 @@ func (s *scanner) attr(key []byte, w *wireEvent, vals *[numStringAttrs][]byte) b
 		return true
 	}
 	return s.value(0)
+}
+
+// boolean reads a JSON true or false.
+func (s *scanner) boolean() (v, ok bool) {
+	s.space()
+	for _, lit := range [...]string{"false", "true"} {
+		if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+			s.i += len(lit)
+			return lit == "true", true
+		}
+	}
+	return false, false
 }
 
 // space skips JSON whitespace.

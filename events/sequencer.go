@@ -17,14 +17,15 @@ type Sequencer struct {
 	last        uint64
 	// fenced is set by a publish in doubt: see Batch.Publish.
 	fenced bool
-	// voidFirst, when not zero, is the first sequence of the void batches
-	// SkipVoid moved past; the next batch's range starts there, taking them
-	// over (see Complete).
-	voidFirst uint64
+	// chain, if set, links every batch published into the writer's hash
+	// chain (see Chain), each batch a group.
+	chain *Chain
 }
 
 // NewSequencer returns a sequencer for source whose next event gets sequence
-// last+1. Pass the last sequence read back from a stream to resume it.
+// last+1. Pass the last sequence read back from a stream to resume it: the
+// last of the stream, void events included (Verification.Void), so that no
+// id is used twice.
 func NewSequencer(source Source, correlation string, last uint64) *Sequencer {
 	return &Sequencer{source: source, correlation: correlation, last: last}
 }
@@ -35,17 +36,11 @@ func (s *Sequencer) Source() Source { return s.source }
 // Last returns the sequence of the last published event.
 func (s *Sequencer) Last() uint64 { return s.last }
 
-// SkipVoid moves the sequencer past the void batches of v that follow its
-// last event (see [Complete]), so that a writer rebuilt from a stream
-// numbers its next event as the stream goes on.
-func (s *Sequencer) SkipVoid(v Voids) {
-	if last := v.Skip(s.source, s.correlation, s.last); last != s.last {
-		if s.voidFirst == 0 {
-			s.voidFirst = s.last + 1
-		}
-		s.last = last
-	}
-}
+// Chain makes the sequencer's batches links of c, each batch a group
+// sealed when published (see Chain.Link): for a writer that publishes its
+// batches itself. Several sequencers of one writer may share c. Nil stops
+// chaining, as for a writer whose batches are staged into another's.
+func (s *Sequencer) Chain(c *Chain) { s.chain = c }
 
 // Fenced reports whether a publish of the sequencer's was in doubt, after
 // which it publishes nothing more (see [Batch.Publish]).
@@ -159,10 +154,9 @@ func (b *Batch) Len() int { return len(b.events) }
 
 // Publish publishes the batch's events through p and, once p has accepted
 // them, advances the sequencer past them. An empty batch publishes nothing.
-// The events of a batch of two or more carry its range (BatchFirst,
-// BatchLast), so that a reader can tell a batch stored only in part
-// ([Complete]); so do those of the first batch after SkipVoid, whose range
-// takes over the void batches. Events returned by Add before Publish do not.
+// If the sequencer is chained (Sequencer.Chain), the batch is linked into
+// the chain first, as one sealed group, and the chain goes back if the
+// publish fails. Events returned by Add before Publish carry no chain.
 //
 // If p fails with an error wrapping [ErrInDoubt], the stream may hold some
 // or all of the batch although the writer will not apply it: the sequencer
@@ -180,31 +174,22 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 	if b.seq.last != b.base {
 		return fmt.Errorf("events: batch for %s started at %d but sequencer is at %d", b.seq.source, b.base, b.seq.last)
 	}
-	b.setRange()
+	var mark Mark
+	if c := b.seq.chain; c != nil {
+		mark = c.Link(b.events)
+	}
 	if err := p.Publish(ctx, b.events...); err != nil {
 		if errors.Is(err, ErrInDoubt) {
 			b.seq.fenced = true
 			return fmt.Errorf("%w: %s: %w", ErrFenced, b.seq.source, err)
 		}
+		if c := b.seq.chain; c != nil {
+			c.Rewind(mark)
+		}
 		return err
 	}
 	b.seq.last = b.base + uint64(len(b.events))
-	b.seq.voidFirst = 0
 	return nil
-}
-
-// setRange gives the batch's events its range: from the first of the void
-// batches it takes over, if any, else from its own first event.
-func (b *Batch) setRange() {
-	first, n := b.base+1, uint64(len(b.events))
-	if b.seq.voidFirst != 0 {
-		first = b.seq.voidFirst
-	} else if n == 1 {
-		return
-	}
-	for i := range b.events {
-		b.events[i].BatchFirst, b.events[i].BatchLast = first, b.base+n
-	}
 }
 
 // eventID builds an id that sorts by time, then correlation, source and

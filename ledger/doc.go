@@ -1,7 +1,8 @@
 // Package ledger implements a double-entry credit ledger with exact decimal
 // amounts: accounts, transfers, two-phase holds with timeouts and partial
 // captures, linked batches, idempotent operations, mint and burn, account
-// history, and replay from the ledger's own events.
+// history, and replay from the ledger's own events, which a hash chain makes
+// tamper-evident.
 //
 // # Accounts
 //
@@ -40,7 +41,8 @@
 // [MintOp], [BurnOp], [HoldOp], [CaptureOp], [ReleaseOp]): each sees the
 // effects of the ones before it, and either all apply and their events go
 // out in one publish, or none does and a [*BatchError] names the operation
-// that was rejected.
+// that was rejected. Unless the ledger is Staged, the batch's events are
+// one sealed group of its hash chain.
 //
 // # Queries
 //
@@ -71,7 +73,8 @@
 //     [ErrExistsWithDifferentFields]. The transfer id of a capture counts as a
 //     transfer id.
 //   - Replaying the ledger's events ([Replay]) rebuilds exactly the state that
-//     produced them.
+//     produced them: the state of its published batches, never of a batch
+//     stored only in part.
 //
 // # Amounts
 //
@@ -98,23 +101,44 @@
 //
 // [Replay] re-enacts a stream of ledger events through the same code that
 // produced them and checks that each event it would emit equals the one in
-// the stream, balances included. A stream that does not rebuild exactly is
-// [ErrReplayMismatch]. The deadlines of holds travel in hold_placed, so a
-// replayed ledger expires the same holds; the events of a batch replay one
-// by one into the same state; histories are rebuilt as they were.
+// the stream, balances included (its chain attributes aside). A stream that
+// does not rebuild exactly is [ErrReplayMismatch]. The deadlines of holds
+// travel in hold_placed, so a replayed ledger expires the same holds; the
+// events of a batch replay one by one into the same state; histories are
+// rebuilt as they were. Only trusted events are re-enacted (see below); a
+// replayed ledger numbers its events after every event of its stream, void
+// ones included, so that it never reuses an event id.
 //
 // # Tamper evidence
 //
-// Every ledger event carries, as prev_hash, the [EventHash] of the ledger
-// event before it; the first event (the opening of the mint account)
-// carries an empty prev_hash. EventHash is SHA-256 over a length-prefixed
-// binary encoding of the envelope and the payload, documented on
-// EventHash, so hashing costs no JSON marshalling. [Replay] checks every
-// link; [Ledger.LastHash] is the hash of the last event. [Ledger.StateHash]
-// hashes the balances, holds and transfer ids in sorted order, and
-// [Ledger.Snapshot] records it with the last sequence and hash, so that
-// [ReplayFrom] rebuilds a ledger from a snapshot and the events after it
-// and verifies both.
+// A ledger used on its own links every event it publishes into a hash
+// chain ([events.Chain]): each event's Hash is the SHA-256 of the previous
+// event's Hash and of the event's canonical encoding, and each batch it
+// publishes is one group whose last event is sealed. [Replay] verifies the
+// chain of the stream's events of its correlation, every source's
+// ([events.Verify]), so that an event changed, dropped, inserted,
+// duplicated or moved is [ErrReplayMismatch] wrapping the
+// [*events.ChainError] ([events.ErrTampered]) that names the first bad
+// event. The events of a group cut short (a batch stored only in part, after
+// a publish in doubt) are void: never applied, so the ledger replays to the
+// state before that batch. A stream with no chain at all, written
+// elsewhere, is replayed unverified, and the ledger then starts a chain of
+// its own. [Ledger.LastHash] is the head of the chain: the Hash of the last
+// event, which the next links to.
+//
+// Inside a market ([Options].Staged) the ledger's publisher stages its
+// events for the market, whose chain covers every event it writes, market
+// and scheduler events included: the ledger does not chain its events
+// (LastHash is empty), and Replay takes the events it is given as the
+// trusted events of a stream the market verified.
+//
+// # Snapshots
+//
+// [Ledger.StateHash] hashes the balances, holds and transfer ids in sorted
+// order, and [Ledger.Snapshot] records the state with it, the last sequence
+// and LastHash, so that [ReplayFrom] rebuilds a ledger from a snapshot and
+// the events after it: it checks the state against its StateHash and, unless
+// Staged, that the events after the snapshot link to its LastHash.
 //
 // # Events
 //
@@ -136,19 +160,21 @@
 //
 // # Performance
 //
-// A transfer makes two allocations: one string that holds its event's id,
-// decimals and prev_hash, and its payload. The decimals a write computes
-// come from a slab, an amount written as the previous one was is that one,
-// and balances of up to 19 digits add in machine integers, with exactly
-// the result of the ledger's apd.Context. The ledger reuses one event batch
-// for every write (so a publisher must not keep the slice it is given, as
-// [events.Publisher] says). Idempotency records come in chunks, found
-// through a map from a 64-bit hash of the transfer id to a record, which
-// holds no pointers for the garbage collector to scan; ids whose hashes
-// collide are kept apart. [Replay] sizes that map from the stream, parses
-// amounts without allocating and, where the event the ledger rebuilds is
-// the stream's byte for byte, publishes the stream's payload rather than a
-// copy; every event is still rebuilt, compared and hashed.
-// BenchmarkTransfer and BenchmarkReplay measure the hot paths against naive
-// baselines in the same file.
+// A transfer makes three allocations: one string that holds its event's id
+// and decimals, its payload, and its chain hash. The decimals a write
+// computes come from a slab, an amount written as the previous one was is
+// that one, and balances of up to 19 digits add in machine integers, with
+// exactly the result of the ledger's apd.Context. The chain hashes the
+// ledger's payloads in a compact binary encoding, not their JSON. The
+// ledger reuses one event batch for every write (so a publisher must not
+// keep the slice it is given, as [events.Publisher] says). Idempotency
+// records come in chunks, found through a map from a 64-bit hash of the
+// transfer id to a record, which holds no pointers for the garbage
+// collector to scan; ids whose hashes collide are kept apart. [Replay]
+// sizes that map from the stream, parses amounts without allocating and,
+// where the event the ledger rebuilds is the stream's byte for byte,
+// publishes the stream's payload rather than a copy; every event is still
+// verified in the chain, rebuilt and compared. BenchmarkTransfer and
+// BenchmarkReplay measure the hot paths against naive baselines in the same
+// file.
 package ledger

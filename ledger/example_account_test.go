@@ -68,15 +68,18 @@ func ExampleReplayFrom() {
 	b, _ := r.Balance("b")
 	fmt.Println(b.Posted.Text('f'), r.LastSequence(), r.StateHash() == l.StateHash())
 
-	// A changed event breaks the chain.
+	// A changed event breaks the chain, which names it.
 	evs := stream.Events(0)
 	last := evs[len(evs)-1]
 	tr := last.Data.(events.CreditsTransferred)
 	tr.Amount, tr.ToBalance = "8", "8"
 	evs[len(evs)-1].Data = tr
 	_, err = ledger.Replay(ledger.Options{}, evs)
-	fmt.Println(errors.Is(err, ledger.ErrReplayMismatch))
+	var broken *events.ChainError
+	fmt.Println(errors.Is(err, ledger.ErrReplayMismatch), errors.Is(err, events.ErrTampered))
+	fmt.Println(errors.As(err, &broken) && broken.EventID == last.ID)
 	// Output:
 	// 7.25 6 true
+	// true true
 	// true
 }

@@ -41,8 +41,8 @@ func ExampleLedger_Transfer() {
 	// bob 12.5
 }
 
-// Rebuilding a ledger from its events gives the same balances and the same
-// state hash.
+// Rebuilding a ledger from its events gives the same balances, the same
+// state hash and the same head of its hash chain.
 func ExampleReplay() {
 	ctx := context.Background()
 	stream := events.NewLog(events.LogOptions{})
@@ -61,7 +61,9 @@ func ExampleReplay() {
 	b, _ := rebuilt.Balance("alice")
 	fmt.Println("alice", b.Posted.Text('f'))
 	fmt.Println("same state:", rebuilt.StateHash() == l.StateHash())
+	fmt.Println("same chain:", rebuilt.LastHash() == l.LastHash())
 	// Output:
 	// alice 25
 	// same state: true
+	// same chain: true
 }

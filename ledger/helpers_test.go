@@ -150,10 +150,3 @@ func standard(tb testingT) *fixture {
 	must(tb, f.l.Hold(ctx, "h0", "alice", dec(tb, "30")))
 	return f
 }
-
-// ignorePrevHash compares ledger payloads without their hash chain, which
-// the chain tests check on their own.
-var ignorePrevHash = cmp.FilterPath(func(p cmp.Path) bool {
-	sf, ok := p.Last().(cmp.StructField)
-	return ok && sf.Name() == "PrevHash"
-}, cmp.Ignore())

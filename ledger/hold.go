@@ -320,7 +320,7 @@ func (l *Ledger) prepareRelease(s stage, holdID, reason string) (change, error) 
 // release adds the release of the open hold h to b, given the pending
 // amount of its account before it, and returns the change to apply once b
 // is published and the pending amount after it.
-func (l *Ledger) release(b *chainBatch, h *hold, reason string, before *apd.Decimal) (func(), *apd.Decimal, error) {
+func (l *Ledger) release(b *writeBatch, h *hold, reason string, before *apd.Decimal) (func(), *apd.Decimal, error) {
 	a := l.accounts[h.account]
 	pending, err := l.sub(before, h.remaining)
 	if err != nil {

@@ -30,26 +30,33 @@ type Ledger struct {
 	retention  time.Duration    // how long done ids are remembered; 0: always
 	forget     forgetting       // the records to forget, oldest first
 	at         time.Time        // the time of the write in progress
-	lastHash   link             // hash of the last event
-	cb         *chainBatch      // the batch of the write in progress
+	staged     bool             // the writer that commits the events chains them
+	lastHash   string           // head of the ledger's chain; "" if Staged
+	cb         *writeBatch      // the batch of the write in progress
 	want       *expectation     // the stream being replayed, if any
 }
 
 // New validates opts, then opens the mint account (allowed negative) and the
-// burn account, publishing their account_opened events in one batch.
+// burn account, publishing their account_opened events in one batch: unless
+// opts.Staged, the first group of the ledger's new hash chain.
 func New(ctx context.Context, opts Options) (*Ledger, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
 	}
 	l := newLedger(cfg)
+	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, cfg.lastSeq)
+	if err := l.chainFrom(""); err != nil {
+		return nil, err
+	}
 	if err := l.openSystem(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// newLedger returns a ledger without accounts whose sequence starts at 1.
+// newLedger returns a ledger without accounts whose sequence starts at 1,
+// not chained yet (see chainFrom).
 func newLedger(cfg config) *Ledger {
 	return &Ledger{
 		dc:         newContext(),
@@ -63,6 +70,7 @@ func newLedger(cfg config) *Ledger {
 		transfers:  newTransferIndex(0),
 		maxHistory: cfg.maxHistory,
 		retention:  cfg.retention,
+		staged:     cfg.staged,
 	}
 }
 
@@ -171,7 +179,7 @@ func (l *Ledger) LastSequence() uint64 {
 // commit publishes the batch and, only once the publisher has accepted it,
 // applies the change; if the publish fails it calls undo, if given. It runs
 // with l.mu held.
-func (l *Ledger) commit(ctx context.Context, b *chainBatch, apply func(), undo ...func()) error {
+func (l *Ledger) commit(ctx context.Context, b *writeBatch, apply func(), undo ...func()) error {
 	if err := l.publish(ctx, b); err != nil {
 		for _, u := range undo {
 			u()
@@ -182,13 +190,14 @@ func (l *Ledger) commit(ctx context.Context, b *chainBatch, apply func(), undo .
 	return nil
 }
 
-// publish publishes b and moves the ledger's chain to its last event.
-func (l *Ledger) publish(ctx context.Context, b *chainBatch) error {
+// publish publishes b, linked into the ledger's chain as one sealed group
+// unless it is Staged, and moves LastHash to its last event.
+func (l *Ledger) publish(ctx context.Context, b *writeBatch) error {
 	if err := b.Publish(ctx, l.pub); err != nil {
 		return fmt.Errorf("ledger: publish: %w", err)
 	}
-	if b.Len() > 0 {
-		l.lastHash = b.last
+	if evs := b.Events(); len(evs) > 0 && !l.staged {
+		l.lastHash = evs[len(evs)-1].Hash
 	}
 	l.forgetOld(l.at)
 	return nil

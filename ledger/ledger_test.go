@@ -28,7 +28,7 @@ func TestNewOpensSystemAccounts(t *testing.T) {
 		{1, "mint", events.SourceLedger, "run-1", events.AccountOpened{AccountID: "mint", Kind: "mint", AllowNegative: true}},
 		{2, "burn", events.SourceLedger, "run-1", events.AccountOpened{AccountID: "burn", Kind: "burn"}},
 	}
-	if diff := cmp.Diff(want, got, ignorePrevHash); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 	if !evs[0].Time.Equal(f.clock.Now()) {
@@ -125,7 +125,7 @@ func TestOpen(t *testing.T) {
 			for _, e := range evs {
 				gotData = append(gotData, e.Data)
 			}
-			if diff := cmp.Diff(wantData, gotData, ignorePrevHash); diff != "" {
+			if diff := cmp.Diff(wantData, gotData); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 		})

@@ -202,14 +202,14 @@ func (m *movement) subject() string {
 	return m.from
 }
 
-// addMovement adds the event of mv to b, chained. The event's id, decimals
-// and PrevHash are substrings of one string, built in b's scratch buffer.
-// A replaying ledger adds the stream's payload instead when it is the same.
-func (b *chainBatch) addMovement(mv *moved) events.Event {
+// addMovement adds the event of mv to b. The event's id and decimals are
+// substrings of one string, built in b's scratch buffer. A replaying
+// ledger adds the stream's payload instead when it is the same.
+func (b *writeBatch) addMovement(mv *moved) events.Event {
 	m := &mv.m
 	t := b.movementText(mv)
 	if e, ok := b.streamMovement(m, t); ok {
-		return b.chain(b.AddWithID(e.ID, "", m.subject(), e.Data))
+		return b.AddWithID(e.ID, "", m.subject(), e.Data)
 	}
 	text := string(t.buf)
 	body := events.Movement{
@@ -220,21 +220,19 @@ func (b *chainBatch) addMovement(mv *moved) events.Event {
 		Reason:      m.reason,
 		FromBalance: events.Decimal(text[t.ends[1]:t.ends[2]]),
 		ToBalance:   events.Decimal(text[t.ends[2]:t.ends[3]]),
-		PrevHash:    text[t.ends[3]:],
 	}
-	return b.chain(b.AddWithID(text[:t.ends[0]], "", m.subject(), m.payload(body)))
+	return b.AddWithID(text[:t.ends[0]], "", m.subject(), m.payload(body))
 }
 
 // movementText is the texts of a movement event, one after the other: its
-// id, amount, from balance, to balance and PrevHash; ends[i] is where the
-// i-th ends, PrevHash running to the end.
+// id, amount, from balance and to balance; ends[i] is where the i-th ends.
 type movementText struct {
 	buf  []byte
 	ends [4]int
 }
 
 // movementText builds the texts of mv's event in b's scratch buffer.
-func (b *chainBatch) movementText(mv *moved) movementText {
+func (b *writeBatch) movementText(mv *moved) movementText {
 	var t movementText
 	t.buf = b.AppendNextID(b.text[:0])
 	t.ends[0] = len(t.buf)
@@ -242,7 +240,6 @@ func (b *chainBatch) movementText(mv *moved) movementText {
 		t.buf = d.Append(t.buf, 'f')
 		t.ends[i+1] = len(t.buf)
 	}
-	t.buf = b.last.appendHex(t.buf)
 	b.text = t.buf
 	return t
 }
@@ -252,9 +249,6 @@ func (t *movementText) id() []byte { return t.buf[:t.ends[0]] }
 
 // field returns the i-th decimal of t, 1 to 3.
 func (t *movementText) field(i int) []byte { return t.buf[t.ends[i-1]:t.ends[i]] }
-
-// prev returns the PrevHash of t.
-func (t *movementText) prev() []byte { return t.buf[t.ends[3]:] }
 
 // is reports whether s holds the bytes b; it does not allocate.
 func is[S ~string](s S, b []byte) bool { return string(s) == string(b) }

@@ -311,7 +311,7 @@ func TestMovementPayloads(t *testing.T) {
 			FromBalance: "1.00", ToBalance: "0.25",
 		}},
 	}
-	if diff := cmp.Diff(want, got, ignorePrevHash); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("payloads (-want +got):\n%s", diff)
 	}
 }

@@ -54,6 +54,25 @@ type Options struct {
 	// long-running ledger sets it to bound its memory, well beyond the
 	// longest a caller may retry.
 	Retention time.Duration
+	// Staged says that Publisher stages the ledger's events for a writer
+	// that chains and commits them with its own (a scarcity.Market): the
+	// ledger does not chain its events, LastHash is empty, and Replay and
+	// ReplayFrom take the events they are given as the trusted events of a
+	// stream their caller verified (events.Verify's Trusted) and do not
+	// verify them again. When false, for a ledger used on its own, the
+	// ledger links its events into a hash chain of its own (events.Chain,
+	// unsigned), each batch it publishes a sealed group, and Replay and
+	// ReplayFrom verify the chain of the stream they are given.
+	Staged bool
+	// LastSequence, for Replay and ReplayFrom of a Staged ledger, is the
+	// sequence of the stream's last ledger event of Correlation, void
+	// events included (events.Verification.Void), which the events given
+	// do not hold: the replayed ledger numbers its events after it, so that
+	// it never reuses an event id. Zero means the last of the events given.
+	// A ledger that verifies its stream finds it there. New numbers its
+	// first event after it: a ledger made anew on a stream whose only
+	// events are void.
+	LastSequence uint64
 }
 
 // config is validated Options with the defaults applied.
@@ -65,12 +84,14 @@ type config struct {
 	correlation string
 	maxHistory  int
 	retention   time.Duration
+	staged      bool
+	lastSeq     uint64
 }
 
 // config validates o and applies its defaults. Errors wrap ErrInvalidOptions.
 func (o Options) config() (config, error) {
 	c := config{scale: o.Scale, clock: o.Clock, publisher: o.Publisher, correlation: o.Correlation,
-		maxHistory: o.MaxHistory, retention: o.Retention}
+		maxHistory: o.MaxHistory, retention: o.Retention, staged: o.Staged, lastSeq: o.LastSequence}
 	if c.retention < 0 {
 		return config{}, fmt.Errorf("%w: negative retention %v", ErrInvalidOptions, o.Retention)
 	}

@@ -2,12 +2,8 @@ package ledger
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -15,66 +11,53 @@ import (
 )
 
 // Replay rebuilds a ledger from the events of a stream without publishing
-// anything. It considers the events of source ledger whose correlation is
-// opts.Correlation and skips all others.
+// anything. It considers the events whose correlation is opts.Correlation
+// and skips all others.
 //
-// The events form a hash chain: each carries, as prev_hash, the EventHash
-// of the ledger event before it (the first event, the opening of the mint
-// account, carries an empty prev_hash). Replay checks every link, so an
-// event changed, dropped, inserted or moved breaks the chain or the
-// re-enactment and is ErrReplayMismatch. The hash of an event is that of the
-// event the ledger emits when re-enacting it, so decimals written
-// differently but equal in value (25.5, 25.50) are accepted. A stream cut
-// short after its last event replays into the state of that prefix:
-// compare LastHash with a hash kept elsewhere (a Snapshot) to detect it.
+// Unless opts.Staged, it first verifies the hash chain of those events,
+// every source's (events.Verify: a writer's chain covers all its events), so
+// that an event changed, dropped, inserted, duplicated or moved is
+// ErrReplayMismatch wrapping the *events.ChainError (events.ErrTampered)
+// that names the first bad event. It re-enacts only the trusted events: the
+// events of a group cut short (the last batch stored in part) are void,
+// never applied, and the replayed ledger numbers its events after them. A
+// stream with no chain at all (written elsewhere) is replayed as it is,
+// unverified. A stream cut short after a sealed group cannot be told from a
+// shorter one: compare LastHash with a hash kept elsewhere (a Snapshot).
+// A Staged ledger takes evs as the trusted events of a stream its caller
+// verified, and Options.LastSequence as the last sequence of the stream.
 //
-// Each event is re-enacted through the same code that first produced it, and
-// the event the ledger would emit must equal the one in the stream in every
-// attribute (id, time, subject, sequence, correlation, type) and in its data,
-// decimals compared by value. So the stream must begin, at sequence 1, with
-// the opening of the mint and burn accounts as New publishes it, and go on
-// without a gap; an event the ledger would have rejected, or whose balances
-// differ from the rebuilt ones, is ErrReplayMismatch.
+// Each ledger event is re-enacted through the same code that first produced
+// it, and the event the ledger would emit must equal the one in the stream
+// in every attribute (id, time, subject, sequence, correlation, type; its
+// chain attributes Hash, Seal and Signature aside) and in its data,
+// decimals compared by value (25.5 equals 25.50). So the stream must begin,
+// at sequence 1, with the opening of the mint and burn accounts as New
+// publishes it, and go on without a gap but void events; an event the
+// ledger would have rejected, or whose balances differ from the rebuilt
+// ones, is ErrReplayMismatch.
 //
 // The returned ledger continues the sequence (its next event gets
-// LastSequence()+1), stamps with opts.Clock and publishes to opts.Publisher.
+// LastSequence()+1) and, unless Staged, the chain (from the last trusted
+// event; a new chain after an unchained stream), stamps with opts.Clock and
+// publishes to opts.Publisher.
 func Replay(opts Options, evs []events.Event) (*Ledger, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
 	}
-	want := newExpectation(ledgerEvents(evs, cfg.correlation))
-	want.startHashing()
-	defer want.stopHashing()
+	s, err := readStream(cfg, evs, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	want := newExpectation(s.events)
 	l := newLedger(cfg)
 	l.transfers = newTransferIndex(transferCount(want.events))
 	l.pub, l.now, l.want = want, want.time, want
-	ctx := context.Background()
-	if err := l.openSystem(ctx); err != nil {
+	if err := l.openSystem(context.Background()); err != nil {
 		return nil, mismatch("opening the system accounts", err)
 	}
-	return l.replay(cfg, want)
-}
-
-// ledgerEvents returns the ledger events of correlation in evs: evs itself
-// if they all are, which replay only reads.
-func ledgerEvents(evs []events.Event, correlation string) []events.Event {
-	ours := func(e *events.Event) bool { return e.Source == events.SourceLedger && e.Correlation == correlation }
-	i := 0
-	for i < len(evs) && ours(&evs[i]) {
-		i++
-	}
-	if i == len(evs) {
-		return evs
-	}
-	out := make([]events.Event, i, len(evs))
-	copy(out, evs[:i])
-	for j := range evs[i:] {
-		if e := &evs[i+j]; ours(e) {
-			out = append(out, *e)
-		}
-	}
-	return out
+	return l.replay(cfg, want, &s)
 }
 
 // transferCount returns how many of evs record a transfer id: the room a
@@ -216,85 +199,13 @@ func plainDecimal(s string) (coeff uint64, exp int32, neg, ok bool) {
 type expectation struct {
 	events []events.Event
 	next   int
-	// voids are the stream's void batches, which the replaying ledger's
-	// sequence skips.
-	voids events.Voids
 	// amount is the amount of the event being re-enacted.
 	amount apd.Decimal
-	// sums[i], once hashed > i, is the hash of events[i], which a
-	// goroutine computes ahead of the replay (see startHashing).
-	sums     [][sha256.Size]byte
-	hashed   atomic.Int64
-	stopHash atomic.Bool
-	hashers  sync.WaitGroup
 }
 
-// startHashing starts hashing the stream's events on a goroutine of their
-// own, in order, so that the replaying ledger can take the hash of an event
-// it rebuilds identical to the stream's instead of computing it (see
-// streamSum), if there is a second processor to run it. It changes no
-// result: an event whose hash is not there yet, or that differs from the
-// stream's, is hashed as usual. stopHashing must follow.
-func (x *expectation) startHashing() {
-	if len(x.events) == 0 || runtime.GOMAXPROCS(0) < 2 {
-		return // nothing to hash, or no processor to hash it on
-	}
-	x.sums = make([][sha256.Size]byte, len(x.events))
-	x.hashers.Add(1)
-	go func() {
-		defer x.hashers.Done()
-		var enc []byte
-		for i := range x.events {
-			if x.stopHash.Load() {
-				return
-			}
-			enc = appendEvent(enc[:0], &x.events[i])
-			x.sums[i] = sha256.Sum256(enc)
-			x.hashed.Store(int64(i + 1))
-		}
-	}()
-}
-
-// stopHashing stops the goroutine of startHashing and waits for it, so
-// that nothing reads the stream once the replay returns.
-func (x *expectation) stopHashing() {
-	x.stopHash.Store(true)
-	x.hashers.Wait()
-}
-
-// streamSum returns the hash of e, the i-th event of the batch being built,
-// if it is the stream's event there in every attribute that its hash
-// encodes (see appendEvent), so that their hashes are equal, and the
-// stream's is computed already.
-func (x *expectation) streamSum(i int, e *events.Event) ([sha256.Size]byte, bool) {
-	if x == nil {
-		return [sha256.Size]byte{}, false
-	}
-	j := x.next + i
-	if j >= int(x.hashed.Load()) {
-		return [sha256.Size]byte{}, false
-	}
-	if s := &x.events[j]; !sameEncoding(s, e) {
-		return [sha256.Size]byte{}, false
-	}
-	return x.sums[j], true
-}
-
-// sameEncoding reports whether a and b have the same hash encoding because
-// every attribute it holds is the same, their payloads the same ledger
-// payload written the same way.
-func sameEncoding(a, b *events.Event) bool {
-	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject &&
-		a.Correlation == b.Correlation && a.Causation == b.Causation && a.Sequence == b.Sequence &&
-		a.Time.UnixNano() == b.Time.UnixNano() && fastEqual(a.Data, b.Data)
-}
-
-// newExpectation expects the events of evs that belong to whole batches.
-// (Their batch ranges are not compared: a linked batch is re-enacted one
-// event at a time.)
+// newExpectation expects the events of evs, in order.
 func newExpectation(evs []events.Event) *expectation {
-	kept, voids := events.Complete(evs)
-	return &expectation{events: kept, voids: voids}
+	return &expectation{events: evs}
 }
 
 // upcoming returns the event of the stream that the i-th event of the batch
@@ -310,7 +221,7 @@ func (x *expectation) upcoming(i int) (events.Event, bool) {
 // movement event of m whose texts are t (see movementText), field for
 // field and byte for byte. A replaying ledger then adds the stream's own
 // payload, equal to the one it would build, instead of building it again.
-func (b *chainBatch) streamMovement(m *movement, t movementText) (events.Event, bool) {
+func (b *writeBatch) streamMovement(m *movement, t movementText) (events.Event, bool) {
 	if b.want == nil {
 		return events.Event{}, false
 	}
@@ -321,7 +232,7 @@ func (b *chainBatch) streamMovement(m *movement, t movementText) (events.Event, 
 	body, ok := movementOf(e.Data, m.op)
 	return e, ok && is(e.ID, t.id()) && body.TransferID == m.id && body.From == m.from && body.To == m.to &&
 		body.Reason == m.reason && is(body.Amount, t.field(1)) && is(body.FromBalance, t.field(2)) &&
-		is(body.ToBalance, t.field(3)) && is(body.PrevHash, t.prev())
+		is(body.ToBalance, t.field(3))
 }
 
 // movementOf returns the body of p if p is the movement event of op.
@@ -352,12 +263,7 @@ func (x *expectation) Publish(_ context.Context, evs ...events.Event) error {
 		if x.next+i >= len(x.events) {
 			return fmt.Errorf("%w: stream ends before %v", ErrReplayMismatch, got)
 		}
-		want := x.events[x.next+i]
-		if wantPrev, _ := prevHash(want.Data); wantPrev != mustPrev(got.Data) {
-			return fmt.Errorf("%w: broken hash chain at %v: prev_hash %q, the previous event hashes to %q",
-				ErrReplayMismatch, want, wantPrev, mustPrev(got.Data))
-		}
-		if !sameEvent(want, got) {
+		if want := x.events[x.next+i]; !sameEvent(want, got) {
 			return fmt.Errorf("%w: stream has %v %+v, the ledger emits %v %+v",
 				ErrReplayMismatch, want, want.Data, got, got.Data)
 		}
@@ -366,14 +272,8 @@ func (x *expectation) Publish(_ context.Context, evs ...events.Event) error {
 	return nil
 }
 
-// mustPrev returns the PrevHash of a payload the ledger built.
-func mustPrev(p events.Payload) string {
-	prev, _ := prevHash(p)
-	return prev
-}
-
-// sameEvent reports whether the events are equal in every attribute, their
-// decimals compared by value.
+// sameEvent reports whether the events are equal in every attribute but
+// their chain's (Hash, Seal, Signature), their decimals compared by value.
 func sameEvent(a, b events.Event) bool {
 	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject &&
 		a.Time.Equal(b.Time) && a.Sequence == b.Sequence && a.Correlation == b.Correlation &&
@@ -397,8 +297,17 @@ func samePayload(a, b events.Payload) bool {
 // are comparable structs, so interface equality compares them field by
 // field.
 func fastEqual(a, b events.Payload) bool {
-	_, ledgerPayload := prevHash(a)
-	return ledgerPayload && a == b
+	return isLedgerPayload(a) && a == b
+}
+
+// isLedgerPayload reports whether p is the payload of a ledger event.
+func isLedgerPayload(p events.Payload) bool {
+	switch p.(type) {
+	case events.AccountOpened, events.AccountClosed, events.CreditsMinted, events.CreditsTransferred,
+		events.CreditsBurned, events.HoldPlaced, events.HoldCaptured, events.HoldReleased, events.BalanceQueried:
+		return true
+	}
+	return false
 }
 
 // normalize returns p with its decimals in reduced form, and false if p is

@@ -151,7 +151,7 @@ func TestReplaySkipsOtherStreams(t *testing.T) {
 	f := busy(t)
 	other := newFixture(t, Options{Correlation: "run-2"})
 	must(t, other.l.Open(context.Background(), "zed", KindAgent))
-	market := events.NewSequencer(events.SourceMarket, "run-1", 0).Batch(f.clock.Now())
+	market := events.NewSequencer(events.SourceMarket, "run-3", 0).Batch(f.clock.Now())
 	market.Add("alice", events.BidRejected{OrderID: "b1", AgentID: "alice", Reason: events.ReasonOutbid})
 
 	var mixed []events.Event
@@ -165,13 +165,17 @@ func TestReplaySkipsOtherStreams(t *testing.T) {
 			mixed = append(mixed, market.Events()...)
 		}
 	}
-	r, err := Replay(f.replayOpts(), mixed)
-	if err != nil {
-		t.Fatalf("Replay: %v", err)
-	}
-	assertSameLedger(t, f.l, r, "h0", "h1", "h2")
-	if _, err := r.Balance("zed"); !errors.Is(err, ErrUnknownAccount) {
-		t.Errorf("account of another correlation replayed: %v", err)
+	for _, staged := range []bool{false, true} {
+		opts := f.replayOpts()
+		opts.Staged = staged
+		r, err := Replay(opts, mixed)
+		if err != nil {
+			t.Fatalf("Replay (Staged %v): %v", staged, err)
+		}
+		assertSameLedger(t, f.l, r, "h0", "h1", "h2")
+		if _, err := r.Balance("zed"); !errors.Is(err, ErrUnknownAccount) {
+			t.Errorf("account of another correlation replayed: %v", err)
+		}
 	}
 }
 
@@ -279,23 +283,30 @@ func TestReplayMismatch(t *testing.T) {
 		}},
 		{"empty stream", func([]events.Event) []events.Event { return nil }},
 	}
+	// Each change breaks the chain of the ledger's stream, or, in an
+	// unchained stream, the re-enactment.
+	streams := map[string][]events.Event{"chained": base, "unchained": unchain(base)}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			evs := tt.tamper(append([]events.Event{}, base...))
-			r, err := Replay(f.replayOpts(), evs)
-			if !errors.Is(err, ErrReplayMismatch) {
-				t.Fatalf("Replay = %v, want %v", err, ErrReplayMismatch)
-			}
-			if r != nil {
-				t.Error("Replay returned a ledger with its error")
-			}
-		})
+		for kind, stream := range streams {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				evs := tt.tamper(append([]events.Event{}, stream...))
+				r, err := Replay(f.replayOpts(), evs)
+				if !errors.Is(err, ErrReplayMismatch) {
+					t.Fatalf("Replay = %v, want %v", err, ErrReplayMismatch)
+				}
+				if r != nil {
+					t.Error("Replay returned a ledger with its error")
+				}
+			})
+		}
 	}
 }
 
+// TestReplayComparesDecimalsByValue rewrites decimals in a stream written
+// elsewhere (unchained: in a chained one, any change breaks the chain).
 func TestReplayComparesDecimalsByValue(t *testing.T) {
 	f := busy(t)
-	evs := f.log.Events(0)
+	evs := unchain(f.log.Events(0))
 	for i, e := range evs {
 		if m, ok := e.Data.(events.CreditsTransferred); ok {
 			m.Amount, m.FromBalance = "25.500", "74.50"
@@ -330,8 +341,9 @@ func setEvent(i int, f func(*events.Event)) func([]events.Event) []events.Event 
 }
 
 // FuzzReplay feeds Replay with streams of decoded events, one JSON event a
-// line: it must never panic, and a stream it accepts must rebuild a ledger
-// that holds the invariants and replays again to the same state.
+// line, chained or not: it must never panic, and a stream it accepts must
+// rebuild a ledger that holds the invariants and replays again to the same
+// state.
 func FuzzReplay(f *testing.F) {
 	stream := chained(f)
 	var seed bytes.Buffer
@@ -343,11 +355,23 @@ func FuzzReplay(f *testing.F) {
 		seed.Write(b)
 		seed.WriteByte('\n')
 	}
-	f.Add(seed.Bytes())
-	f.Add(bytes.Replace(seed.Bytes(), []byte(`"amount":"25.5"`), []byte(`"amount":"26"`), 1))
-	f.Add(bytes.Replace(seed.Bytes(), []byte(`"sequence":"7"`), []byte(`"sequence":"8"`), 1))
-	f.Add(bytes.Replace(seed.Bytes(), []byte(`"prev_hash":"`), []byte(`"prev_hash":"0`), 3))
-	f.Add(bytes.Replace(seed.Bytes(), []byte(`"overdraft_limit":"5"`), []byte(`"overdraft_limit":"500"`), 1))
+	var unchained bytes.Buffer
+	for _, e := range unchain(stream.log.Events(0)) {
+		b, err := events.Encode(e)
+		if err != nil {
+			f.Fatal(err)
+		}
+		unchained.Write(b)
+		unchained.WriteByte('\n')
+	}
+	for _, s := range [][]byte{seed.Bytes(), unchained.Bytes()} {
+		f.Add(s)
+		f.Add(bytes.Replace(s, []byte(`"amount":"25.5"`), []byte(`"amount":"26"`), 1))
+		f.Add(bytes.Replace(s, []byte(`"sequence":"7"`), []byte(`"sequence":"8"`), 1))
+		f.Add(bytes.Replace(s, []byte(`"overdraft_limit":"5"`), []byte(`"overdraft_limit":"500"`), 1))
+	}
+	f.Add(bytes.Replace(seed.Bytes(), []byte(`"chainhash":"`), []byte(`"chainhash":"0`), 3))
+	f.Add(bytes.Replace(seed.Bytes(), []byte(`"chainseal":true,`), nil, 1))
 	f.Add([]byte{})
 	opts := stream.replayOpts()
 	f.Fuzz(func(t *testing.T, data []byte) {

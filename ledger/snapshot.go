@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -19,7 +20,9 @@ import (
 type Snapshot struct {
 	// LastSequence is the sequence of the last event the state includes.
 	LastSequence uint64
-	// LastHash is the EventHash of that event: the prev_hash of the next.
+	// LastHash is the head of the ledger's hash chain (Ledger.LastHash):
+	// the Hash of that event, which the next links to; empty for a Staged
+	// ledger.
 	LastHash string
 	// StateHash is the StateHash of the state below.
 	StateHash string
@@ -75,7 +78,7 @@ var ops = map[op]string{opMint: "mint", opTransfer: "transfer", opBurn: "burn", 
 func (l *Ledger) Snapshot() Snapshot {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	s := Snapshot{LastSequence: l.seq.Last(), LastHash: l.lastHash.String()}
+	s := Snapshot{LastSequence: l.seq.Last(), LastHash: l.lastHash}
 	for id, a := range l.accounts {
 		s.Accounts = append(s.Accounts, AccountState{
 			ID: id, Kind: a.kind, OverdraftLimit: copyOf(a.limit), Closed: a.closed,
@@ -102,11 +105,13 @@ func (l *Ledger) Snapshot() Snapshot {
 }
 
 // StateHash returns the SHA-256, in lower-case hex, of the ledger's state:
-// its accounts, holds and transfer ids, each sorted by id, in the encoding
-// of EventHash (strings length-prefixed, decimals as their reduced plain
-// text, durations and times as 8 bytes big-endian nanoseconds, a zero time
-// as one 0 byte). Two ledgers with the same balances, holds and
-// idempotency records have the same StateHash, whatever their histories.
+// its accounts, holds and transfer ids, each sorted by id, in a binary
+// encoding (strings and decimals, the latter as their reduced plain text,
+// prefixed by their length as a varint; counts as varints; a bool as one
+// byte; durations as 8 bytes big-endian nanoseconds; a time as one 0 byte if
+// zero, else 1 and its Unix nanoseconds, 8 bytes big-endian). Two ledgers
+// with the same balances, holds and idempotency records have the same
+// StateHash, whatever their histories.
 func (l *Ledger) StateHash() string { return l.Snapshot().StateHash }
 
 // stateHash hashes the state of s, which must be sorted.
@@ -131,39 +136,70 @@ func (s *Snapshot) stateHash() string {
 		w = appendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
 		w = appendTime(w, t.At)
 	}
-	return link{sum: sha256.Sum256(w), set: true}.String()
+	sum := sha256.Sum256(w)
+	return hex.EncodeToString(sum[:])
+}
+
+func appendString(w []byte, s string) []byte {
+	if len(s) < 0x80 { // a one-byte varint
+		return append(append(w, byte(len(s))), s...)
+	}
+	w = binary.AppendUvarint(w, uint64(len(s)))
+	return append(w, s...)
+}
+
+func appendStrings(w []byte, ss ...string) []byte {
+	for _, s := range ss {
+		w = appendString(w, s)
+	}
+	return w
+}
+
+func appendBool(w []byte, b bool) []byte {
+	if b {
+		return append(w, 1)
+	}
+	return append(w, 0)
+}
+
+func appendTime(w []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(w, 0)
+	}
+	return binary.BigEndian.AppendUint64(append(w, 1), uint64(t.UnixNano()))
 }
 
 // ReplayFrom rebuilds a ledger from a snapshot and the events after it. It
 // restores the snapshot's state, checks that its StateHash is the
 // snapshot's, then replays as Replay does the ledger events of
 // opts.Correlation whose sequence is after snap.LastSequence (earlier ones
-// are skipped, so the whole stream may be passed): the first must carry
-// snap.LastHash as its prev_hash and continue the sequence without a gap.
-// A snapshot that does not hold together (an unknown state, a missing
-// decimal, a hold on an unknown account, a hash that differs) or events
-// that do not follow it are ErrReplayMismatch. Account histories start
-// after the snapshot.
+// are skipped, so the whole stream may be passed). Unless opts.Staged, the
+// events after the snapshot's (those after the event whose Hash is
+// snap.LastHash, or all of evs if it holds none) must link to snap.LastHash:
+// events.Verify checks them with that head, so a tail that does not follow
+// the snapshot is ErrReplayMismatch wrapping events.ErrTampered. A snapshot
+// without a head (of a ledger replayed from an unchained stream) takes the
+// events from its first ledger event after snap.LastSequence, which must be
+// unchained or start a chain. A snapshot that does not hold together (an
+// unknown state, a missing decimal, a hold on an unknown account, a hash
+// that differs) or events that do not follow it are ErrReplayMismatch.
+// Account histories start after the snapshot.
 func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
 	}
-	var after []events.Event
-	for _, e := range ledgerEvents(evs, cfg.correlation) {
-		if e.Sequence > snap.LastSequence {
-			after = append(after, e)
-		}
+	if !cfg.staged {
+		evs = tail(evs, cfg.correlation, &snap)
 	}
-	want := newExpectation(after)
-	want.startHashing()
-	defer want.stopHashing()
+	s, err := readStream(cfg, evs, snap.LastHash, snap.LastSequence)
+	if err != nil {
+		return nil, err
+	}
+	want := newExpectation(s.events)
 	l := newLedger(cfg)
 	l.transfers = newTransferIndex(len(snap.Transfers) + transferCount(want.events))
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
-	if l.lastHash, err = parseLink(snap.LastHash); err != nil {
-		return nil, fmt.Errorf("%w: snapshot: last %w", ErrReplayMismatch, err)
-	}
 	if err := l.restore(snap); err != nil {
 		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
 	}
@@ -171,7 +207,29 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	if got := l.Snapshot().StateHash; got != snap.StateHash {
 		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
 	}
-	return l.replay(cfg, want)
+	return l.replay(cfg, want, &s)
+}
+
+// tail returns the events of evs after the snapshot snap, which must
+// continue its chain: those after the event whose Hash is snap.LastHash
+// (all of evs if none is); for a snapshot without a chain head, those from
+// the first ledger event of correlation after snap.LastSequence, which
+// must start a chain if they carry one.
+func tail(evs []events.Event, correlation string, snap *Snapshot) []events.Event {
+	if snap.LastHash == "" {
+		for i := range evs {
+			if e := &evs[i]; e.Source == events.SourceLedger && e.Correlation == correlation && e.Sequence > snap.LastSequence {
+				return evs[i:]
+			}
+		}
+		return nil
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Hash == snap.LastHash {
+			return evs[i+1:]
+		}
+	}
+	return evs
 }
 
 // restore sets the state of the new ledger l to that of snap.
@@ -251,15 +309,17 @@ func text(d *apd.Decimal) string {
 	return reduce(d).Text('f')
 }
 
-// replay re-enacts the expected events on l, then hands l its publisher
-// and clock.
-func (l *Ledger) replay(cfg config, want *expectation) (*Ledger, error) {
+// replay re-enacts the expected events of s on l, then hands l its
+// publisher and clock, and its chain unless it is Staged.
+func (l *Ledger) replay(cfg config, want *expectation, s *stream) (*Ledger, error) {
 	l.pub, l.now, l.want = want, want.time, want
 	ctx := context.Background()
 	for want.next < len(want.events) {
 		at := want.next
 		e := want.events[at]
-		l.seq.SkipVoid(want.voids)
+		if last := l.seq.Last(); e.Sequence > last+1 && s.skips(last, e.Sequence) {
+			l.renumber(cfg, e.Sequence-1)
+		}
 		if err := l.reenact(ctx, e); err != nil {
 			return nil, mismatch(e.String(), err)
 		}
@@ -267,10 +327,22 @@ func (l *Ledger) replay(cfg config, want *expectation) (*Ledger, error) {
 			return nil, fmt.Errorf("%w: %v: the ledger would not emit it", ErrReplayMismatch, e)
 		}
 	}
-	l.seq.SkipVoid(want.voids)
+	if s.last > l.seq.Last() {
+		l.renumber(cfg, s.last)
+	}
+	if err := l.chainFrom(s.head); err != nil {
+		return nil, err
+	}
 	l.pub, l.now, l.want = cfg.publisher, cfg.clock.Now, nil
 	if l.cb != nil {
 		l.cb.want = nil // so that the ledger does not keep the stream
 	}
 	return l, nil
+}
+
+// renumber makes the next event of l, a ledger being replayed, number
+// last+1: after void events of its stream.
+func (l *Ledger) renumber(cfg config, last uint64) {
+	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, last)
+	l.cb = nil
 }

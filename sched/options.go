@@ -44,6 +44,13 @@ type Options struct {
 	// beyond it fails with ErrTooManyReservations. Zero means
 	// DefaultMaxReservations.
 	MaxReservations int
+	// Staged says that Publisher stages the scheduler's events for a writer
+	// that chains and commits them (a scarcity.Market): the scheduler does
+	// not chain its events, and Restore takes the events it is given as the
+	// trusted events of a stream its caller verified (events.Verify). When
+	// false, the scheduler links each batch it publishes into a hash chain
+	// of its own (events.Chain), and Restore verifies the stream.
+	Staged bool
 }
 
 // withDefaults validates o and returns it with its zero fields set.

@@ -22,17 +22,26 @@ type RestoreOptions struct {
 	// that ended with its hold open was not paid before the crash: Restore
 	// pays it. Nil means every ended bundle was paid.
 	HoldOpen func(holdID string) bool
+	// LastSequence, for a Staged scheduler, is the sequence of the
+	// stream's last scheduler event, void events included: the restored
+	// scheduler numbers after it, so that it never reuses an event id.
+	// Zero means the last of the events given.
+	LastSequence uint64
 }
 
 // Restore returns a scheduler in the state its own events evs describe:
-// the events of source scheduler and opts.Correlation, which must number
-// 1, 2, 3, … without a gap (other events are skipped; so are the batches
-// stored only in part, and their sequences: see events.Complete). The restored
-// scheduler continues the sequence, with its bundles, their usage, the
-// agents' awake state, the outstanding reservations and the spend window as
-// they were when the last of them was published. Leased bundles that ended
-// unpaid (see RestoreOptions.HoldOpen) are paid now, or left for Advance to
-// retry (the error then satisfies Aftermath).
+// the events of source scheduler and opts.Correlation (other events are
+// skipped). Unless opts.Staged, it first verifies the stream's hash chain
+// (events.Verify; a broken chain is ErrRestore wrapping events.ErrTampered)
+// and rebuilds from the trusted events only, the events of a group cut
+// short being void; the restored scheduler numbers after every event of
+// the stream, void ones included, and continues its chain. Its events must
+// number 1, 2, 3, … with no gap but void events. The restored scheduler
+// has its bundles, their usage, the agents' awake state, the outstanding
+// reservations and the spend window as they were when the last of them was
+// published. Leased bundles that ended unpaid (see RestoreOptions.HoldOpen)
+// are paid now, or left for Advance to retry (the error then satisfies
+// Aftermath).
 //
 // What was never published is not restored: under Options.UsageBatch, the
 // usage of Uses not yet published is lost with the process.
@@ -41,23 +50,58 @@ func Restore(ctx context.Context, catalog *bundle.Catalog, opts Options, ropts R
 	if err != nil {
 		return nil, err
 	}
-	evs, voids := events.Complete(evs)
-	var last uint64
-	for _, e := range evs {
+	trusted, last, head, err := trustedEvents(opts, ropts, evs)
+	if err != nil {
+		return nil, err
+	}
+	var prev uint64
+	for _, e := range trusted {
 		if e.Source != events.SourceScheduler || e.Correlation != opts.Correlation {
 			continue
 		}
-		if last = voids.Skip(e.Source, e.Correlation, last); e.Sequence != last+1 {
-			return nil, fmt.Errorf("%w: %v follows sequence %d", ErrRestore, e, last)
+		if e.Sequence <= prev || e.Sequence > last {
+			return nil, fmt.Errorf("%w: %v follows sequence %d", ErrRestore, e, prev)
 		}
 		if err := s.restore(e); err != nil {
 			return nil, fmt.Errorf("%w: %v: %w", ErrRestore, e, err)
 		}
-		last = e.Sequence
+		prev = e.Sequence
 	}
 	s.seq = events.NewSequencer(events.SourceScheduler, opts.Correlation, last)
-	s.seq.SkipVoid(voids)
+	if !opts.Staged {
+		chain, err := events.NewChain(head, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrRestore, err)
+		}
+		s.seq.Chain(chain)
+	}
 	return s, s.payUnpaid(ctx, ropts.HoldOpen)
+}
+
+// trustedEvents returns the events of evs to restore from, the sequence to
+// number after and the chain head to continue: evs itself for a Staged
+// scheduler, else the trusted events of its verified chain.
+func trustedEvents(opts Options, ropts RestoreOptions, evs []events.Event) ([]events.Event, uint64, string, error) {
+	last := ropts.LastSequence
+	for _, e := range evs {
+		if e.Source == events.SourceScheduler && e.Correlation == opts.Correlation {
+			last = max(last, e.Sequence)
+		}
+	}
+	if opts.Staged {
+		return evs, last, "", nil
+	}
+	var ours []events.Event
+	for _, e := range evs {
+		if e.Correlation == opts.Correlation {
+			ours = append(ours, e)
+		}
+	}
+	v, err := events.Verify(ours, events.VerifyOptions{})
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("%w: %w", ErrRestore, err)
+	}
+	return v.Trusted, last, v.Heads[opts.Correlation], nil
 }
 
 // restore applies the state change e records.

@@ -69,17 +69,10 @@ func TestRestoreRefusesBrokenStreams(t *testing.T) {
 	}
 }
 
-// renumber returns e with sequence seq.
-// single returns copies of evs published one by one: without batch ranges.
-func single(evs ...events.Event) []events.Event {
-	out := make([]events.Event, len(evs))
-	for i, e := range evs {
-		e.BatchFirst, e.BatchLast = 0, 0
-		out[i] = e
-	}
-	return out
-}
+// single returns evs as a stream.
+func single(evs ...events.Event) []events.Event { return evs }
 
+// renumber returns e with sequence seq.
 func renumber(e events.Event, seq uint64) events.Event {
 	e.Sequence = seq
 	return e

@@ -49,7 +49,7 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scheduler{
+	s := &Scheduler{
 		catalog: catalog,
 		clock:   opts.Clock,
 		pub:     opts.Publisher,
@@ -64,7 +64,12 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		byAgent: make(map[string][]*entry),
 		awake:   make(map[string]int),
 		tails:   make(map[string]struct{}),
-	}, nil
+	}
+	if !opts.Staged {
+		chain, _ := events.NewChain("", nil)
+		s.seq.Chain(chain)
+	}
+	return s, nil
 }
 
 // Snapshot returns a clone of the calendar, for an auction round to book

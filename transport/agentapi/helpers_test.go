@@ -2,6 +2,7 @@ package agentapi
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"testing"
 	"time"
@@ -79,6 +80,9 @@ func connect(tb testing.TB, ns *server.Server, opts ...nats.Option) *nats.Conn {
 	return nc
 }
 
+// testKey signs the chains of the test markets.
+var testKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
 // newMarket returns a market on a mock clock that publishes to a log: cpu
 // is OS-level, tokens service-level.
 func newMarket(tb testing.TB) (*scarcity.Market, *clock.Mock, *events.Log) {
@@ -93,6 +97,7 @@ func newMarket(tb testing.TB) (*scarcity.Market, *clock.Mock, *events.Log) {
 		ClearEvery: time.Minute,
 		Clock:      clk,
 		Publisher:  log,
+		SigningKey: testKey, // one key: markets of the same commands publish the same events
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -33,6 +33,11 @@ var (
 	// some of its events may be stored, some not. Publishing the same events
 	// again is safe (see Transport.Publish).
 	ErrNotAccepted = errors.New("natstransport: publish not acknowledged")
+	// ErrConflict reports a publish the stream refused whole because its
+	// last sequence was not the one the Transport expected: another writer
+	// wrote to the stream, or an earlier publish failed. Nothing of it was
+	// stored; it is not in doubt.
+	ErrConflict = errors.New("natstransport: stream changed under the writer")
 	// ErrTooLarge reports an event whose NATS subject or message exceeds
 	// what the server accepts. It is also an events.ErrInvalid.
 	ErrTooLarge = errors.New("natstransport: event too large")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -25,6 +26,13 @@ type Transport struct {
 	mu     sync.Mutex
 	closed bool
 	subs   map[*subscription]struct{}
+
+	// pubMu orders publishes: each message expects lastSeq, the stream's
+	// last sequence as this writer predicts it, known while synced.
+	pubMu   sync.Mutex
+	lastSeq uint64
+	synced  atomic.Bool
+	flying  inFlight // messages sent, not yet acknowledged
 }
 
 var (

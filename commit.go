@@ -1,0 +1,275 @@
+package scarcity
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sync"
+
+	"github.com/scarcitylabs/scarcity/events"
+)
+
+// The write path (docs/decisions/0001-one-command-one-batch.md): every
+// command runs under the market's lock, the single writer, and the events
+// of every component it touches are staged into one unit. The committer
+// links units into the market's hash chain and publishes them — the units
+// queued meanwhile together, as one group — pipelined when the publisher
+// can (events.AsyncPublisher). A caller is answered when its unit's group
+// is acknowledged. The first group that fails stops the committer: every
+// later unit fails, and the market rebuilds itself from its stream before
+// its next command.
+
+// Limits of the committer.
+const (
+	// maxGroup is the most events published by one call. A unit larger
+	// than that (a large clearing round) goes out in parts, only the last of
+	// which is sealed, so that a reader trusts all of it or none.
+	maxGroup = 4096
+	// maxInFlight is the most calls sent and not yet acknowledged; the
+	// committer waits for room beyond it.
+	maxInFlight = 64
+)
+
+// stage collects the events of the command being applied. It is the
+// Publisher of the market's ledger and scheduler and of its own
+// sequencers: staging cannot fail, so every component applies its change at
+// once. Only the writer, holding the market's lock, uses it.
+type stage struct {
+	unit []events.Event
+}
+
+// Publish appends evs to the unit.
+func (s *stage) Publish(_ context.Context, evs ...events.Event) error {
+	s.unit = append(s.unit, evs...)
+	return nil
+}
+
+// take returns the unit and starts a new one.
+func (s *stage) take() []events.Event {
+	u := s.unit
+	s.unit = nil
+	return u
+}
+
+// pending is a unit waiting for its group to be acknowledged.
+type pending struct {
+	evs  []events.Event
+	done chan error // receives the outcome, once
+}
+
+// flight is a group sent and not yet acknowledged: the outcome of each
+// call it took, and its units.
+type flight struct {
+	outcomes []<-chan error
+	units    []pending
+}
+
+// committer publishes the units the writer submits, in order. Its two
+// goroutines — one sending, one awaiting acknowledgements — run only while
+// there is work, so an idle market holds none.
+type committer struct {
+	pub   events.Publisher
+	async events.AsyncPublisher // pub, if it can pipeline; else nil
+	chain *events.Chain
+	key   ed25519.PrivateKey // the market's: signs from its announcement on
+	// onFail is called, on a goroutine of its own, once the first failure
+	// has been answered: the market rebuilds itself then.
+	onFail func()
+
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when a flight is acknowledged
+	queue   []pending  // submitted, not sent
+	flights []flight   // sent, not acknowledged, in order
+	sending bool       // the sending goroutine runs
+	acking  bool       // the acknowledging goroutine runs
+	busy    int        // units submitted and not yet answered
+	idle    *sync.Cond // signalled when busy drops to zero
+	failed  error      // the first failure; nothing is sent after it
+}
+
+func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.PrivateKey, onFail func()) *committer {
+	c := &committer{pub: pub, chain: chain, key: key, onFail: onFail}
+	c.room, c.idle = sync.NewCond(&c.mu), sync.NewCond(&c.mu)
+	c.async, _ = pub.(events.AsyncPublisher)
+	return c
+}
+
+// submit queues a unit and returns the channel its outcome comes on.
+func (c *committer) submit(evs []events.Event) <-chan error {
+	done := make(chan error, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failed != nil {
+		done <- fenced(c.failed)
+		return done
+	}
+	c.queue = append(c.queue, pending{evs: evs, done: done})
+	c.busy++
+	if !c.sending {
+		c.sending = true
+		go c.send()
+	}
+	return done
+}
+
+// fenced returns the error of a unit refused because an earlier one failed.
+func fenced(cause error) error {
+	return fmt.Errorf("%w: an earlier commit failed and the market rebuilds from its stream: %w", events.ErrFenced, cause)
+}
+
+// send publishes the queued units until the queue is empty.
+func (c *committer) send() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.queue) > 0 && c.failed == nil {
+		units := c.queue
+		c.queue = nil
+		for _, group := range groups(units) {
+			for len(c.flights) >= maxInFlight && c.failed == nil {
+				c.room.Wait()
+			}
+			if c.failed != nil {
+				c.answer(group, fenced(c.failed))
+				continue
+			}
+			c.mu.Unlock()
+			f := c.publish(group)
+			c.mu.Lock()
+			c.flights = append(c.flights, f)
+			if !c.acking {
+				c.acking = true
+				go c.acknowledge()
+			}
+		}
+	}
+	c.answer(c.queue, fenced(c.failed))
+	c.queue = nil
+	c.sending = false
+}
+
+// groups splits units into groups of at most maxGroup events, in order,
+// each unit whole: a unit larger than maxGroup is a group of its own.
+func groups(units []pending) [][]pending {
+	var out [][]pending
+	start, n := 0, 0
+	for i, u := range units {
+		if i > start && n+len(u.evs) > maxGroup {
+			out = append(out, units[start:i])
+			start, n = i, 0
+		}
+		n += len(u.evs)
+	}
+	return append(out, units[start:])
+}
+
+// publish links a group into the chain and sends it, in parts of at most
+// maxGroup events, only the last sealed.
+func (c *committer) publish(units []pending) flight {
+	var evs []events.Event
+	if len(units) == 1 {
+		evs = units[0].evs
+	} else {
+		for _, u := range units {
+			evs = append(evs, u.evs...)
+		}
+	}
+	c.link(evs)
+	f := flight{units: units}
+	for len(evs) > maxGroup {
+		f.outcomes = append(f.outcomes, c.start(evs[:maxGroup]))
+		evs = evs[maxGroup:]
+	}
+	f.outcomes = append(f.outcomes, c.start(evs))
+	return f
+}
+
+// link stamps evs, one group, with the chain, sealing its last event and
+// signing it with the key in force. A group that announces the market's key
+// switches the chain to it; the first announcement signs itself.
+func (c *committer) link(evs []events.Event) {
+	announces := false
+	for i := range evs {
+		if _, ok := evs[i].Data.(events.SigningKeyAnnounced); ok {
+			announces = true
+		}
+	}
+	if announces && c.chain.Key() == nil {
+		c.chain.SetKey(c.key)
+	}
+	last := len(evs) - (len(evs)-1)%maxGroup - 1 // the start of the last part
+	c.chain.Extend(evs[:last])
+	c.chain.Link(evs[last:])
+	if announces {
+		c.chain.SetKey(c.key)
+	}
+}
+
+// start sends evs and returns the channel of the outcome.
+func (c *committer) start(evs []events.Event) <-chan error {
+	if c.async != nil {
+		return c.async.PublishAsync(context.Background(), evs...)
+	}
+	out := make(chan error, 1)
+	out <- c.pub.Publish(context.Background(), evs...)
+	return out
+}
+
+// acknowledge answers the flights in order, until none is left. The first
+// failure fails its units and every later one.
+func (c *committer) acknowledge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.flights) > 0 {
+		f := c.flights[0]
+		c.mu.Unlock()
+		var err error
+		for _, o := range f.outcomes {
+			if e := <-o; err == nil {
+				err = e
+			}
+		}
+		c.mu.Lock()
+		c.flights = c.flights[1:]
+		switch {
+		case c.failed != nil:
+			err = fenced(c.failed)
+		case err != nil:
+			c.failed = err
+			if c.onFail != nil {
+				defer func() { go c.onFail() }()
+			}
+		}
+		c.answer(f.units, err)
+		c.room.Broadcast()
+	}
+	c.acking = false
+}
+
+// answer sends err to each unit and counts them answered. It runs with
+// c.mu held.
+func (c *committer) answer(units []pending, err error) {
+	for _, u := range units {
+		u.done <- err
+	}
+	if c.busy -= len(units); c.busy == 0 {
+		c.idle.Broadcast()
+	}
+}
+
+// drain waits until every unit submitted is answered and returns the
+// failure that stopped the committer, if any.
+func (c *committer) drain() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.busy > 0 {
+		c.idle.Wait()
+	}
+	return c.failed
+}
+
+// failure returns the failure that stopped the committer, if any.
+func (c *committer) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed
+}
