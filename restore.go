@@ -267,4 +267,3 @@ func (st *marketState) replayReserve(cfg Config, p events.MarketCleared) error {
 	}
 	return st.moveReserve(cfg, util)
 }
-

@@ -27,7 +27,9 @@ type flakyPublisher struct {
 	count int
 }
 
-func (p *flakyPublisher) ReadAll(ctx context.Context) ([]events.Event, error) { return p.next.ReadAll(ctx) }
+func (p *flakyPublisher) ReadAll(ctx context.Context) ([]events.Event, error) {
+	return p.next.ReadAll(ctx)
+}
 
 var errTransport = errors.New("transport down")
 
