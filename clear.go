@@ -62,6 +62,13 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 		return res, err
 	}
 	m.round = round.Number
+	for !round.At.Before(m.nextClear) { // as a restored market would compute it
+		m.nextClear = m.nextClear.Add(m.cfg.ClearEvery)
+	}
+	// An allocation stages about six events (its bid's hold released, its
+	// lease placed, its bundle scheduled, activated, its agent awake, the
+	// allocation), a rejection two.
+	m.stage.grow(6*len(res.Allocations) + 2*len(res.Rejections) + len(m.catalog.Names()) + 1)
 	var errs []error
 	for _, a := range res.Allocations {
 		errs = append(errs, m.settle(ctx, a))

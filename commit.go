@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -43,6 +44,9 @@ func (s *stage) Publish(_ context.Context, evs ...events.Event) error {
 	s.unit = append(s.unit, evs...)
 	return nil
 }
+
+// grow makes room for n more events in the unit.
+func (s *stage) grow(n int) { s.unit = slices.Grow(s.unit, n) }
 
 // take returns the unit and starts a new one.
 func (s *stage) take() []events.Event {
@@ -84,7 +88,8 @@ type committer struct {
 	acking  bool       // the acknowledging goroutine runs
 	busy    int        // units submitted and not yet answered
 	idle    *sync.Cond // signalled when busy drops to zero
-	failed  error      // the first failure; nothing is sent after it
+	failed  error      // the first failure acknowledged
+	cut     error      // the first failure sent: nothing is sent after it
 }
 
 func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.PrivateKey, onFail func()) *committer {
@@ -94,13 +99,19 @@ func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.Private
 	return c
 }
 
-// submit queues a unit and returns the channel its outcome comes on.
+// submit queues a unit and returns the channel its outcome comes on. An
+// empty unit, a command that changed nothing, is answered once every unit
+// before it is: what it read is then on the stream.
 func (c *committer) submit(evs []events.Event) <-chan error {
 	done := make(chan error, 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.failed != nil {
 		done <- fenced(c.failed)
+		return done
+	}
+	if len(evs) == 0 && c.busy == 0 {
+		done <- nil
 		return done
 	}
 	c.queue = append(c.queue, pending{evs: evs, done: done})
@@ -121,15 +132,15 @@ func fenced(cause error) error {
 func (c *committer) send() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.queue) > 0 && c.failed == nil {
+	for len(c.queue) > 0 && c.stopped() == nil {
 		units := c.queue
 		c.queue = nil
 		for _, group := range groups(units) {
-			for len(c.flights) >= maxInFlight && c.failed == nil {
+			for len(c.flights) >= maxInFlight && c.stopped() == nil {
 				c.room.Wait()
 			}
-			if c.failed != nil {
-				c.answer(group, fenced(c.failed))
+			if err := c.stopped(); err != nil {
+				c.answer(group, fenced(err))
 				continue
 			}
 			c.mu.Unlock()
@@ -142,9 +153,21 @@ func (c *committer) send() {
 			}
 		}
 	}
-	c.answer(c.queue, fenced(c.failed))
+	if len(c.queue) > 0 {
+		c.answer(c.queue, fenced(c.stopped()))
+	}
 	c.queue = nil
 	c.sending = false
+}
+
+// stopped returns the failure after which nothing more is sent: the first
+// acknowledged, or the first a synchronous publish returned. It runs with
+// c.mu held.
+func (c *committer) stopped() error {
+	if c.failed != nil {
+		return c.failed
+	}
+	return c.cut
 }
 
 // groups splits units into groups of at most maxGroup events, in order,
@@ -173,8 +196,11 @@ func (c *committer) publish(units []pending) flight {
 			evs = append(evs, u.evs...)
 		}
 	}
-	c.link(evs)
 	f := flight{units: units}
+	if len(evs) == 0 { // commands that changed nothing wait their turn
+		return f
+	}
+	c.link(evs)
 	for len(evs) > maxGroup {
 		f.outcomes = append(f.outcomes, c.start(evs[:maxGroup]))
 		evs = evs[maxGroup:]
@@ -210,7 +236,15 @@ func (c *committer) start(evs []events.Event) <-chan error {
 		return c.async.PublishAsync(context.Background(), evs...)
 	}
 	out := make(chan error, 1)
-	out <- c.pub.Publish(context.Background(), evs...)
+	err := c.pub.Publish(context.Background(), evs...)
+	if err != nil { // the groups behind it must not follow it onto the stream
+		c.mu.Lock()
+		if c.cut == nil {
+			c.cut = err
+		}
+		c.mu.Unlock()
+	}
+	out <- err
 	return out
 }
 

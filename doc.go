@@ -45,13 +45,27 @@
 // sum of all balances, the mint's included, is exactly zero); no agent's
 // balance goes below zero; allocated quantity never exceeds capacity at any
 // instant; every allocation is backed by a lease hold of its price and paid
-// at most that, never more than the bid; the same inputs and clock give the
-// same events; a market restored from its stream is the market that
-// published it.
+// at most that, never more than the bid; the same inputs and clock (and
+// signing key) give the same events; a market restored from its stream is
+// the market that published it.
+//
+// # The write path
+//
+// Every command is applied by one writer, in order, and all its events —
+// market, ledger and scheduler alike — are one unit; the units applied
+// while earlier ones are being published go to the publisher together, as
+// one group, pipelined when the publisher is an events.AsyncPublisher
+// (natstransport). A command returns once its group is acknowledged. The
+// market's events form one hash chain (events.Chain): the last event of each
+// group is sealed and signed with Config.SigningKey, whose public key is on
+// the stream, so Restore and benchkit verify the stream with the public key
+// alone (events.Verify) and trust only whole groups. See
+// docs/decisions/0001-one-command-one-batch.md.
 //
 // # Concurrency
 //
-// A Market is safe for concurrent use. Commands that change the book or the
-// ledger are applied one at a time, in the order they take the market's
-// lock; metering calls ([Market.Use]) go straight to the scheduler.
+// A Market is safe for concurrent use. Queries see every command applied,
+// including those whose events are still being published. If a publish
+// fails, that command and those after it fail, and the market rebuilds
+// itself from its stream (see Market).
 package scarcity

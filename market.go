@@ -183,7 +183,8 @@ func schedOptions(cfg Config, st *stage, l *ledger.Ledger) sched.Options {
 // staged into one unit, which is committed once the lock is released. It
 // returns cmd's error once the unit's events are accepted, or the commit's
 // error (wrapping events.ErrFenced if an earlier commit failed) joined with
-// cmd's. A fenced market rebuilds itself first.
+// cmd's. A fenced market rebuilds itself first; a command whose own unit
+// failed returns once the market has rebuilt itself, if it could.
 func (m *Market) write(ctx context.Context, cmd func() error) error {
 	m.mu.Lock()
 	if err := m.recover(ctx); err != nil {
@@ -191,18 +192,12 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 		return err
 	}
 	err := cmd()
-	unit := m.stage.take()
-	var done <-chan error
-	if len(unit) > 0 {
-		done = m.commit.submit(unit)
-	}
+	done := m.commit.submit(m.stage.take())
 	m.mu.Unlock()
-	if done == nil {
-		return err
-	}
 	select {
 	case cerr := <-done:
 		if cerr != nil {
+			m.rebuildNow(ctx) // the caller then sees the market its stream holds
 			return errors.Join(cerr, err)
 		}
 		return err
@@ -214,7 +209,11 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 // Fenced reports whether a publish failed, so that the market's state is
 // ahead of its stream until it rebuilds itself (at its next command) or
 // is restored.
-func (m *Market) Fenced() bool { return m.commit.failure() != nil }
+func (m *Market) Fenced() bool {
+	m.mu.Lock() // a rebuild replaces m.commit under it
+	defer m.mu.Unlock()
+	return m.commit.failure() != nil
+}
 
 // Catalog returns the resources the market sells.
 func (m *Market) Catalog() *bundle.Catalog { return m.catalog }

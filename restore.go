@@ -113,10 +113,14 @@ func (m *Market) rebuild(ctx context.Context, reserve bundle.Prices, evs []event
 // rebuildLater rebuilds the market from its stream as soon as it can: the
 // committer calls it once a publish failed. The next command would
 // otherwise; this way a market with no traffic recovers too.
-func (m *Market) rebuildLater() {
+func (m *Market) rebuildLater() { m.rebuildNow(context.Background()) }
+
+// rebuildNow rebuilds a fenced market from its stream; if it cannot, the
+// next command says why.
+func (m *Market) rebuildNow(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_ = m.recover(context.Background()) // if it cannot, the next command says why
+	_ = m.recover(ctx)
 }
 
 // mustChain returns a chain continuing from head, a hash Verify returned.

@@ -2,11 +2,16 @@ package scarcity_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/faultinject"
 	"github.com/scarcitylabs/scarcity/transport/natstest"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
@@ -15,70 +20,124 @@ import (
 // -sim.nats: an embedded server, restarted at random points, and a
 // Transport on it.
 type simNATSRun struct {
-	t        testing.TB
+	tb       testing.TB
 	srv      *natstest.Server
 	tr       *natstransport.Transport
-	restarts *rand.Rand // apart from the simulation's, so that its draws stay as in memory
+	restarts *rand.Rand // apart from the run's draws
+	down     bool
 }
 
-// natsFor returns a new run over NATS for a seed with -sim.nats, else nil.
-func natsFor(t *testing.T) *simNATSRun {
-	if !*simNATS {
-		return nil
-	}
-	return &simNATSRun{t: t}
-}
-
-// start starts the server and opens the Transport the market publishes to.
-func (n *simNATSRun) start(seed uint64) events.Publisher {
-	n.srv = natstest.StartServer(n.t)
-	tr, err := natstransport.Open(context.Background(), natstransport.Options{URL: n.srv.URL(), AckTimeout: time.Second})
+func newSimNATSRun(tb testing.TB, seed uint64) *simNATSRun {
+	n := &simNATSRun{tb: tb, restarts: rand.New(rand.NewPCG(seed, 0x7e57))}
+	n.srv = natstest.StartServer(tb)
+	tr, err := natstransport.Open(context.Background(), natstransport.Options{URL: n.srv.URL(), AckTimeout: 300 * time.Millisecond, Timeout: time.Second})
 	if err != nil {
-		n.t.Fatalf("natstransport.Open: %v", err)
+		panic(simFail{fmt.Sprintf("natstransport.Open: %v", err)})
 	}
-	n.tr, n.restarts = tr, rand.New(rand.NewPCG(seed, 0x7e57))
-	return tr
+	n.tr = tr
+	return n
 }
 
-// readAll returns a function that reads the whole stream, retrying while
-// the server comes back from a restart.
-func (n *simNATSRun) readAll(s *sim) func() []events.Event {
-	return func() []events.Event {
-		var last error
-		for range 50 {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			evs, err := n.tr.ReadAll(ctx)
-			cancel()
-			if err == nil {
-				return evs
-			}
-			last = err
-			time.Sleep(100 * time.Millisecond)
+// writer returns what the market publishes through: the Transport, with
+// late deliveries (simNATSWriter).
+func (n *simNATSRun) writer() simPub { return simNATSWriter{n.tr} }
+
+// simNATSWriter is a Transport that is also a faultinject.LateWriter: a
+// late delivery sends a call's events as raw JetStream messages, each with
+// the id (Nats-Msg-Id) and the expected last sequence that the Transport
+// would have given it when the call was made — the stream's last sequence
+// then, since faultinject prepares a late delivery with no call in
+// flight — so that the server refuses them if the stream moved on.
+//
+// The Transport itself never learns of the call: it stays synchronised
+// with the stream, whereas a real call whose acknowledgement was lost
+// would have made it learn the stream's last sequence again before its
+// next publish — from the server, so that it would store its next call
+// after a late delivery its writer never read. -sim.jet=natstransport
+// models that in memory; here only a real failure (a server restart)
+// makes it happen.
+type simNATSWriter struct{ *natstransport.Transport }
+
+func (w simNATSWriter) PrepareLate(ctx context.Context, evs []events.Event, _ bool) (func(context.Context) error, error) {
+	js := w.JetStream()
+	st, err := js.Stream(ctx, w.Stream())
+	if err != nil {
+		return nil, err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return rawWrite(js, w.Prefix(), info.State.LastSeq, evs)
+}
+
+// rawWrite returns the function that publishes evs as raw messages, the
+// first expecting the stream's last sequence to be last.
+func rawWrite(js jetstream.JetStream, prefix string, last uint64, evs []events.Event) (func(context.Context) error, error) {
+	msgs := make([]*nats.Msg, len(evs))
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		data, err := events.Encode(e)
+		if err != nil {
+			return nil, err
 		}
-		s.failf("ReadAll: %v", last)
-		return nil
+		msgs[i], ids[i] = &nats.Msg{Subject: natstransport.Subject(prefix, e), Data: data}, e.ID
 	}
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for i, m := range msgs {
+			if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(ids[i]), jetstream.WithExpectLastSequence(last+uint64(i))); err != nil {
+				return fmt.Errorf("late message %d of %d: %w", i+1, len(msgs), err)
+			}
+		}
+		return nil
+	}, nil
 }
 
-// down stops the server one time in fifteen, for the operation about to
-// run, and reports whether it did; up starts it again.
-func (n *simNATSRun) down() bool {
-	if n.restarts.IntN(15) != 0 {
+var _ faultinject.LateWriter = simNATSWriter{}
+
+// readAll reads the whole stream, retrying while the server comes back
+// from a restart.
+func (n *simNATSRun) readAll(s *sim) []events.Event {
+	var last error
+	for range 50 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		evs, err := n.tr.ReadAll(ctx)
+		cancel()
+		if err == nil {
+			return evs
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.failf("ReadAll: %v", last)
+	return nil
+}
+
+// maybeDown stops the server one step in twenty, at the start of the step
+// about to run, and reports whether it did; up starts it again.
+func (n *simNATSRun) maybeDown() bool {
+	if n.restarts.IntN(20) != 0 {
 		return false
 	}
 	n.srv.Shutdown()
+	n.down = true
 	return true
 }
 
-// up starts the server again on its store after down.
-func (n *simNATSRun) up() { n.srv.Restart(n.t) }
+// up starts the server again on its store after maybeDown.
+func (n *simNATSRun) up() {
+	n.srv.Restart(n.tb)
+	n.down = false
+}
 
 // close closes the Transport and stops the server.
 func (n *simNATSRun) close() {
 	if n.tr != nil {
 		n.tr.Close()
 	}
-	if n.srv != nil {
+	if n.srv != nil && !n.down {
 		n.srv.Shutdown()
 	}
 }

@@ -115,15 +115,12 @@ func (c *Chain) Rewind(mark Mark) { c.head, c.set = mark.head, mark.set }
 
 // next returns the hash of e after the chain's head.
 func (c *Chain) next(e *Event) [sha256.Size]byte {
-	c.buf = appendCanonical(c.buf[:0], e)
-	h := sha256.New()
+	c.buf = c.buf[:0]
 	if c.set {
-		h.Write(c.head[:])
+		c.buf = append(c.buf, c.head[:]...)
 	}
-	h.Write(c.buf)
-	var out [sha256.Size]byte
-	h.Sum(out[:0])
-	return out
+	c.buf = appendCanonical(c.buf, e)
+	return sha256.Sum256(c.buf)
 }
 
 // canonicalVersion starts every canonical encoding, so that a later change

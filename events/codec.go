@@ -42,32 +42,18 @@ const (
 
 // Encode returns the CloudEvents 1.0 structured-mode JSON encoding of e. The
 // encoding is deterministic: the same event always encodes to the same bytes.
+// They are the bytes json.Marshal writes for the wire form holding the JSON
+// of the data; Encode writes them itself (encode.go).
 func Encode(e Event) ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(e.Data)
+	var buf [encodeStackSize]byte
+	b, err := appendEvent(buf[:0], &e)
 	if err != nil {
 		return nil, fmt.Errorf("events: encode %s data: %w", e.Type, err)
 	}
-	return json.Marshal(wireEvent{
-		SpecVersion:     specVersion,
-		ID:              e.ID,
-		Source:          e.Source,
-		Type:            e.Type,
-		Subject:         e.Subject,
-		Time:            e.Time.UTC().Format(time.RFC3339Nano),
-		DataContentType: jsonContentType,
-		Sequence:        strconv.FormatUint(e.Sequence, 10),
-		Correlation:     e.Correlation,
-		Causation:       e.Causation,
-		TraceParent:     e.TraceParent,
-		SchemaVersion:   e.Schema,
-		ChainHash:       e.Hash,
-		ChainSeal:       e.Seal,
-		ChainSignature:  e.Signature,
-		Data:            data,
-	})
+	return bytes.Clone(b), nil
 }
 
 // Decode parses one CloudEvents 1.0 structured-mode JSON event. Data of a

@@ -14,7 +14,15 @@ var (
 	DecodeReference    = decodeReference
 	CheckScanWire      = checkScanWire
 	DecodeWireBaseline = decodeWireBaseline
+	EncodeReference    = encodeReference
 )
+
+// WritesData reports whether Encode writes the JSON of p itself rather than
+// leaving it to json.Marshal.
+func WritesData(p Payload) bool {
+	_, ok := appendPayload(nil, p)
+	return ok
+}
 
 // ScansWire reports whether Decode's scanner handles b itself.
 func ScansWire(b []byte) bool {

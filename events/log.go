@@ -31,7 +31,7 @@ type LogOptions struct {
 // none), deduplicated by event id, and visible to subscribers at once.
 type Log struct {
 	mu      sync.Mutex
-	events  []Event
+	events  chunks
 	ids     map[string]struct{}
 	max     int
 	changed chan struct{} // closed and replaced by the first append after a wait
@@ -70,8 +70,8 @@ func (l *Log) Publish(ctx context.Context, evs ...Event) error {
 		return ErrClosed
 	}
 	n := l.unseen(evs)
-	if len(l.events)+n > l.max {
-		return fmt.Errorf("%w: %d events held, max %d", ErrFull, len(l.events), l.max)
+	if l.events.len()+n > l.max {
+		return fmt.Errorf("%w: %d events held, max %d", ErrFull, l.events.len(), l.max)
 	}
 	if n == 0 {
 		return nil
@@ -79,7 +79,7 @@ func (l *Log) Publish(ctx context.Context, evs ...Event) error {
 	for _, e := range evs {
 		if _, held := l.ids[e.ID]; !held {
 			l.ids[e.ID] = struct{}{}
-			l.events = append(l.events, e)
+			l.events.append(e)
 		}
 	}
 	l.wake()
@@ -130,7 +130,7 @@ func (l *Log) wake() {
 func (l *Log) Len() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return uint64(len(l.events))
+	return uint64(l.events.len())
 }
 
 // Events returns a copy of the events from stream sequence from (1-based;
@@ -138,10 +138,7 @@ func (l *Log) Len() uint64 {
 func (l *Log) Events(from uint64) []Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	start := min(max(from, 1)-1, uint64(len(l.events)))
-	out := make([]Event, len(l.events)-int(start))
-	copy(out, l.events[start:])
-	return out
+	return l.events.copyFrom(int(min(max(from, 1)-1, uint64(l.events.len()))))
 }
 
 // ReadAll returns every event the log holds, in order.
@@ -188,12 +185,12 @@ func (l *Log) Subscribe(ctx context.Context, opts SubscribeOptions) (Subscriptio
 // firstSince returns the sequence of the first event at or after t, or the
 // sequence the next event will have. It runs with l.mu held.
 func (l *Log) firstSince(t time.Time) uint64 {
-	for i, e := range l.events {
-		if !e.Time.Before(t) {
+	for i := range l.events.len() {
+		if !l.events.at(i).Time.Before(t) {
 			return uint64(i) + 1
 		}
 	}
-	return uint64(len(l.events)) + 1
+	return uint64(l.events.len()) + 1
 }
 
 // next returns the events after cursor (0-based) up to a chunk, and a channel
@@ -202,12 +199,54 @@ func (l *Log) next(cursor uint64) ([]Event, <-chan struct{}, bool) {
 	const chunk = 512
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	end := min(uint64(len(l.events)), cursor+chunk)
-	if cursor >= end {
+	if cursor >= uint64(l.events.len()) {
 		l.waiting = true
 		return nil, l.changed, l.closed
 	}
-	return l.events[cursor:end:end], l.changed, l.closed
+	return l.events.span(int(cursor), chunk), l.changed, l.closed
+}
+
+// logChunk is the number of events a chunk of a Log holds: the log grows a
+// chunk at a time and never moves the events it holds.
+const logChunk = 4096
+
+// chunks holds a log's events in chunks of logChunk.
+type chunks struct {
+	chunks [][]Event
+	n      int
+}
+
+func (c *chunks) len() int { return c.n }
+
+func (c *chunks) at(i int) *Event { return &c.chunks[i/logChunk][i%logChunk] }
+
+func (c *chunks) append(e Event) {
+	if c.n%logChunk == 0 {
+		c.chunks = append(c.chunks, make([]Event, 0, logChunk))
+	}
+	last := len(c.chunks) - 1
+	c.chunks[last] = append(c.chunks[last], e)
+	c.n++
+}
+
+// copyFrom returns a copy of the events from index from on.
+func (c *chunks) copyFrom(from int) []Event {
+	out := make([]Event, 0, c.n-from)
+	for i := from; i < c.n; {
+		ch := c.chunks[i/logChunk]
+		out = append(out, ch[i%logChunk:]...)
+		i += len(ch) - i%logChunk
+	}
+	return out
+}
+
+// span returns at most n events from index from on, within one chunk, as a
+// slice its holder must not append to.
+func (c *chunks) span(from, n int) []Event {
+	ch := c.chunks[from/logChunk]
+	start := from % logChunk
+	end := min(len(ch), start+n)
+	return ch[start:end:end]
 }
 
 type logSubscription struct {

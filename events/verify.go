@@ -1,12 +1,12 @@
 package events
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 )
 
 // VerifyOptions says what Verify requires beyond an intact chain.
@@ -22,7 +22,8 @@ type VerifyOptions struct {
 	Heads map[string]string
 	// AllSignatures verifies the signature of every seal. By default only
 	// the last seal of each key is verified, and the groups announcing a
-	// key: the hash chain ties every earlier event to it.
+	// key: the hash chain ties every earlier event to it. Every signature
+	// is checked for its form either way.
 	AllSignatures bool
 }
 
@@ -91,7 +92,7 @@ func Verify(evs []Event, opts VerifyOptions) (Verification, error) {
 				if err != nil || len(head) != sha256.Size {
 					return v, fmt.Errorf("%w: head %q of %q", ErrMalformed, h, e.Correlation)
 				}
-				c.head, c.sealed = head, head
+				c.head, c.sealed = head, slices.Clone(head)
 			}
 			chains[e.Correlation] = c
 		}
@@ -141,19 +142,24 @@ type chainCheck struct {
 	lastAt     int
 	signed     bool // a key has been announced
 	buf        []byte
+	scratch    []byte
 }
 
 // add checks e, the event at index i, and trusts the events of a group it
 // seals.
 func (c *chainCheck) add(e *Event, i int) error {
-	got, err := hex.DecodeString(e.Hash)
-	if err != nil || len(got) != sha256.Size {
+	var got [sha256.Size]byte
+	if len(e.Hash) != 2*sha256.Size {
+		return chainError(e, i, "hash is not a SHA-256")
+	}
+	if _, err := hex.Decode(got[:], []byte(e.Hash)); err != nil {
 		return chainError(e, i, "hash is not a SHA-256")
 	}
 	c.buf = appendCanonical(c.buf[:0], e)
+	enc := c.buf
 	switch {
-	case bytes.Equal(sum(c.head, c.buf), got):
-	case len(c.open) > 0 && bytes.Equal(sum(c.sealed, c.buf), got):
+	case c.sum(c.head, enc) == got:
+	case len(c.open) > 0 && c.sum(c.sealed, enc) == got:
 		// A writer rebuilt from the stream went on from its last seal:
 		// the group it had cut short is void. It numbers on after the void
 		// events, so an event that does not is a copy.
@@ -164,7 +170,7 @@ func (c *chainCheck) add(e *Event, i int) error {
 	default:
 		return chainError(e, i, "its hash does not follow the event before it")
 	}
-	c.head = got
+	c.head = append(c.head[:0], got[:]...)
 	if k, ok := e.Data.(SigningKeyAnnounced); ok {
 		key, err := k.Key()
 		if err != nil {
@@ -218,6 +224,8 @@ func (c *chainCheck) seal(e *Event, i int) error {
 		return chainError(e, i, "an unsigned seal; the writer signs its chain")
 	case signer != nil && e.Signature == "":
 		return chainError(e, i, "an unsigned seal after a signing key was announced")
+	case signer != nil && !wellFormed(e.Signature):
+		return chainError(e, i, "its signature is not a base64 Ed25519 signature")
 	case signer != nil && (rotates || c.opts.AllSignatures):
 		err := verifySignature(signer, e)
 		if err != nil && rotates && c.opts.PublicKey == nil && verifySignature(c.next, e) == nil {
@@ -242,7 +250,7 @@ func (c *chainCheck) seal(e *Event, i int) error {
 		c.trusted[j] = true
 	}
 	c.open = c.open[:0]
-	c.sealed = c.head
+	c.sealed = append(c.sealed[:0], c.head...)
 	return nil
 }
 
@@ -264,6 +272,17 @@ func (c *chainCheck) finish(v *Verification, corr string) error {
 }
 
 // verifySignature checks that e's signature is key's over its hash.
+// wellFormed reports whether sig is the standard base64 encoding of an
+// Ed25519 signature.
+func wellFormed(sig string) bool {
+	var buf [ed25519.SignatureSize + 2]byte
+	if base64.StdEncoding.EncodedLen(ed25519.SignatureSize) != len(sig) {
+		return false
+	}
+	n, err := base64.StdEncoding.Decode(buf[:], []byte(sig))
+	return err == nil && n == ed25519.SignatureSize
+}
+
 func verifySignature(key ed25519.PublicKey, e *Event) error {
 	sig, err := base64.StdEncoding.DecodeString(e.Signature)
 	if err != nil {
@@ -276,12 +295,10 @@ func verifySignature(key ed25519.PublicKey, e *Event) error {
 	return nil
 }
 
-// sum returns SHA-256(prev ‖ enc).
-func sum(prev, enc []byte) []byte {
-	h := sha256.New()
-	h.Write(prev)
-	h.Write(enc)
-	return h.Sum(nil)
+// sum returns SHA-256(prev ‖ enc), using c's scratch space.
+func (c *chainCheck) sum(prev, enc []byte) [sha256.Size]byte {
+	c.scratch = append(append(c.scratch[:0], prev...), enc...)
+	return sha256.Sum256(c.scratch)
 }
 
 func chainError(e *Event, i int, reason string) error {

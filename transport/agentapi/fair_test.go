@@ -463,7 +463,8 @@ func runFlood(t *testing.T, r *remote) floodResult {
 			}
 		})
 	}
-	for started.Load() < 2000 && ctx.Err() == nil { // past the flooder's burst
+	burst(t, r, res.codes, &mu) // open loop: past the flooder's bucket however fast the market answers
+	for started.Load() < 2000 && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	res.flooded, res.floodedErrs = victimCalls(victim)
@@ -473,6 +474,37 @@ func runFlood(t *testing.T, r *remote) floodResult {
 	t.Logf("flooder:              %v", res.flood)
 	t.Logf("flooder replies:      %v", res.codes)
 	return res
+}
+
+// burst sends the flooder's balance requests back to back, twice its
+// bucket, without waiting for replies, and counts the replies' codes.
+func burst(t *testing.T, r *remote, codes map[string]int, mu *sync.Mutex) {
+	t.Helper()
+	const sent = 2 * DefaultBurst
+	nc := connect(t, r.ns, ConnectOptions(agentUser("flooder"))...)
+	replies := make(chan *nats.Msg, sent)
+	sub, err := nc.ChanSubscribe(InboxPrefix("flooder")+".burst.*", replies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	for i := range sent {
+		reply := fmt.Sprintf("%s.burst.%d", InboxPrefix("flooder"), i)
+		if err := nc.PublishRequest(CommandSubject(DefaultPrefix, "flooder", VerbBalance), reply, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	timeout := time.After(30 * time.Second)
+	for range sent {
+		select {
+		case msg := <-replies:
+			mu.Lock()
+			codes[codeOf(decodeReply(msg.Data, DefaultMaxMessage, nil))]++
+			mu.Unlock()
+		case <-timeout:
+			t.Fatalf("burst replies missing; got %v", codes)
+		}
+	}
 }
 
 // victimCalls makes 200 sequential balance and prices calls and returns

@@ -214,3 +214,170 @@ func ExamplePublisher() {
 	fmt.Println(errors.As(err, &fe), fe.Kind, fe.Kind.InDoubt(), log.Len())
 	// Output: true failed after publishing true 2
 }
+
+func TestFullStoresNothing(t *testing.T) {
+	p, log := newPublisher(t, 1, faultinject.Faults{Full: faultinject.Scale})
+	err := p.Publish(context.Background(), batch(1, 3)...)
+	var fe *faultinject.Error
+	if !errors.As(err, &fe) || fe.Kind != faultinject.RefusedFull || !errors.Is(err, events.ErrFull) || errors.Is(err, events.ErrInDoubt) {
+		t.Fatalf("Publish = %v, want a full-stream refusal, not in doubt", err)
+	}
+	if log.Len() != 0 || p.Stats().Full != 1 {
+		t.Errorf("log holds %d, stats %+v", log.Len(), p.Stats())
+	}
+}
+
+func TestReadAll(t *testing.T) {
+	ctx := context.Background()
+	p, _ := newPublisher(t, 1, faultinject.Faults{})
+	if err := p.Publish(ctx, batch(1, 2)...); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := p.ReadAll(ctx); err != nil || len(evs) != 2 {
+		t.Fatalf("ReadAll = %d events, %v", len(evs), err)
+	}
+	if err := p.SetFaults(faultinject.Faults{FailRead: faultinject.Scale}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReadAll(ctx); !errors.Is(err, faultinject.ErrInjected) || errors.Is(err, events.ErrInDoubt) {
+		t.Errorf("ReadAll with FailRead = %v", err)
+	}
+	if st := p.Stats(); st.Reads != 2 || st.FailedReads != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	w, err := faultinject.New(events.Discard, 1, faultinject.Faults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ReadAll(ctx); !errors.Is(err, faultinject.ErrNotReader) {
+		t.Errorf("ReadAll over a publisher that cannot read = %v", err)
+	}
+}
+
+// lateLog is a log that checks expected last sequences, as JetStream does:
+// a LateWriter whose late deliveries expect the log's length when they were
+// prepared.
+type lateLog struct {
+	*events.Log
+	prepared []bool // the failed flag of each PrepareLate
+}
+
+func (l *lateLog) PrepareLate(_ context.Context, evs []events.Event, failed bool) (func(context.Context) error, error) {
+	l.prepared = append(l.prepared, failed)
+	expect, cp := l.Len(), append([]events.Event(nil), evs...)
+	return func(ctx context.Context) error {
+		if l.Len() != expect {
+			return fmt.Errorf("expected last sequence %d, the log holds %d", expect, l.Len())
+		}
+		return l.Log.Publish(ctx, cp...)
+	}, nil
+}
+
+func TestLateNeedsALateWriter(t *testing.T) {
+	log := events.NewLog(events.LogOptions{})
+	if _, err := faultinject.New(log, 1, faultinject.Faults{Late: 1}); !errors.Is(err, faultinject.ErrInvalidFaults) {
+		t.Errorf("New with Late over a Log = %v", err)
+	}
+	p, err := faultinject.New(&lateLog{Log: log}, 1, faultinject.Faults{Late: 1})
+	if err != nil {
+		t.Fatalf("New with Late over a LateWriter: %v", err)
+	}
+	if err := p.SetFaults(faultinject.Faults{FailRead: faultinject.Scale + 1}); !errors.Is(err, faultinject.ErrInvalidFaults) {
+		t.Errorf("SetFaults with FailRead beyond Scale = %v", err)
+	}
+}
+
+// TestLateDelivery checks that a late call fails in doubt, stores nothing
+// at once, and is delivered around a later call: stored if the stream has
+// not moved on, refused if it has.
+func TestLateDelivery(t *testing.T) {
+	ctx := context.Background()
+	stored, refused := 0, 0
+	for seed := range uint64(40) {
+		ll := &lateLog{Log: events.NewLog(events.LogOptions{})}
+		p, err := faultinject.New(ll, seed, faultinject.Faults{Late: faultinject.Scale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Publish(ctx, batch(1, 2)...)
+		if !errors.Is(err, events.ErrInDoubt) || ll.Len() != 0 || p.Stats().LatePending != 1 || !ll.prepared[0] {
+			t.Fatalf("late Publish = %v, log holds %d, stats %+v", err, ll.Len(), p.Stats())
+		}
+		p.SetFaults(faultinject.Faults{})
+		for p.Stats().LatePending > 0 {
+			if _, err := p.ReadAll(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := p.Stats()
+		if st.LateStored != uint64(ll.Len()/2) || st.LateStored+st.LateRefused != 1 {
+			t.Fatalf("stats %+v, log holds %d", st, ll.Len())
+		}
+		// A write after the late one was prepared makes it stale.
+		p.SetFaults(faultinject.Faults{Late: faultinject.Scale})
+		next := ll.Len() + 1
+		_ = p.Publish(ctx, batch(next, 1)...)
+		if err := ll.Log.Publish(ctx, batch(next, 1)...); err != nil { // the same event, stored now
+			t.Fatal(err)
+		}
+		p.Flush(ctx)
+		if got := p.Stats(); got.LateRefused != st.LateRefused+1 {
+			t.Fatalf("a late delivery behind a newer write was stored: %+v", got)
+		}
+		stored += int(st.LateStored)
+		refused += int(st.LateRefused)
+	}
+	if stored == 0 {
+		t.Errorf("no late delivery of 40 was stored")
+	}
+}
+
+// asyncLog is an events.AsyncPublisher over a log whose calls complete when
+// released, one at a time, in order.
+type asyncLog struct {
+	*events.Log
+	calls chan func()
+}
+
+func (a *asyncLog) PublishAsync(ctx context.Context, evs ...events.Event) <-chan error {
+	out := make(chan error, 1)
+	cp := append([]events.Event(nil), evs...)
+	a.calls <- func() { out <- a.Log.Publish(ctx, cp...) }
+	return out
+}
+
+// TestAsyncRefusesBehindACut checks that, once a pipelined call is cut
+// short, the calls after it are refused until its caller has received its
+// outcome and read the stream back.
+func TestAsyncRefusesBehindACut(t *testing.T) {
+	ctx := context.Background()
+	al := &asyncLog{Log: events.NewLog(events.LogOptions{}), calls: make(chan func(), 16)}
+	p, err := faultinject.NewAsync(al, 1, faultinject.Faults{FailBefore: faultinject.Scale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := p.PublishAsync(ctx, batch(1, 2)...)
+	p.SetFaults(faultinject.Faults{})
+	behind := p.PublishAsync(ctx, batch(3, 1)...)
+	var fe *faultinject.Error
+	if err := <-behind; !errors.As(err, &fe) || fe.Kind != faultinject.RefusedBehind || errors.Is(err, events.ErrInDoubt) {
+		t.Fatalf("a call behind a cut = %v", err)
+	}
+	if err := <-cut; !errors.As(err, &fe) || fe.Kind != faultinject.FailedBefore {
+		t.Fatalf("the cut call = %v", err)
+	}
+	if err := <-p.PublishAsync(ctx, batch(1, 1)...); !errors.As(err, &fe) || fe.Kind != faultinject.RefusedBehind {
+		t.Fatalf("a call before the stream is read back = %v", err)
+	}
+	if _, err := p.ReadAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ok := p.PublishAsync(ctx, batch(1, 1)...)
+	(<-al.calls)()
+	if err := <-ok; err != nil || al.Len() != 1 {
+		t.Fatalf("a call after the read = %v, log holds %d", err, al.Len())
+	}
+	if st := p.Stats(); st.RefusedBehind != 2 || st.FailedBefore != 1 || st.Passed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
