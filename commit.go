@@ -230,22 +230,40 @@ func (c *committer) link(evs []events.Event) {
 	}
 }
 
-// start sends evs and returns the channel of the outcome.
+// start sends evs and returns the channel of the outcome. A call that
+// fails at once — synchronous, or refused before it was sent — cuts the
+// committer: the groups behind it, linked after it in the chain, must not
+// follow it onto the stream, whose writer no longer knows where it stands.
 func (c *committer) start(evs []events.Event) <-chan error {
-	if c.async != nil {
-		return c.async.PublishAsync(context.Background(), evs...)
-	}
 	out := make(chan error, 1)
-	err := c.pub.Publish(context.Background(), evs...)
-	if err != nil { // the groups behind it must not follow it onto the stream
-		c.mu.Lock()
-		if c.cut == nil {
-			c.cut = err
+	if c.async != nil {
+		sent := c.async.PublishAsync(context.Background(), evs...)
+		select {
+		case err := <-sent:
+			c.cutBy(err)
+			out <- err
+			return out
+		default:
+			return sent
 		}
-		c.mu.Unlock()
 	}
+	err := c.pub.Publish(context.Background(), evs...)
+	c.cutBy(err)
 	out <- err
 	return out
+}
+
+// cutBy stops the committer sending if err, the outcome of a call it
+// just made, is a failure.
+func (c *committer) cutBy(err error) {
+	if err == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.cut == nil {
+		c.cut = err
+	}
+	c.mu.Unlock()
 }
 
 // acknowledge answers the flights in order, until none is left. The first

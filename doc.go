@@ -64,8 +64,16 @@
 //
 // # Concurrency
 //
-// A Market is safe for concurrent use. Queries see every command applied,
-// including those whose events are still being published. If a publish
-// fails, that command and those after it fail, and the market rebuilds
-// itself from its stream (see Market).
+// A Market is safe for concurrent use. What a caller sees:
+//
+//   - A command returns once its unit is acknowledged, so what it did is on
+//     the stream. Commands that only read (Balance, QueryPrices) also wait
+//     for every command before them: what they report is on the stream.
+//   - Queries that take no context (Orders, Prices, ReservePrices, Round,
+//     Ledger, Scheduler, Next) read the state applied so far, including
+//     commands whose units are still being published.
+//   - If a publish fails, that command and every one after it fail; the
+//     command whose unit failed returns after the market has rebuilt itself
+//     from its stream, so that queries then show only what the stream holds
+//     (see Market.Fenced).
 package scarcity

@@ -161,10 +161,16 @@ func (mm *marketMachine) check(t *rapid.T) {
 // of its limit, and every bundle that has not ended by its open lease.
 func (mm *marketMachine) checkHolds(t *rapid.T) {
 	l, s := mm.f.m.Ledger(), mm.f.m.Scheduler()
-	open := make(map[string]string) // order id -> open bid hold
+	account := make(map[string]string) // hold id -> account it holds
+	for _, e := range mm.f.log.Events(0) {
+		if p, ok := e.Data.(events.HoldPlaced); ok {
+			account[p.HoldID] = p.AccountID
+		}
+	}
+	open := make(map[string]string) // agent/order id -> open bid hold
 	for _, id := range l.OpenHolds() {
 		if rest, ok := strings.CutPrefix(id, "bid/"); ok {
-			order := rest[:strings.LastIndexByte(rest, '/')]
+			order := account[id] + "/" + rest[:strings.LastIndexByte(rest, '/')]
 			if other, dup := open[order]; dup {
 				t.Fatalf("order %s has two open bid holds: %s and %s", order, other, id)
 			}
@@ -172,9 +178,10 @@ func (mm *marketMachine) checkHolds(t *rapid.T) {
 		}
 	}
 	for _, b := range mm.f.m.Orders() {
-		held, ok := l.HoldAmount(open[b.ID])
+		hold := open[b.Agent+"/"+b.ID]
+		held, ok := l.HoldAmount(hold)
 		if !ok || held.Cmp(b.Limit) != 0 {
-			t.Fatalf("bid %s of %s for %s is held by %q (%v, open %t)", b.ID, b.Agent, b.Limit, open[b.ID], held, ok)
+			t.Fatalf("bid %s of %s for %s is held by %q (%v, open %t)", b.ID, b.Agent, b.Limit, hold, held, ok)
 		}
 	}
 	for _, a := range agentPool {

@@ -22,8 +22,9 @@ import (
 type simNATSRun struct {
 	tb       testing.TB
 	srv      *natstest.Server
-	tr       *natstransport.Transport
-	restarts *rand.Rand // apart from the run's draws
+	tr       *natstransport.Transport // the market's
+	rd       *natstransport.Transport // the checks', read-only
+	restarts *rand.Rand               // apart from the run's draws
 	down     bool
 }
 
@@ -35,6 +36,14 @@ func newSimNATSRun(tb testing.TB, seed uint64) *simNATSRun {
 		panic(simFail{fmt.Sprintf("natstransport.Open: %v", err)})
 	}
 	n.tr = tr
+	// The checks read through a Transport of their own, as every reader
+	// should: a read through the writer's Transport is the writer
+	// rebuilding itself, and lets it publish again after a failure.
+	rd, err := natstransport.Open(context.Background(), natstransport.Options{URL: n.srv.URL(), ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		panic(simFail{fmt.Sprintf("natstransport.Open (reader): %v", err)})
+	}
+	n.rd = rd
 	return n
 }
 
@@ -45,9 +54,11 @@ func (n *simNATSRun) writer() simPub { return simNATSWriter{n.tr} }
 // simNATSWriter is a Transport that is also a faultinject.LateWriter: a
 // late delivery sends a call's events as raw JetStream messages, each with
 // the id (Nats-Msg-Id) and the expected last sequence that the Transport
-// would have given it when the call was made — the stream's last sequence
-// then, since faultinject prepares a late delivery with no call in
-// flight — so that the server refuses them if the stream moved on.
+// would have given it when the call was made (Transport.Position; the
+// stream's last sequence if the Transport has yet to learn it, since
+// faultinject prepares a late delivery with no call in flight), each after
+// the first expecting the one before it (Nats-Expected-Last-Msg-Id), so
+// that the server refuses them if the stream moved on.
 //
 // The Transport itself never learns of the call: it stays synchronised
 // with the stream, whereas a real call whose acknowledgement was lost
@@ -60,6 +71,9 @@ type simNATSWriter struct{ *natstransport.Transport }
 
 func (w simNATSWriter) PrepareLate(ctx context.Context, evs []events.Event, _ bool) (func(context.Context) error, error) {
 	js := w.JetStream()
+	if last, known := w.Position(); known {
+		return rawWrite(js, w.Prefix(), last, evs)
+	}
 	st, err := js.Stream(ctx, w.Stream())
 	if err != nil {
 		return nil, err
@@ -87,7 +101,11 @@ func rawWrite(js jetstream.JetStream, prefix string, last uint64, evs []events.E
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		for i, m := range msgs {
-			if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(ids[i]), jetstream.WithExpectLastSequence(last+uint64(i))); err != nil {
+			opts := []jetstream.PublishOpt{jetstream.WithMsgID(ids[i]), jetstream.WithExpectLastSequence(last + uint64(i))}
+			if i > 0 {
+				opts = append(opts, jetstream.WithExpectLastMsgID(ids[i-1]))
+			}
+			if _, err := js.PublishMsg(ctx, m, opts...); err != nil {
 				return fmt.Errorf("late message %d of %d: %w", i+1, len(msgs), err)
 			}
 		}
@@ -103,7 +121,7 @@ func (n *simNATSRun) readAll(s *sim) []events.Event {
 	var last error
 	for range 50 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		evs, err := n.tr.ReadAll(ctx)
+		evs, err := n.rd.ReadAll(ctx)
 		cancel()
 		if err == nil {
 			return evs
@@ -136,6 +154,9 @@ func (n *simNATSRun) up() {
 func (n *simNATSRun) close() {
 	if n.tr != nil {
 		n.tr.Close()
+	}
+	if n.rd != nil {
+		n.rd.Close()
 	}
 	if n.srv != nil && !n.down {
 		n.srv.Shutdown()

@@ -16,6 +16,7 @@ import (
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/natstest"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
@@ -259,5 +260,66 @@ func checkAgentOrder(t *testing.T, evs []events.Event, agents []string, made [][
 		if !slices.Equal(seen[a], made[i]) {
 			t.Errorf("%s's commands in the stream: %v, want %v", a, seen[a], made[i])
 		}
+	}
+}
+
+// gatedLog holds every publish until it is opened.
+type gatedLog struct {
+	*events.Log
+	entered chan struct{} // receives once per publish held
+	open    chan struct{}
+}
+
+func (g *gatedLog) Publish(ctx context.Context, evs ...events.Event) error {
+	g.entered <- struct{}{}
+	<-g.open
+	return g.Log.Publish(ctx, evs...)
+}
+
+// TestWhatACallerSees holds a bid's publish: queries show the bid applied,
+// a balance asked meanwhile waits for it to be acknowledged, and then
+// reports its hold.
+func TestWhatACallerSees(t *testing.T) {
+	f := newFixture(t, scarcity.Config{})
+	gate := &gatedLog{Log: f.log, entered: make(chan struct{}, 16), open: make(chan struct{})}
+	cfg := f.cfg
+	cfg.Publisher, cfg.Correlation = gate, "gated"
+	close(gate.open)
+	m, err := scarcity.New(f.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(f.ctx, "alice", apd.New(100, 0)); err != nil {
+		t.Fatal(err)
+	}
+	for len(gate.entered) > 0 {
+		<-gate.entered
+	}
+	gate.open = make(chan struct{})
+	bid := make(chan error, 1)
+	go func() { bid <- m.Bid(f.ctx, cpuBid("a1", "alice", 10, "10")) }()
+	<-gate.entered // the bid's unit is being published
+	if got := m.Orders(); len(got) != 1 {
+		t.Errorf("orders while the bid is published: %v, want it applied", got)
+	}
+	balance := make(chan ledger.Balance, 1)
+	go func() {
+		b, err := m.Balance(f.ctx, "alice")
+		if err != nil {
+			t.Error(err)
+		}
+		balance <- b
+	}()
+	select {
+	case b := <-balance:
+		t.Fatalf("Balance answered %+v before the bid before it was acknowledged", b)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(gate.open)
+	if err := <-bid; err != nil {
+		t.Fatal(err)
+	}
+	if b := <-balance; b.Pending.Cmp(apd.New(10, 0)) != 0 {
+		t.Errorf("balance after the bid: %+v, want 10 held", b)
 	}
 }

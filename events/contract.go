@@ -20,8 +20,9 @@ type Publisher interface {
 // ones already sent are accepted: a writer pipelines its publishes through
 // it and learns each outcome later. The events of successive calls are
 // stored in the order of the calls; once a call fails, no call after it
-// that is still in flight is stored either, so that the stream always
-// holds a prefix of what was sent.
+// is stored either — those in flight, and those made before the writer has
+// read the stream back (an AsyncPublisher that is a Reader: ReadAll) — so
+// that the stream always holds a prefix of what was sent.
 type AsyncPublisher interface {
 	Publisher
 	// PublishAsync sends evs and returns at once. The channel receives

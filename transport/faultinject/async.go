@@ -82,7 +82,7 @@ func (a *AsyncPublisher) PublishAsync(ctx context.Context, evs ...events.Event) 
 	case DeliveredLate:
 		a.flying.Wait() // what the stream will hold when the call's events arrive
 		if err := p.prepareLate(ctx, evs, true); err != nil {
-			return ready(err)
+			return a.cutShort(nil, err) // nothing sent: the calls behind it must not be stored
 		}
 		p.count(kind)
 		return a.cutShort(nil, &Error{Call: call, Kind: kind})
@@ -93,7 +93,7 @@ func (a *AsyncPublisher) PublishAsync(ctx context.Context, evs ...events.Event) 
 		}
 		a.flying.Wait()
 		if err := p.prepareLate(ctx, evs, false); err != nil {
-			return ready(err)
+			return a.cutShort(nil, err)
 		}
 		p.count(kind)
 		return a.forward(a.anext.PublishAsync(ctx, evs...), nil)

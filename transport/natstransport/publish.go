@@ -22,10 +22,14 @@ const MaxSubjectLen = 2048
 //
 // The Transport is its stream's only writer: every message it sends
 // expects the stream's last sequence to be the one before it
-// (Nats-Expected-Last-Sequence), so the stream never holds a message whose
+// (Nats-Expected-Last-Sequence) and, where the Transport knows it, the
+// stream's last message to be the one it sent before
+// (Nats-Expected-Last-Msg-Id), so the stream never holds a message whose
 // predecessors are missing, and a write delayed past a failure is refused
-// by the server. After any failure the Transport learns the stream's last
-// sequence again before its next publish.
+// by the server — as is every message of a call sent after it, not only
+// those whose sequence it took. After any failure the Transport learns the stream's last
+// sequence again: from the next ReadAll, which is what a writer rebuilding
+// itself from the stream read, or else before its next publish.
 //
 // Every event is validated and encoded first; if one is invalid (the error
 // wraps events.ErrInvalid) nothing is published. An event whose id the
@@ -61,7 +65,7 @@ func (t *Transport) Publish(ctx context.Context, evs ...events.Event) error {
 			return err
 		}
 		t.pubMu.Lock()
-		sent, err := t.send(ctx, evs, msgs)
+		sent, err := t.send(ctx, evs, msgs, false)
 		if attempt == 0 {
 			t.pubMu.Unlock()
 		}
@@ -92,6 +96,10 @@ const maxResends = 16
 // receives the outcome, as Publish would return it. It is for events new
 // to the stream: a duplicate fails its call and the calls after it that
 // are in flight (ErrConflict), since they expected one event more.
+//
+// After any failure PublishAsync sends nothing (ErrConflict) until the
+// stream has been read with ReadAll: a pipelined writer must not go on
+// past events it never saw stored, nor after ones that were stored late.
 func (t *Transport) PublishAsync(ctx context.Context, evs ...events.Event) <-chan error {
 	out := make(chan error, 1)
 	msgs, err := t.encode(evs)
@@ -100,7 +108,7 @@ func (t *Transport) PublishAsync(ctx context.Context, evs ...events.Event) <-cha
 		return out
 	}
 	t.pubMu.Lock()
-	sent, err := t.send(ctx, evs, msgs)
+	sent, err := t.send(ctx, evs, msgs, true)
 	t.pubMu.Unlock()
 	if err != nil {
 		out <- err
@@ -124,8 +132,9 @@ var _ events.AsyncPublisher = (*Transport)(nil)
 
 // send encodes evs and sends them, each expecting the stream's last
 // sequence to be the one before it, and returns their acknowledgements to
-// come. It runs with t.pubMu held.
-func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.Msg) ([]jetstream.PubAckFuture, error) {
+// come; pipelined says whether the caller is PublishAsync. It runs with
+// t.pubMu held.
+func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.Msg, pipelined bool) ([]jetstream.PubAckFuture, error) {
 	if t.opts.ReadOnly {
 		return nil, fmt.Errorf("%w: stream %s: %d events not published", ErrReadOnly, t.opts.Stream, len(evs))
 	}
@@ -135,12 +144,12 @@ func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.M
 	if t.isClosed() {
 		return nil, events.ErrClosed
 	}
-	if err := t.sync(ctx); err != nil {
+	if err := t.sync(ctx, pipelined); err != nil {
 		return nil, t.notAccepted(evs[0], err)
 	}
 	acks := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for i, m := range msgs {
-		f, err := t.js.PublishMsgAsync(m,
+		opts := []jetstream.PublishOpt{
 			jetstream.WithMsgID(evs[i].ID),
 			jetstream.WithExpectStream(t.opts.Stream),
 			jetstream.WithExpectLastSequence(t.lastSeq),
@@ -148,15 +157,21 @@ func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.M
 			// No retry by the client: it republishes each message on its
 			// own timer, which its expected sequence would refuse anyway.
 			jetstream.WithRetryAttempts(0),
-		)
+		}
+		if t.lastID != "" {
+			opts = append(opts, jetstream.WithExpectLastMsgID(t.lastID))
+		}
+		f, err := t.js.PublishMsgAsync(m, opts...)
 		if err != nil {
 			t.unsync()
+			t.forget(acks) // those sent are counted done once answered
 			if i == 0 {
 				return nil, t.notAccepted(evs[i], err)
 			}
 			return nil, t.notAccepted(evs[i], fmt.Errorf("%w: %w", events.ErrInDoubt, err))
 		}
 		t.lastSeq++
+		t.lastID = evs[i].ID
 		t.flying.add(1)
 		acks = append(acks, f)
 	}
@@ -165,10 +180,15 @@ func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.M
 
 // sync learns the stream's last sequence, if a failure made it unknown,
 // once no message sent is still unacknowledged: the stream's last sequence
-// is then where the next message goes. It runs with t.pubMu held.
-func (t *Transport) sync(ctx context.Context) error {
+// is then where the next message goes. A pipelined caller may not learn it
+// so after a failure: only ReadAll tells it where to go on. It runs with
+// t.pubMu held.
+func (t *Transport) sync(ctx context.Context, pipelined bool) error {
 	if t.synced.Load() {
 		return nil
+	}
+	if pipelined && t.mustRead.Load() { // set before synced was cleared
+		return fmt.Errorf("%w: stream %s: a publish failed; read the stream (ReadAll) before publishing new events", ErrConflict, t.opts.Stream)
 	}
 	t.flying.wait()
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
@@ -181,13 +201,43 @@ func (t *Transport) sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStream, err)
 	}
-	t.lastSeq = info.State.LastSeq
+	t.lastSeq, t.lastID = info.State.LastSeq, ""
 	t.synced.Store(true)
 	return nil
 }
 
-// unsync makes the stream's last sequence unknown, after a failure.
-func (t *Transport) unsync() { t.synced.Store(false) }
+// Position returns the stream's last sequence as the Transport expects it
+// to be when its next message arrives, and whether it knows it: after a
+// failure it does not, until it has read the stream or learnt the stream's
+// last sequence again before a publish. A message sent now expects last.
+func (t *Transport) Position() (last uint64, known bool) {
+	t.pubMu.Lock()
+	defer t.pubMu.Unlock()
+	return t.lastSeq, t.synced.Load()
+}
+
+// learn takes last, the last sequence ReadAll read, as where the next
+// message goes, if a failure made it unknown and nothing is in flight: a
+// writer that rebuilds from what it read then continues exactly after it.
+func (t *Transport) learn(last uint64) {
+	t.pubMu.Lock()
+	defer t.pubMu.Unlock()
+	if !t.flying.none() {
+		return
+	}
+	t.mustRead.Store(false)
+	if !t.synced.Load() {
+		t.lastSeq, t.lastID = last, ""
+		t.synced.Store(true)
+	}
+}
+
+// unsync makes the stream's last sequence unknown, after a failure, and
+// stops PublishAsync until the stream is read.
+func (t *Transport) unsync() {
+	t.mustRead.Store(true) // first: whoever sees synced cleared sees it set
+	t.synced.Store(false)
+}
 
 // inFlight counts the messages sent and not yet acknowledged.
 type inFlight struct {
@@ -208,6 +258,13 @@ func (f *inFlight) done() {
 	if f.n--; f.n == 0 && f.zero != nil {
 		f.zero.Broadcast()
 	}
+}
+
+// none reports whether no message is in flight.
+func (f *inFlight) none() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n == 0
 }
 
 // wait returns once no message is in flight.
@@ -328,7 +385,8 @@ func (t *Transport) forget(acks []jetstream.PubAckFuture) {
 func conflict(err error) bool {
 	var api *jetstream.APIError
 	return errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant ||
+		api.ErrorCode == jsErrCodeStreamWrongLastMsgID)
 }
 
 // isFull reports whether err is the stream's definite refusal of a message
@@ -353,6 +411,7 @@ const (
 	jsErrCodeStreamStoreFailed        jetstream.ErrorCode = 10077
 	jsErrCodeAccountResourcesExceeded jetstream.ErrorCode = 10002
 	jsErrCodeInsufficientResources    jetstream.ErrorCode = 10023
+	jsErrCodeStreamWrongLastMsgID     jetstream.ErrorCode = 10070
 )
 
 func (t *Transport) notAccepted(e events.Event, err error) error {

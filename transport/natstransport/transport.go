@@ -31,8 +31,12 @@ type Transport struct {
 	// last sequence as this writer predicts it, known while synced.
 	pubMu   sync.Mutex
 	lastSeq uint64
+	lastID  string // the id of the message at lastSeq, if this writer knows it
 	synced  atomic.Bool
-	flying  inFlight // messages sent, not yet acknowledged
+	// mustRead is set by a failure and cleared by a ReadAll: until then
+	// PublishAsync refuses.
+	mustRead atomic.Bool
+	flying   inFlight // messages sent, not yet acknowledged
 }
 
 var (
