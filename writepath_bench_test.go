@@ -236,7 +236,7 @@ func encodeAll(b *testing.B, evs []events.Event) []*nats.Msg {
 // pipelined: each publisher sends all its messages, then awaits the acks.
 func rawPublish(b *testing.B, tr benchTransport, publishers int, msgs []*nats.Msg) {
 	b.Helper()
-	js, err := jetstream.New(tr.nc, jetstream.WithPublishAsyncMaxPending(4096))
+	js, err := jetstream.New(tr.nc, jetstream.WithPublishAsyncMaxPending(rawWindow))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -251,8 +251,9 @@ func rawPublish(b *testing.B, tr benchTransport, publishers int, msgs []*nats.Ms
 			count++
 		}
 		wg.Go(func() {
-			acks := make([]jetstream.PubAckFuture, 0, count*len(msgs))
-			for range count {
+			window := max(rawWindow/publishers, len(msgs)) // stay within the client's pending limit
+			acks := make([]jetstream.PubAckFuture, 0, window+len(msgs))
+			for i := range count {
 				for _, m := range msgs {
 					f, err := js.PublishMsgAsync(&nats.Msg{Subject: m.Subject, Data: m.Data})
 					if err != nil {
@@ -261,16 +262,30 @@ func rawPublish(b *testing.B, tr benchTransport, publishers int, msgs []*nats.Ms
 					}
 					acks = append(acks, f)
 				}
-			}
-			for _, f := range acks {
-				select {
-				case <-f.Ok():
-				case err := <-f.Err():
-					b.Error(err)
-					return
+				if len(acks) >= window || i == count-1 {
+					if !awaitAcks(b, acks) {
+						return
+					}
+					acks = acks[:0]
 				}
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// rawWindow is the most messages rawPublish has unacknowledged at once.
+const rawWindow = 4096
+
+// awaitAcks waits for every ack and reports whether all were positive.
+func awaitAcks(b *testing.B, acks []jetstream.PubAckFuture) bool {
+	for _, f := range acks {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			b.Error(err)
+			return false
+		}
+	}
+	return true
 }
