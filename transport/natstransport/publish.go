@@ -27,9 +27,10 @@ const MaxSubjectLen = 2048
 // (Nats-Expected-Last-Msg-Id), so the stream never holds a message whose
 // predecessors are missing, and a write delayed past a failure is refused
 // by the server — as is every message of a call sent after it, not only
-// those whose sequence it took. After any failure the Transport learns the stream's last
-// sequence again: from the next ReadAll, which is what a writer rebuilding
-// itself from the stream read, or else before its next publish.
+// those whose sequence it took. After any failure the Transport learns the
+// stream's last sequence again: from the next ReadAll (what a writer
+// rebuilding itself from the stream read), or else before its next
+// Publish.
 //
 // Every event is validated and encoded first; if one is invalid (the error
 // wraps events.ErrInvalid) nothing is published. An event whose id the
