@@ -177,6 +177,28 @@ func BenchmarkClearRoundBaseline(b *testing.B) {
 			rawPublish(b, tr, 1, round)
 		}
 	})
+	// The chain alone: linking a round's events (canonical encoding and
+	// SHA-256 of each), which every transport pays. It is the floor under
+	// transport=memory that the mechanism alone does not show.
+	b.Run("bids=10000/chain", func(b *testing.B) {
+		log := events.NewLog(events.LogOptions{MaxEvents: 1 << 26})
+		m, clk := benchMarket(b, log, 100)
+		n := 0
+		placeRound(b, m, 10_000, &n)
+		clk.Add(time.Minute)
+		before := log.Len()
+		if err := m.Tick(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		round := log.Events(before)
+		chain, err := events.NewChain("", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			chain.Extend(round)
+		}
+	})
 }
 
 // placeRound places bids winning bids across the market's 100 agents.
