@@ -54,9 +54,13 @@ func (r *recorder) nonNegative(field string, d events.Decimal) (*apd.Decimal, bo
 	return x, ok
 }
 
-// payload returns the payload p points to if p is a non-nil pointer to a
-// payload value, else p: the checks accept both forms.
+// payload returns the typed payload of p: the payload p points to if p is
+// a non-nil pointer to a payload value, the typed payload of data read with
+// every field (fullData), else p: the checks accept every form.
 func payload(p events.Payload) events.Payload {
+	if f, ok := p.(fullData); ok {
+		p = f.Payload
+	}
 	v := reflect.ValueOf(p)
 	if v.Kind() == reflect.Pointer && !v.IsNil() {
 		if d, ok := v.Elem().Interface().(events.Payload); ok {

@@ -3,6 +3,7 @@ package benchkit
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +50,12 @@ func WriteJSONL(w io.Writer, evs []events.Event) error {
 // MaxLineErrors, joined in the error; the events of the good lines are
 // returned all the same, so a non-nil error means the stream is incomplete.
 // A line longer than events.MaxEncodedSize ends the reading.
+//
+// Every field of every event's data is kept: an event whose data has
+// fields its type's payload does not declare (a tool_call_completed with a
+// test_results field, say) keeps them, so that a rule decides the same on
+// the stream read back as on the stream in memory. The invariant checks
+// see the typed payload all the same.
 func ReadJSONL(r io.Reader) ([]events.Event, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), events.MaxEncodedSize+1)
@@ -61,7 +68,7 @@ func ReadJSONL(r io.Reader) ([]events.Event, error) {
 		if len(b) == 0 {
 			continue
 		}
-		e, err := events.Decode(b)
+		e, err := decodeLine(b)
 		if err != nil {
 			errs = append(errs, &LineError{Line: line, Err: err})
 			if len(errs) == MaxLineErrors {
@@ -77,3 +84,55 @@ func ReadJSONL(r io.Reader) ([]events.Event, error) {
 	}
 	return evs, errors.Join(errs...)
 }
+
+// decodeLine decodes one event, keeping the fields of its data that its
+// typed payload does not declare (fullData).
+func decodeLine(b []byte) (events.Event, error) {
+	e, err := events.Decode(b)
+	if err != nil {
+		return e, err
+	}
+	if _, raw := e.Data.(events.Raw); raw {
+		return e, nil
+	}
+	var line struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(b, &line) != nil {
+		return e, nil
+	}
+	if typed, err := json.Marshal(e.Data); err == nil && !sameKeys(typed, line.Data) {
+		e.Data = fullData{Payload: e.Data, raw: bytes.Clone(line.Data)}
+	}
+	return e, nil
+}
+
+// sameKeys reports whether the JSON objects a and b have the same keys at
+// the top level (b's are a subset of a's).
+func sameKeys(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return true
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// fullData is a typed payload read together with the data it was read
+// from, which has fields the type does not declare: the invariant checks
+// see the typed payload (payload unwraps it), rules and WriteJSONL every
+// field.
+type fullData struct {
+	events.Payload
+	raw json.RawMessage
+}
+
+// MarshalJSON returns the data as read.
+func (f fullData) MarshalJSON() ([]byte, error) { return f.raw, nil }

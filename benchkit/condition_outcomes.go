@@ -34,12 +34,45 @@ const (
 type outcomeDefs struct {
 	bools    map[string][]string
 	nums     map[string][]string
-	deferred []string // kinds whose values are known only when evaluated
+	deferred []string           // kinds whose values are known only when evaluated
+	steps    map[string]stepRef // names bound to a step
+	unbound  map[string]string  // names bound to nothing, and why
 }
 
-// outcomes returns the outcome names the scenario defines.
+// outcomes returns the outcome names the scenario defines, its condition's
+// other names bound (see Bindings).
 func (s *Scenario) outcomes() outcomeDefs {
-	d := outcomeDefs{bools: map[string][]string{}, nums: map[string][]string{}}
+	d := s.builtinOutcomes()
+	if s.Condition == nil {
+		return d
+	}
+	for _, n := range s.Condition.bools {
+		if _, ok := d.bools[n]; ok {
+			continue
+		}
+		target, why := s.bindName(n)
+		ref, isStep := parseStepRef(target)
+		switch {
+		case target == "":
+			d.unbound[n] = why
+		case isStep:
+			d.steps[n] = ref
+		default:
+			d.bools[n] = []string{target}
+		}
+	}
+	for _, n := range s.Condition.nums {
+		if _, ok := d.nums[n]; !ok && len(d.deferred) == 0 {
+			d.unbound[n] = "no rule gives this number"
+		}
+	}
+	return d
+}
+
+// builtinOutcomes returns the outcome names the scenario's rules define.
+func (s *Scenario) builtinOutcomes() outcomeDefs {
+	d := outcomeDefs{bools: map[string][]string{}, nums: map[string][]string{},
+		steps: map[string]stepRef{}, unbound: map[string]string{}}
 	var required []string
 	for _, r := range s.Rules {
 		k := r.Kind()
@@ -102,23 +135,10 @@ func (d outcomeDefs) covered(c *Condition) map[string]bool {
 	return out
 }
 
-// validateCondition checks that the scenario defines every name of its
-// condition; a numeric name is left to evaluation when an external rule
-// may expose it.
-func (s *Scenario) validateCondition() error {
-	d := s.outcomes()
-	for _, n := range s.Condition.bools {
-		if _, ok := d.bools[n]; !ok {
-			return &ScenarioError{Path: "validation.success_condition", Err: fmt.Errorf("%w: %q; defined: %s", ErrUnknownOutcome, n, d.list())}
-		}
-	}
-	for _, n := range s.Condition.nums {
-		if _, ok := d.nums[n]; !ok && len(d.deferred) == 0 {
-			return &ScenarioError{Path: "validation.success_condition", Err: fmt.Errorf("%w: number %q; defined: %s", ErrUnknownOutcome, n, d.list())}
-		}
-	}
-	return nil
-}
+// validateCondition checks that every explicit binding of the scenario
+// names a rule or a step it has. Names bound to nothing are not an error
+// here: they are unknown when evaluated (LoadOptions.Strict refuses them).
+func (s *Scenario) validateCondition() error { return s.checkBind() }
 
 // list names the defined outcomes, for error messages.
 func (d outcomeDefs) list() string {
@@ -139,16 +159,24 @@ type outcomeEnv struct {
 	run     *Run
 	results map[string]RuleResult
 	values  map[string]Ratio
+	// stepVerdicts are the verdicts of the names bound to a step.
+	stepVerdicts map[string]Verdict
 }
 
 // boolean returns the truth of a boolean outcome.
 func (e *outcomeEnv) boolean(name string) (truth, error) {
+	if name == OutcomeAllServicesSucceeded {
+		return truthOf(e.servicesSucceeded()), nil
+	}
+	if _, ok := e.defs.unbound[name]; ok {
+		return unknown, nil
+	}
+	if _, ok := e.defs.steps[name]; ok {
+		return truthOf(e.stepVerdicts[name]), nil
+	}
 	kinds, ok := e.defs.bools[name]
 	if !ok {
 		return unknown, fmt.Errorf("%w: %q", ErrUnknownOutcome, name)
-	}
-	if name == OutcomeAllServicesSucceeded {
-		return truthOf(e.servicesSucceeded()), nil
 	}
 	t := isTrue
 	for _, k := range kinds {
@@ -167,6 +195,9 @@ func (e *outcomeEnv) number(name string) (Ratio, bool, error) {
 		return r, true, nil
 	}
 	if _, ok := e.defs.nums[name]; ok {
+		return Ratio{}, false, nil
+	}
+	if _, ok := e.defs.unbound[name]; ok {
 		return Ratio{}, false, nil
 	}
 	for _, k := range e.defs.deferred {

@@ -100,7 +100,7 @@ func ruleTypes(r Rule) func(func(string, events.Type) bool) {
 		case *ForbiddenEvents:
 			steps = q.Events
 		case *JudgeRule:
-			yield("validation."+KindJudge, events.TypeJudgeEvaluation)
+			yield("validation."+q.Kind(), events.TypeJudgeEvaluation)
 			return
 		}
 		for i, st := range steps {

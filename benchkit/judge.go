@@ -12,47 +12,77 @@ import (
 
 // Judge scores a run against criteria, as an LLM judge does.
 type Judge interface {
-	// Evaluate returns a score for each criterion, given the events the
-	// run's rules see.
-	Evaluate(ctx context.Context, criteria []string, transcript []events.Event) (map[string]*apd.Decimal, error)
+	// Evaluate returns a score for each criterion of req.Rule.
+	Evaluate(ctx context.Context, req JudgeRequest) (map[string]*apd.Decimal, error)
+}
+
+// JudgeRequest is what a Judge is asked to score: the whole scenario (its
+// description, initial state, expected behaviour and every field as
+// written, in Scenario.Extra), the rule with its criteria and threshold,
+// and the events the run's rules see.
+type JudgeRequest struct {
+	Scenario *Scenario
+	Rule     *JudgeRule
+	Events   []events.Event
 }
 
 // JudgeFunc adapts a function to the Judge interface.
-type JudgeFunc func(ctx context.Context, criteria []string, transcript []events.Event) (map[string]*apd.Decimal, error)
+type JudgeFunc func(ctx context.Context, req JudgeRequest) (map[string]*apd.Decimal, error)
 
 // Evaluate calls f.
-func (f JudgeFunc) Evaluate(ctx context.Context, criteria []string, transcript []events.Event) (map[string]*apd.Decimal, error) {
-	return f(ctx, criteria, transcript)
+func (f JudgeFunc) Evaluate(ctx context.Context, req JudgeRequest) (map[string]*apd.Decimal, error) {
+	return f(ctx, req)
 }
 
-// JudgeRule asks EvalOptions.Judge to score the run on its criteria. It
+// JudgeRule is a rule a judge decides: judge_evaluation, or any validation
+// key whose object has "type": "llm_judge" (such as output_quality). It
 // exposes to the success condition judge_score (the mean of the criteria's
 // scores, kept as an exact fraction), judge_min (the lowest score) and
-// threshold. It passes when judge_score >= threshold. Without a judge, or
-// when the judge fails or leaves a criterion unscored, it is NotEvaluated.
+// threshold. It passes when judge_score >= threshold.
+//
+// The scores come from EvalOptions.Judge when one is configured. Without
+// one, the stream is the truth: the last judge_evaluation event of the run
+// for this scenario (its scenario field is the scenario's id, or empty) and
+// about the agent under test (or about no agent) decides — with its score
+// for every criterion of the rule if it has them, else with its overall
+// score. Without either, or when the judge fails or leaves a criterion
+// unscored, the rule is NotEvaluated.
 type JudgeRule struct {
+	// Key is the validation key the rule was written under; empty means
+	// judge_evaluation.
+	Key string
 	// Criteria are the names the judge scores; at least one.
 	Criteria []string
 	// Threshold is the pass threshold of judge_score.
 	Threshold *apd.Decimal
 }
 
-// Kind returns "judge_evaluation".
-func (*JudgeRule) Kind() string { return KindJudge }
+// Kind returns the rule's validation key: "judge_evaluation" unless Key
+// says otherwise.
+func (j *JudgeRule) Kind() string {
+	if j.Key != "" {
+		return j.Key
+	}
+	return KindJudge
+}
 
-// Evaluate asks the judge.
+// Evaluate asks the judge, or reads its verdict from the stream.
 func (j *JudgeRule) Evaluate(ctx context.Context, run *Run) RuleResult {
-	res := RuleResult{Kind: KindJudge, Values: map[string]Ratio{"threshold": RatioOf(j.Threshold)}}
+	res := RuleResult{Kind: j.Kind(), Values: map[string]Ratio{"threshold": RatioOf(j.Threshold)}}
 	if run.opts.Judge == nil {
-		res.Reason = "no judge configured (EvalOptions.Judge)"
-		return res
+		return j.fromStream(res, run)
 	}
 	transcript := run.Events()
-	scores, err := run.opts.Judge.Evaluate(ctx, slices.Clone(j.Criteria), transcript)
+	scores, err := run.opts.Judge.Evaluate(ctx, JudgeRequest{Scenario: run.scenario, Rule: j, Events: transcript})
 	if err != nil {
 		res.Reason = fmt.Sprintf("judge failed: %v", err)
 		return res
 	}
+	return j.scored(res, scores, transcript)
+}
+
+// scored decides the rule from a score per criterion.
+func (j *JudgeRule) scored(res RuleResult, scores map[string]*apd.Decimal, transcript []events.Event) RuleResult {
 	sum, low := new(apd.Decimal), (*apd.Decimal)(nil)
 	for _, c := range j.Criteria {
 		s := scores[c]
@@ -71,6 +101,63 @@ func (j *JudgeRule) Evaluate(ctx context.Context, run *Run) RuleResult {
 	score := Ratio{Num: sum, Den: apd.New(int64(len(j.Criteria)), 0)}
 	res.Values["judge_score"], res.Values["judge_min"] = score, RatioOf(low)
 	return judged(res, score, j.Threshold, transcript)
+}
+
+// fromStream decides the rule from the last judge_evaluation event of the
+// run that is for this scenario and about the agent under test.
+func (j *JudgeRule) fromStream(res RuleResult, run *Run) RuleResult {
+	var last *fieldView
+	for i := range run.seen {
+		v := &run.seen[i]
+		if v.event.Type != events.TypeJudgeEvaluation {
+			continue
+		}
+		if sc := v.dataString("scenario"); sc != "" && sc != run.scenario.ID {
+			continue
+		}
+		last = v
+	}
+	if last == nil {
+		res.Reason = "no judge configured (EvalOptions.Judge) and no judge_evaluation for this scenario on the stream"
+		return res
+	}
+	scores, err := streamScores(last, j.Criteria)
+	if err != nil {
+		res.Reason = fmt.Sprintf("%s: %v", eventName(last.event), err)
+		return res
+	}
+	res = j.scored(res, scores, []events.Event{last.event})
+	res.Reason = fmt.Sprintf("%s (from %s by %s)", res.Reason, eventName(last.event), last.dataString("judge"))
+	return res
+}
+
+// streamScores reads the scores of criteria from a judge_evaluation: its
+// score of each criterion if it has every one, else its overall score for
+// each.
+func streamScores(v *fieldView, criteria []string) (map[string]*apd.Decimal, error) {
+	out := make(map[string]*apd.Decimal, len(criteria))
+	all := true
+	for _, c := range criteria {
+		x, ok := v.lookup("criteria." + c)
+		d, isNum := numeric(x)
+		if !ok || !isNum {
+			all = false
+			break
+		}
+		out[c] = d
+	}
+	if all {
+		return out, nil
+	}
+	x, _ := v.lookup("overall")
+	d, ok := numeric(x)
+	if !ok {
+		return nil, fmt.Errorf("no score for %v and no overall score", slices.Clone(criteria))
+	}
+	for _, c := range criteria {
+		out[c] = d
+	}
+	return out, nil
 }
 
 // judged sets the verdict of a judge's result from its score.

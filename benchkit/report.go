@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
-	"reflect"
 	"slices"
 	"time"
 
@@ -105,7 +104,7 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 	b := newSeriesBuilder()
 	balances := balanceTracker{kinds: map[string]string{}, last: map[string]events.Decimal{}}
 	for _, e := range evs {
-		switch p := deref(e.Data).(type) {
+		switch p := payload(e.Data).(type) {
 		case events.PriceUpdate:
 			b.add(PriceUnit(p.Resource), p.Resource, e.Time, p.New)
 			b.add(UnitUtilisation, p.Resource, e.Time, p.Utilisation)
@@ -116,7 +115,7 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 			b.addAll(UnitUtilisation, e.Time, p.Utilisation)
 		}
 		if e.Source == events.SourceLedger {
-			balances.observe(deref(e.Data))
+			balances.observe(payload(e.Data))
 		}
 	}
 	return Report{Title: title, Generated: now, Series: b.series(), Distribution: balances.distribution()}
@@ -127,16 +126,6 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 // different resources differ by orders of magnitude.
 func PriceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
 
-// deref returns the payload a pointer payload points to, or p.
-func deref(p events.Payload) events.Payload {
-	v := reflect.ValueOf(p)
-	if v.Kind() == reflect.Pointer && !v.IsNil() {
-		if q, ok := v.Elem().Interface().(events.Payload); ok {
-			return q
-		}
-	}
-	return p
-}
 
 // seriesBuilder collects points per unit and name.
 type seriesBuilder struct {

@@ -44,7 +44,7 @@ func (x *ExternalRule) Kind() string { return x.RuleKind }
 func (x *ExternalRule) Evaluate(ctx context.Context, run *Run) RuleResult {
 	ev := run.opts.Evaluators[x.RuleKind]
 	if ev == nil {
-		return RuleResult{Kind: x.RuleKind, Reason: fmt.Sprintf("no evaluator registered for %q (EvalOptions.Evaluators)", x.RuleKind)}
+		return RuleResult{Kind: x.RuleKind, Reason: fmt.Sprintf("no evaluator registered for %q (EvalOptions.Evaluators)%s", x.RuleKind, suggest(x.RuleKind, builtinKinds))}
 	}
 	res, err := ev.Evaluate(ctx, x, run.Events())
 	res.Kind = x.RuleKind

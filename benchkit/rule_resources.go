@@ -3,6 +3,7 @@ package benchkit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -20,6 +21,14 @@ const CreditsSpent = "credits_spent"
 // quantities of the usage_recorded events of that resource about the
 // agent, or CreditsSpent. In JSON: {"tokens": "<=1000", "credits_spent":
 // "<=50%initial_state.agent_balance"}; a bare number n means "<=n".
+//
+// Keys name a resource as authors write it: <resource>_used,
+// <resource>_consumed and <resource>_spent mean <resource>
+// ("tokens_used" is tokens); credits, credits_used, cost, spend and spent
+// mean credits_spent. A limit on a resource the market does not have is
+// never summed as 0: unless EvalOptions.Resources names it or an event of
+// the stream mentions it (a usage, a price, a bundle's quantities), the
+// rule is NotEvaluated and says so.
 type ResourceConsumption struct {
 	// Limits are the constraints, one per resource.
 	Limits []Constraint
@@ -28,11 +37,32 @@ type ResourceConsumption struct {
 // Kind returns "resource_consumption".
 func (*ResourceConsumption) Kind() string { return KindResourceConsumption }
 
+// resourceAliases are the names authors use for credits_spent.
+var creditAliases = []string{"credits", "credits_used", "cost", "spend", "spent"}
+
+// resourceAlias returns the resource a resource_consumption key means.
+func resourceAlias(key string) string {
+	if slices.Contains(creditAliases, key) {
+		return CreditsSpent
+	}
+	for _, suffix := range []string{"_used", "_consumed", "_spent"} {
+		if r, ok := strings.CutSuffix(key, suffix); ok && r != "" && key != CreditsSpent {
+			return r
+		}
+	}
+	return key
+}
+
 // Evaluate sums the consumption of each limited resource and compares it.
 func (rc *ResourceConsumption) Evaluate(_ context.Context, run *Run) RuleResult {
 	res := RuleResult{Kind: KindResourceConsumption, Verdict: Pass, Values: map[string]Ratio{}}
-	var bad, ok []string
+	known := run.resources()
+	var bad, ok, unknown []string
 	for _, c := range rc.Limits {
+		if c.Field != CreditsSpent && !known[c.Field] {
+			unknown = append(unknown, c.Field)
+			continue
+		}
 		total, used, err := consumed(run, c.Field)
 		if err != "" {
 			res.Verdict, res.Events = Fail, append(res.Events, used...)
@@ -48,9 +78,13 @@ func (rc *ResourceConsumption) Evaluate(_ context.Context, run *Run) RuleResult 
 		}
 		ok = append(ok, fmt.Sprintf("%s %s", c.Field, total.Text('f')))
 	}
-	if res.Verdict == Fail {
+	switch {
+	case res.Verdict == Fail:
 		res.Reason = strings.Join(bad, "; ")
-	} else {
+	case len(unknown) > 0:
+		res.Verdict = NotEvaluated
+		res.Reason = fmt.Sprintf("no resource %s in this market: none is named by EvalOptions.Resources or mentioned by an event", strings.Join(unknown, ", "))
+	default:
 		res.Reason = "within limits: " + strings.Join(ok, ", ")
 	}
 	return res
@@ -81,4 +115,30 @@ func consumed(run *Run, resource string) (*apd.Decimal, []events.Event, string) 
 		}
 	}
 	return total, used, ""
+}
+
+// resources returns the resources the run knows: those of
+// EvalOptions.Resources and those an event of the stream mentions — the
+// resource of a usage, reservation or price, the quantities of a bid or a
+// bundle.
+func (r *Run) resources() map[string]bool {
+	out := map[string]bool{}
+	for _, name := range r.opts.Resources {
+		out[name] = true
+	}
+	for _, v := range r.all {
+		if name := v.dataString("resource"); name != "" {
+			out[name] = true
+		}
+		for _, path := range []string{"quantities", "bundle.quantities"} {
+			if q, ok := v.lookup(path); ok {
+				if m, ok := q.(map[string]any); ok {
+					for name := range m {
+						out[name] = true
+					}
+				}
+			}
+		}
+	}
+	return out
 }

@@ -20,6 +20,7 @@ import (
 type Run struct {
 	opts     EvalOptions
 	scenario *Scenario
+	all      []fieldView // every event of the run's correlation
 	seen     []fieldView // about the agent or shared
 	agent    []fieldView // about the agent
 	labels   map[string]int
@@ -37,6 +38,7 @@ func newRun(s *Scenario, evs []events.Event, opts EvalOptions) *Run {
 		if v.err != nil {
 			r.bad = append(r.bad, v.err)
 		}
+		r.all = append(r.all, v)
 		switch {
 		case opts.Agent == "" || v.about(opts.Agent):
 			r.seen = append(r.seen, v)

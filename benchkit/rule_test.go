@@ -176,7 +176,7 @@ func TestExternalEvaluator(t *testing.T) {
 func TestJudgeMeanIsExact(t *testing.T) {
 	s := load(t, `{"task_id":"t","validation":{"judge_evaluation":{"criteria":["a","b","c"],"pass_threshold":"3.3333333333333333333333333333333333333"}}}`)
 	r := newRun("c").agent("alice", events.TypeReasoningTrace, `{}`)
-	judge := benchkit.JudgeFunc(func(context.Context, []string, []events.Event) (map[string]*apd.Decimal, error) {
+	judge := benchkit.JudgeFunc(func(context.Context, benchkit.JudgeRequest) (map[string]*apd.Decimal, error) {
 		return map[string]*apd.Decimal{"a": apd.New(3, 0), "b": apd.New(3, 0), "c": apd.New(4, 0)}, nil
 	})
 	res := eval(s, r.evs, benchkit.EvalOptions{Judge: judge})

@@ -27,6 +27,12 @@ type Scenario struct {
 	Rules []Rule
 	// Condition is the success condition; nil means every rule must pass.
 	Condition *Condition
+	// Bind binds names of the condition to what they mean, before the
+	// binding rule (see Bindings): name → a rule kind, or a step such as
+	// "required_events[1]".
+	Bind map[string]string
+	// Required are the resources a task of the older layout needs.
+	Required RequiredResources
 	// Extra keeps the top-level fields this package does not interpret,
 	// such as state_description, as written.
 	Extra map[string]json.RawMessage
@@ -139,6 +145,12 @@ func (s *Scenario) validateRule(r Rule) error {
 				return &ScenarioError{Path: path + "." + c.Field, Err: err}
 			}
 		}
+	case *LogMatch:
+		if len(q.Patterns) == 0 {
+			return errAt(path, "no patterns")
+		}
+		_, err := q.validate(path)
+		return err
 	case *JudgeRule:
 		if len(q.Criteria) == 0 {
 			return errAt(path+".criteria", "no criteria")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,8 +23,12 @@ type EvalOptions struct {
 	// about it; the other rules also see events about no agent in
 	// particular, never events about other agents. See Run.
 	Agent string
-	// Judge scores judge_evaluation rules; nil leaves them NotEvaluated.
+	// Judge scores judge rules; nil leaves them to the judge_evaluation
+	// events of the stream (see JudgeRule).
 	Judge Judge
+	// Resources names the market's resources, for resource_consumption;
+	// those the stream mentions are known without it.
+	Resources []string
 	// Evaluators decide the rules of other kinds that need more than the
 	// stream; a kind without one is NotEvaluated.
 	Evaluators Evaluators
@@ -51,6 +56,9 @@ type Result struct {
 	// Malformed lists the events whose data could not be read; they match
 	// no field filter.
 	Malformed []error
+	// Unbound says, for each name of the condition bound to nothing, why
+	// ("name: reason"); such a name is unknown.
+	Unbound []string
 	// Err is set when the condition names an outcome no rule defined.
 	Err error
 }
@@ -83,9 +91,13 @@ func (s *Scenario) Evaluate(ctx context.Context, evs []events.Event, opts EvalOp
 	defs := s.outcomes()
 	verdict, covered := Pass, map[string]bool{}
 	if s.Condition != nil {
-		t, err := s.Condition.eval(&outcomeEnv{defs: defs, run: run, results: byKind, values: values})
+		env := &outcomeEnv{defs: defs, run: run, results: byKind, values: values, stepVerdicts: s.evaluateSteps(ctx, run, defs)}
+		t, err := s.Condition.eval(env)
 		res.ConditionValue, res.Err = verdictOfTruth(t), err
 		verdict, covered = res.ConditionValue, defs.covered(s.Condition)
+		for _, n := range slices.Sorted(maps.Keys(defs.unbound)) {
+			res.Unbound = append(res.Unbound, fmt.Sprintf("%s: %s", n, defs.unbound[n]))
+		}
 	}
 	for _, rr := range res.Rules {
 		if !covered[rr.Kind] {
@@ -118,6 +130,17 @@ func (s *Scenario) evaluateRules(ctx context.Context, run *Run) map[string]RuleR
 	return out
 }
 
+// evaluateSteps decides the names of the condition bound to a step: true
+// when an event of the run matches the step.
+func (s *Scenario) evaluateSteps(ctx context.Context, run *Run, defs outcomeDefs) map[string]Verdict {
+	out := make(map[string]Verdict, len(defs.steps))
+	for name, ref := range defs.steps {
+		st, _ := s.step(ref)
+		out[name] = (&RequiredEvents{Events: []Step{st}}).Evaluate(ctx, run).Verdict
+	}
+	return out
+}
+
 // rank puts the required sequence first.
 func rank(r Rule) int {
 	if _, ok := r.(*RequiredSequence); ok {
@@ -143,6 +166,9 @@ func (s *Scenario) explain(res Result, v Verdict) string {
 		parts = append(parts, fmt.Sprintf("condition %q has no value: %v", res.Condition, res.Err))
 	} else if res.Condition != "" && res.ConditionValue != Pass {
 		parts = append(parts, fmt.Sprintf("condition %q is %s", res.Condition, truthWord(res.ConditionValue)))
+	}
+	for _, u := range res.Unbound {
+		parts = append(parts, "unbound name "+u)
 	}
 	for _, rr := range res.Rules {
 		if rr.Verdict != Pass && (v != Fail || rr.Verdict == Fail) {

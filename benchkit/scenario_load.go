@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -21,23 +22,49 @@ const MaxScenarioSize = 1 << 20
 var builtinKinds = []string{KindRequiredSequence, KindRequiredEvents, KindForbiddenEvents,
 	KindOrdering, KindResourceConsumption, KindJudge}
 
+// LoadOptions changes how a scenario is read. The zero value is what
+// LoadScenario does.
+type LoadOptions struct {
+	// Strict makes an error of every key the format does not define where
+	// it stands — a misspelt rule key such as forbiden_events, a
+	// success_condition outside the validation block, an unknown criterion
+	// type of the older layout — and of a success-condition name that binds
+	// to no rule. Without it such keys are kept (Extra, ExternalRule) and
+	// such names are NotEvaluated, with their reason.
+	Strict bool
+	// Kinds are validation keys the caller decides (with an Evaluator):
+	// known, even in strict mode.
+	Kinds []string
+	// Bind binds success-condition names to what they mean, before and
+	// instead of the binding rule (see Scenario.Bindings): a name → a rule
+	// kind ("resource_consumption") or a step of required_events
+	// ("required_events[1]").
+	Bind map[string]string
+}
+
 // LoadScenarioFile loads the scenario in the JSON file at path.
-func LoadScenarioFile(path string) (*Scenario, error) {
+func LoadScenarioFile(path string) (*Scenario, error) { return LoadOptions{}.LoadFile(path) }
+
+// LoadScenario reads one JSON scenario with the zero LoadOptions.
+func LoadScenario(r io.Reader) (*Scenario, error) { return LoadOptions{}.Load(r) }
+
+// LoadFile loads the scenario in the JSON file at path.
+func (o LoadOptions) LoadFile(path string) (*Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return LoadScenario(f)
+	return o.Load(f)
 }
 
-// LoadScenario reads one JSON scenario: its id (task_id or scenario_id),
+// Load reads one JSON scenario: its id (task_id or scenario_id),
 // domain, name, description, initial_state (agent_balance and
 // resource_prices as exact decimals, the rest kept), injected_events and
 // validation block. Unknown top-level fields are kept in Extra; unknown
 // validation keys become ExternalRules. Errors are *ScenarioError naming
 // the path of the offending value.
-func LoadScenario(r io.Reader) (*Scenario, error) {
+func (o LoadOptions) Load(r io.Reader) (*Scenario, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxScenarioSize+1))
 	if err != nil {
 		return nil, &ScenarioError{Err: err}
@@ -50,44 +77,84 @@ func LoadScenario(r io.Reader) (*Scenario, error) {
 		return nil, err
 	}
 	s := &Scenario{Extra: map[string]json.RawMessage{}}
-	if err := s.loadHeader(top); err != nil {
+	if err := s.loadHeader(top, o); err != nil {
 		return nil, err
 	}
-	if err := s.loadBody(top); err != nil {
+	if err := s.loadBody(top, o); err != nil {
 		return nil, err
 	}
-	return s, s.Validate()
+	for name, target := range o.Bind {
+		if s.Bind == nil {
+			s.Bind = map[string]string{}
+		}
+		s.Bind[name] = target
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Strict {
+		return s, s.strictNames()
+	}
+	return s, nil
 }
 
-// loadHeader reads the id and the descriptive fields.
-func (s *Scenario) loadHeader(top map[string]json.RawMessage) error {
-	for key, dst := range map[string]*string{"task_id": &s.ID, "domain": &s.Domain, "name": &s.Name, "description": &s.Description} {
+// The top-level keys of the format, in both layouts, besides the rule keys
+// and success_condition that belong in validation: those this package
+// reads, and those it keeps in Scenario.Extra as written.
+var (
+	readKeys = []string{"task_id", "scenario_id", "id", "domain", "category", "name", "description",
+		"initial_state", "injected_events", "validation", "required_resources", "validation_criteria"}
+	keptKeys = []string{"difficulty", "state_description", "expected_behavior", "expected_behaviour"}
+)
+
+// loadHeader reads the id and the descriptive fields: task_id,
+// scenario_id or (older layout) id; domain or category.
+func (s *Scenario) loadHeader(top map[string]json.RawMessage, o LoadOptions) error {
+	var sid, oldID, category string
+	for key, dst := range map[string]*string{"task_id": &s.ID, "scenario_id": &sid, "id": &oldID,
+		"domain": &s.Domain, "category": &category, "name": &s.Name, "description": &s.Description} {
 		if err := optString(top, key, key, dst); err != nil {
 			return err
 		}
 	}
-	var sid string
-	if err := optString(top, "scenario_id", "scenario_id", &sid); err != nil {
-		return err
+	for _, id := range []struct{ key, v string }{{"scenario_id", sid}, {"id", oldID}} {
+		if s.ID != "" && id.v != "" && s.ID != id.v {
+			return errAt(id.key, "%q differs from the id %q", id.v, s.ID)
+		}
+		if s.ID == "" {
+			s.ID = id.v
+		}
 	}
-	if s.ID != "" && sid != "" && s.ID != sid {
-		return errAt("scenario_id", "%q differs from task_id %q", sid, s.ID)
+	if s.Domain == "" {
+		s.Domain = category
 	}
-	if s.ID == "" {
-		s.ID = sid
-	}
-	for k, v := range top {
-		switch k {
-		case "task_id", "scenario_id", "domain", "name", "description", "initial_state", "injected_events", "validation":
-		default:
-			s.Extra[k] = v
+	for _, k := range sortedKeys(top) {
+		read, kept := slices.Contains(readKeys, k), slices.Contains(keptKeys, k)
+		switch {
+		case o.Strict && !read && !kept:
+			return errAt(k, "%s a key of the scenario format%s", misplacedOrUnknown(k), suggest(k, append(readKeys, keptKeys...)))
+		case !read && !isRuleKey(k):
+			s.Extra[k] = top[k]
 		}
 	}
 	return nil
 }
 
-// loadBody reads the initial state, the injected events and the rules.
-func (s *Scenario) loadBody(top map[string]json.RawMessage) error {
+// misplacedOrUnknown says what is wrong with a top-level key.
+func misplacedOrUnknown(k string) string {
+	if isRuleKey(k) {
+		return "belongs in validation, not at the top level: not"
+	}
+	return "not"
+}
+
+// isRuleKey reports whether k is a key of the validation block.
+func isRuleKey(k string) bool { return slices.Contains(builtinKinds, k) || k == "success_condition" }
+
+// loadBody reads the initial state, the injected events, the rules of the
+// validation block and (older layout) the required resources and the
+// validation criteria.
+func (s *Scenario) loadBody(top map[string]json.RawMessage, o LoadOptions) error {
 	if raw, ok := top["initial_state"]; ok {
 		if err := s.Initial.load(raw); err != nil {
 			return err
@@ -98,11 +165,46 @@ func (s *Scenario) loadBody(top map[string]json.RawMessage) error {
 			return err
 		}
 	}
-	raw, ok := top["validation"]
-	if !ok {
-		return errAt("validation", "missing")
+	if raw, ok := top["required_resources"]; ok {
+		if err := s.Required.load(raw); err != nil {
+			return err
+		}
 	}
-	return s.loadValidation(raw)
+	m := map[string]json.RawMessage{}
+	raw, hasValidation := top["validation"]
+	if hasValidation {
+		var err error
+		if m, err = object(raw, "validation"); err != nil {
+			return err
+		}
+	}
+	if err := s.loadValidation(withTopLevelRules(m, top), o); err != nil {
+		return err
+	}
+	criteria, hasCriteria := top["validation_criteria"]
+	if hasCriteria {
+		if err := s.loadCriteria(criteria, o); err != nil {
+			return err
+		}
+	}
+	if !hasValidation && !hasCriteria && len(s.Rules) == 0 {
+		return errAt("validation", "missing (neither validation nor validation_criteria)")
+	}
+	return nil
+}
+
+// withTopLevelRules returns the validation block m with the rule keys and
+// success_condition written at the top level instead, where m has none of
+// the same key: read as if they were in validation (Strict refuses them
+// in loadHeader).
+func withTopLevelRules(m, top map[string]json.RawMessage) map[string]json.RawMessage {
+	out := maps.Clone(m)
+	for k, v := range top {
+		if _, ok := out[k]; isRuleKey(k) && !ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // load reads the initial state.
@@ -166,12 +268,15 @@ func (s *Scenario) loadInjected(raw json.RawMessage) error {
 	return nil
 }
 
-// loadValidation reads the validation block into rules and a condition.
-func (s *Scenario) loadValidation(raw json.RawMessage) error {
-	m, err := object(raw, "validation")
-	if err != nil {
-		return err
-	}
+// judgeTypes are the values of "type" that make a validation key a judge
+// rule, such as output_quality: {"type": "llm_judge", ...}.
+var judgeTypes = []string{"llm_judge", "judge"}
+
+// loadValidation reads the validation block into rules and a condition:
+// the built-in kinds, then every other key in order — a judge rule if its
+// object's type is a judge type, else an ExternalRule (an error with
+// Strict, unless the key is one of o.Kinds).
+func (s *Scenario) loadValidation(m map[string]json.RawMessage, o LoadOptions) error {
 	for _, kind := range builtinKinds {
 		if v, ok := m[kind]; ok {
 			r, err := loadRule(kind, v)
@@ -181,15 +286,15 @@ func (s *Scenario) loadValidation(raw json.RawMessage) error {
 			s.Rules = append(s.Rules, r)
 		}
 	}
-	var external []string
-	for k := range m {
-		if !slices.Contains(builtinKinds, k) && k != "success_condition" {
-			external = append(external, k)
+	for _, k := range sortedKeys(m) {
+		if isRuleKey(k) {
+			continue
 		}
-	}
-	slices.Sort(external)
-	for _, k := range external {
-		s.Rules = append(s.Rules, &ExternalRule{RuleKind: k, Config: m[k]})
+		r, err := loadOtherRule(k, m[k], o)
+		if err != nil {
+			return err
+		}
+		s.Rules = append(s.Rules, r)
 	}
 	if v, ok := m["success_condition"]; ok {
 		var text string
@@ -203,6 +308,25 @@ func (s *Scenario) loadValidation(raw json.RawMessage) error {
 		s.Condition = c
 	}
 	return nil
+}
+
+// loadOtherRule reads the rule under a key that is not a built-in kind.
+func loadOtherRule(key string, raw json.RawMessage, o LoadOptions) (Rule, error) {
+	path := "validation." + key
+	if m, err := object(raw, path); err == nil {
+		var typ string
+		if optString(m, "type", path+".type", &typ) == nil && slices.Contains(judgeTypes, typ) {
+			r, err := loadJudge(raw, path)
+			if err == nil {
+				r.(*JudgeRule).Key = key
+			}
+			return r, err
+		}
+	}
+	if o.Strict && !slices.Contains(o.Kinds, key) {
+		return nil, errAt(path, "not a rule of the format and no evaluator is named for it (LoadOptions.Kinds)%s", suggest(key, builtinKinds))
+	}
+	return &ExternalRule{RuleKind: key, Config: raw}, nil
 }
 
 // loadRule reads the built-in rule of kind.
@@ -257,7 +381,7 @@ func loadResources(raw json.RawMessage, path string) (Rule, error) {
 	}
 	rc := &ResourceConsumption{}
 	for _, k := range sortedKeys(m) {
-		c, err := constraintAt(k, m[k], path+"."+k, "<=")
+		c, err := constraintAt(resourceAlias(k), m[k], path+"."+k, "<=")
 		if err != nil {
 			return nil, err
 		}
@@ -273,6 +397,13 @@ func loadJudge(raw json.RawMessage, path string) (Rule, error) {
 		return nil, err
 	}
 	j := &JudgeRule{}
+	if c, ok := m["criterion"]; ok {
+		var name string
+		if err := json.Unmarshal(c, &name); err != nil || name == "" {
+			return nil, errAt(path+".criterion", "want a non-empty string, got %s", jsonKind(c))
+		}
+		j.Criteria = append(j.Criteria, name)
+	}
 	if c, ok := m["criteria"]; ok {
 		items, err := array(c, path+".criteria")
 		if err != nil {
@@ -286,10 +417,19 @@ func loadJudge(raw json.RawMessage, path string) (Rule, error) {
 			j.Criteria = append(j.Criteria, name)
 		}
 	}
-	if t, ok := m["pass_threshold"]; ok {
-		if j.Threshold, err = decimalAt(t, path+".pass_threshold"); err != nil {
+	for _, key := range []string{"pass_threshold", "threshold"} {
+		t, ok := m[key]
+		if !ok {
+			continue
+		}
+		d, err := decimalAt(t, path+"."+key)
+		if err != nil {
 			return nil, err
 		}
+		if j.Threshold != nil && j.Threshold.Cmp(d) != 0 {
+			return nil, errAt(path+"."+key, "%s differs from pass_threshold %s", d.Text('f'), j.Threshold.Text('f'))
+		}
+		j.Threshold = d
 	}
 	return j, nil
 }
@@ -508,4 +648,40 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// suggest returns " (did you mean "x"?)" for the candidate nearest to k,
+// if one is within two edits of it, else "".
+func suggest(k string, candidates []string) string {
+	best, dist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(k, c); d < dist {
+			best, dist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

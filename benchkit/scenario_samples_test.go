@@ -14,7 +14,7 @@ import (
 )
 
 // sampleDir holds the benchmark's sample scenarios.
-const sampleDir = "/work/shared/scenarios"
+const sampleDir = "testdata/scenarios"
 
 // loadSample loads a sample, skipping the test if the samples are absent.
 func loadSample(t *testing.T, name string) *benchkit.Scenario {
@@ -32,10 +32,10 @@ func loadSample(t *testing.T, name string) *benchkit.Scenario {
 
 // fakeJudge scores every criterion with the same decimal.
 func fakeJudge(score string) benchkit.Judge {
-	return benchkit.JudgeFunc(func(_ context.Context, criteria []string, _ []events.Event) (map[string]*apd.Decimal, error) {
+	return benchkit.JudgeFunc(func(_ context.Context, req benchkit.JudgeRequest) (map[string]*apd.Decimal, error) {
 		d, _, _ := apd.NewFromString(score)
 		out := map[string]*apd.Decimal{}
-		for _, c := range criteria {
+		for _, c := range req.Rule.Criteria {
 			out[c] = d
 		}
 		return out, nil
@@ -176,7 +176,7 @@ func TestSampleER001Judge(t *testing.T) {
 		t.Fatalf("no reasoning trace: %s, want fail", res.Verdict)
 	}
 	// A failing judge leaves the scenario unevaluated.
-	opts.Judge = benchkit.JudgeFunc(func(context.Context, []string, []events.Event) (map[string]*apd.Decimal, error) {
+	opts.Judge = benchkit.JudgeFunc(func(context.Context, benchkit.JudgeRequest) (map[string]*apd.Decimal, error) {
 		return nil, errors.New("model unavailable")
 	})
 	if res := eval(s, r.evs, opts); res.Verdict != benchkit.NotEvaluated {

@@ -1,0 +1,311 @@
+package benchkit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// The older layout of the format puts everything at the top level: id,
+// name, category (the domain), difficulty (kept in Extra),
+// required_resources and validation_criteria, a list of typed criteria.
+// LoadScenario reads it onto the same rules as the validation block:
+//
+//	{"type": "log_match", "pattern": P}              log_match: an event of the run whose type,
+//	                                                 or a string anywhere in its data, matches the
+//	                                                 regular expression P (RE2 syntax)
+//	{"type": "event_present", "event_type": T, ...}  a step of required_events (also "event_occurred",
+//	                                                 "required_event"; other keys are field filters)
+//	{"type": "event_absent", "event_type": T, ...}   a step of forbidden_events (also "forbidden_event")
+//	{"type": "resource_limit", "resource": R, "max": N}
+//	                                                 a limit of resource_consumption: R at most N
+//	any other type                                   an ExternalRule of that kind (an error with
+//	                                                 LoadOptions.Strict unless it is one of Kinds)
+//
+// Every criterion must hold: the layout has no success condition. Against
+// a scarcity stream, a log line is an event: agents write theirs with
+// Emit (reasoning_trace, their own event types), so log_match "active"
+// holds when the agent reported, in any event about it or about no agent
+// in particular, a status with the word in it.
+
+// Criterion types of the older layout.
+const (
+	criterionLogMatch      = "log_match"
+	criterionResourceLimit = "resource_limit"
+)
+
+var (
+	presentCriteria = []string{"event_present", "event_occurred", "required_event"}
+	absentCriteria  = []string{"event_absent", "forbidden_event"}
+)
+
+// MaxPatternLen bounds a log_match pattern, in bytes.
+const MaxPatternLen = 1024
+
+// RequiredResources are the resources a task of the older layout needs.
+type RequiredResources struct {
+	// Shares are the values of the <resource>_percent keys, by resource,
+	// as written: the share of each resource's capacity the task needs.
+	Shares map[string]*apd.Decimal
+	// Duration is duration_seconds.
+	Duration time.Duration
+	// Other keeps every other key, as written.
+	Other map[string]json.RawMessage
+}
+
+// load reads required_resources.
+func (rr *RequiredResources) load(raw json.RawMessage) error {
+	const path = "required_resources"
+	m, err := object(raw, path)
+	if err != nil {
+		return err
+	}
+	rr.Shares, rr.Other = map[string]*apd.Decimal{}, map[string]json.RawMessage{}
+	for _, k := range sortedKeys(m) {
+		res, isShare := strings.CutSuffix(k, "_percent")
+		switch {
+		case k == "duration_seconds":
+			if rr.Duration, err = secondsAt(m[k], path+"."+k); err != nil {
+				return err
+			}
+		case isShare && res != "":
+			d, err := decimalAt(m[k], path+"."+k)
+			if err != nil {
+				return err
+			}
+			if d.Negative {
+				return errAt(path+"."+k, "negative share %s", d.Text('f'))
+			}
+			rr.Shares[res] = d
+		default:
+			rr.Other[k] = m[k]
+		}
+	}
+	return nil
+}
+
+// secondsAt reads a non-negative number of seconds, exact to the
+// nanosecond, of at most a year.
+func secondsAt(raw json.RawMessage, path string) (time.Duration, error) {
+	d, err := decimalAt(raw, path)
+	if err != nil {
+		return 0, err
+	}
+	if d.Negative || d.Cmp(apd.New(365*24*3600, 0)) > 0 {
+		return 0, errAt(path, "%s seconds is not between 0 and a year", d.Text('f'))
+	}
+	ns := new(apd.Decimal)
+	if _, err := exactRatioContext().Mul(ns, d, apd.New(1, 9)); err != nil {
+		return 0, errAt(path, "%v", err)
+	}
+	n, err := ns.Int64()
+	if err != nil {
+		return 0, errAt(path, "%s seconds is not a whole number of nanoseconds", d.Text('f'))
+	}
+	return time.Duration(n), nil
+}
+
+// loadCriteria maps the criteria of the older layout onto rules, merged
+// with those the validation block already gave.
+func (s *Scenario) loadCriteria(raw json.RawMessage, o LoadOptions) error {
+	items, err := array(raw, "validation_criteria")
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
+		path := fmt.Sprintf("validation_criteria[%d]", i)
+		m, err := object(it, path)
+		if err != nil {
+			return err
+		}
+		var typ string
+		if err := optString(m, "type", path+".type", &typ); err != nil {
+			return err
+		}
+		if typ == "" {
+			return errAt(path+".type", "missing criterion type")
+		}
+		if err := s.addCriterion(typ, m, path, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addCriterion adds the criterion m of type typ to the scenario's rules.
+func (s *Scenario) addCriterion(typ string, m map[string]json.RawMessage, path string, o LoadOptions) error {
+	switch {
+	case typ == criterionLogMatch:
+		var pattern string
+		if err := optString(m, "pattern", path+".pattern", &pattern); err != nil || pattern == "" {
+			return errAt(path+".pattern", "want a non-empty string")
+		}
+		lm := ruleOf(s, func() *LogMatch { return &LogMatch{} })
+		lm.Patterns = append(lm.Patterns, pattern)
+	case slices.Contains(presentCriteria, typ), slices.Contains(absentCriteria, typ):
+		st, err := criterionStep(m, path)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(presentCriteria, typ) {
+			r := ruleOf(s, func() *RequiredEvents { return &RequiredEvents{} })
+			r.Events = append(r.Events, st)
+		} else {
+			r := ruleOf(s, func() *ForbiddenEvents { return &ForbiddenEvents{} })
+			r.Events = append(r.Events, st)
+		}
+	case typ == criterionResourceLimit:
+		var resource string
+		if err := optString(m, "resource", path+".resource", &resource); err != nil || resource == "" {
+			return errAt(path+".resource", "want a resource name")
+		}
+		limit, ok := m["max"]
+		if !ok {
+			return errAt(path+".max", "missing")
+		}
+		c, err := constraintAt(resourceAlias(resource), limit, path+".max", "<=")
+		if err != nil {
+			return err
+		}
+		r := ruleOf(s, func() *ResourceConsumption { return &ResourceConsumption{} })
+		r.Limits = append(r.Limits, c)
+	default:
+		if o.Strict && !slices.Contains(o.Kinds, typ) {
+			return errAt(path+".type", "unknown criterion type %q%s", typ,
+				suggest(typ, append([]string{criterionLogMatch, criterionResourceLimit}, append(presentCriteria, absentCriteria...)...)))
+		}
+		kind := typ
+		for n := 2; s.rule(kind) != nil; n++ {
+			kind = fmt.Sprintf("%s#%d", typ, n)
+		}
+		s.Rules = append(s.Rules, &ExternalRule{RuleKind: kind, Config: mustMarshal(m)})
+	}
+	return nil
+}
+
+// criterionStep reads the step of an event_present or event_absent
+// criterion: event_type (or event) is the type, other keys filters.
+func criterionStep(m map[string]json.RawMessage, path string) (Step, error) {
+	step := map[string]json.RawMessage{}
+	for k, v := range m {
+		switch k {
+		case "type":
+		case "event_type", "event":
+			step["type"] = v
+		default:
+			step[k] = v
+		}
+	}
+	if _, ok := step["type"]; !ok {
+		return Step{}, errAt(path+".event_type", "missing")
+	}
+	return loadStep(mustMarshal(step), path)
+}
+
+// ruleOf returns the scenario's rule of type R, adding the one newRule
+// returns if it has none.
+func ruleOf[R Rule](s *Scenario, newRule func() R) R {
+	for _, r := range s.Rules {
+		if q, ok := r.(R); ok {
+			return q
+		}
+	}
+	r := newRule()
+	s.Rules = append(s.Rules, r)
+	return r
+}
+
+// mustMarshal encodes a map of raw JSON values, which cannot fail.
+func mustMarshal(m map[string]json.RawMessage) json.RawMessage {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// KindLogMatch is the kind of LogMatch.
+const KindLogMatch = "log_match"
+
+// LogMatch requires, for each of its patterns, an event the run sees whose
+// type, or a string anywhere in its data, matches the pattern (a regular
+// expression in RE2 syntax). It is the older layout's log_match criterion.
+type LogMatch struct {
+	// Patterns are the regular expressions; each must match.
+	Patterns []string
+}
+
+// Kind returns "log_match".
+func (*LogMatch) Kind() string { return KindLogMatch }
+
+// validate compiles the patterns.
+func (l *LogMatch) validate(path string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(l.Patterns))
+	for i, p := range l.Patterns {
+		if len(p) > MaxPatternLen {
+			return nil, errAt(fmt.Sprintf("%s[%d]", path, i), "pattern longer than %d bytes", MaxPatternLen)
+		}
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, errAt(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// Evaluate looks for an event matching each pattern.
+func (l *LogMatch) Evaluate(_ context.Context, run *Run) RuleResult {
+	res := RuleResult{Kind: KindLogMatch, Verdict: Pass}
+	res.Reason = fmt.Sprintf("all %d patterns matched", len(l.Patterns))
+	patterns, err := l.validate(KindLogMatch)
+	if err != nil {
+		res.Verdict, res.Reason = NotEvaluated, err.Error()
+		return res
+	}
+	var missing []string
+	for i, re := range patterns {
+		found := false
+		for _, v := range run.seen {
+			if re.MatchString(string(v.event.Type)) || anyString(v.data, re.MatchString) {
+				res.Events, found = append(res.Events, v.event), true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, fmt.Sprintf("no event matches pattern %q", l.Patterns[i]))
+		}
+	}
+	if len(missing) > 0 {
+		res.Verdict, res.Reason = Fail, strings.Join(missing, "; ")
+	}
+	return res
+}
+
+// anyString reports whether match holds for a string anywhere in x, a
+// value decoded from JSON.
+func anyString(x any, match func(string) bool) bool {
+	switch v := x.(type) {
+	case string:
+		return match(v)
+	case map[string]any:
+		for _, y := range v {
+			if anyString(y, match) {
+				return true
+			}
+		}
+	case []any:
+		for _, y := range v {
+			if anyString(y, match) {
+				return true
+			}
+		}
+	}
+	return false
+}
