@@ -126,7 +126,6 @@ func ReportFromStream(title string, evs []events.Event, now time.Time) Report {
 // different resources differ by orders of magnitude.
 func PriceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
 
-
 // seriesBuilder collects points per unit and name.
 type seriesBuilder struct {
 	keys   []seriesKey
