@@ -145,6 +145,45 @@ func (m *Market) Cancel(ctx context.Context, agent, id string) error {
 	})
 }
 
+// MaxDetailLen bounds the detail of a rejection given to Reject, in bytes.
+const MaxDetailLen = 1024
+
+// Reject refuses agent's open bid id as the operator does: its hold is
+// released, the bid leaves the book and bid_rejected with reason and
+// detail is published, in one command, as when clearing refuses a bid. It
+// is for operators, and for benchmark runners that must make an injected
+// rejection real (benchkit.RunScenario), so that the agent's credits and
+// the stream agree. reason is a lower_snake_case word of at most 64 bytes,
+// such as events.ReasonInsufficientBalance (ErrInvalidRejection
+// otherwise); an unknown order is ErrUnknownOrder.
+func (m *Market) Reject(ctx context.Context, agent, id string, reason events.RejectReason, detail string) error {
+	if err := validReason(reason); err != nil {
+		return err
+	}
+	if len(detail) > MaxDetailLen {
+		return fmt.Errorf("%w: detail of %d bytes exceeds %d", ErrInvalidRejection, len(detail), MaxDetailLen)
+	}
+	return m.write(ctx, func() error {
+		o, ok := m.book.get(orderKey(agent, id))
+		if !ok {
+			return fmt.Errorf("%w: %q of %q", ErrUnknownOrder, id, agent)
+		}
+		return m.refuse(ctx, o, reason, detail)
+	})
+}
+
+// validReason checks a reason given to Reject.
+func validReason(r events.RejectReason) error {
+	ok := len(r) > 0 && len(r) <= 64
+	for _, c := range []byte(r) {
+		ok = ok && ('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_')
+	}
+	if !ok {
+		return fmt.Errorf("%w: reason %q is not a lower_snake_case word of 1 to 64 bytes", ErrInvalidRejection, r)
+	}
+	return nil
+}
+
 func sameBid(a auction.Bid, b Bid) bool {
 	return b.Limit != nil && a.Agent == b.Agent && a.Limit.Cmp(b.Limit) == 0 && sameBundle(a.Bundle, b.Bundle)
 }

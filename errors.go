@@ -33,6 +33,10 @@ var (
 	// ErrInvalidID reports an agent, order or mint id that is empty, too
 	// long or holds a byte other than letters, digits, '-', '_' and ':'.
 	ErrInvalidID = errors.New("scarcity: invalid id")
+	// ErrInvalidRejection reports a rejection given to Reject whose reason
+	// is not a lower_snake_case word of 1 to 64 bytes or whose detail is
+	// longer than MaxDetailLen.
+	ErrInvalidRejection = errors.New("scarcity: invalid rejection")
 	// ErrInvalidCredits reports initial credits that are negative or not
 	// exact at the ledger's scale.
 	ErrInvalidCredits = errors.New("scarcity: invalid credits")

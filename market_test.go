@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,6 +301,57 @@ func TestCancelReleasesHold(t *testing.T) {
 		t.Errorf("cancelled bid was allocated: %v", got)
 	}
 	benchkit.AssertInvariants(t, f.log.Events(0))
+}
+
+func TestRejectReleasesHold(t *testing.T) {
+	f := newFixture(t, scarcity.Config{})
+	f.open(t, "alice", 100)
+	if err := f.m.Bid(f.ctx, cpuBid("a1", "alice", 10, "40")); err != nil {
+		t.Fatal(err)
+	}
+	before := f.log.Len()
+	for _, bad := range []struct {
+		agent, id string
+		reason    events.RejectReason
+		detail    string
+		want      error
+	}{
+		{"bob", "a1", events.ReasonOutbid, "", scarcity.ErrUnknownOrder},
+		{"alice", "a1", "Not A Word", "", scarcity.ErrInvalidRejection},
+		{"alice", "a1", "", "", scarcity.ErrInvalidRejection},
+		{"alice", "a1", events.ReasonOutbid, strings.Repeat("x", scarcity.MaxDetailLen+1), scarcity.ErrInvalidRejection},
+	} {
+		if err := f.m.Reject(f.ctx, bad.agent, bad.id, bad.reason, bad.detail); !errors.Is(err, bad.want) {
+			t.Errorf("Reject(%q, %q, %q): %v, want %v", bad.agent, bad.id, bad.reason, err, bad.want)
+		}
+	}
+	if f.log.Len() != before || len(f.m.Orders()) != 1 {
+		t.Fatalf("a refused Reject changed something: %d events, %d orders", f.log.Len()-before, len(f.m.Orders()))
+	}
+	if err := f.m.Reject(f.ctx, "alice", "a1", events.ReasonInsufficientBalance, "operator"); err != nil {
+		t.Fatalf("Reject: %v", err)
+	}
+	if b := f.balance(t, "alice"); b.Available.Cmp(dec("100")) != 0 {
+		t.Errorf("available after reject = %s, want 100", b.Available)
+	}
+	var rejected []events.BidRejected
+	for _, e := range f.log.Events(before) {
+		if p, ok := e.Data.(events.BidRejected); ok {
+			rejected = append(rejected, p)
+		}
+	}
+	if len(rejected) != 1 || rejected[0].Reason != events.ReasonInsufficientBalance || rejected[0].Detail != "operator" {
+		t.Errorf("bid_rejected published: %+v", rejected)
+	}
+	f.tick(t, time.Minute)
+	if got := f.m.Scheduler().Active("alice"); len(got) != 0 {
+		t.Errorf("rejected bid was allocated: %v", got)
+	}
+	benchkit.AssertInvariants(t, f.log.Events(0))
+	restored, err := scarcity.Restore(f.ctx, f.cfg, f.log.Events(0))
+	if err != nil || len(restored.Orders()) != 0 {
+		t.Errorf("restored after a rejection: %v, %d orders", err, len(restored.Orders()))
+	}
 }
 
 func TestUseAndReportEnforceBundles(t *testing.T) {

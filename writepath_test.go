@@ -69,6 +69,8 @@ func TestEachCommandIsOneUnit(t *testing.T) {
 		{"bid", func() error { return m.Bid(ctx, tokensBid("a1", "alice", "10")) }, []events.Type{events.TypeHoldPlaced, events.TypeBidPlaced}},
 		{"bid bob", func() error { return m.Bid(ctx, cpuBid("b1", "bob", 10, "10")) }, []events.Type{events.TypeBidPlaced}},
 		{"cancel", func() error { return m.Cancel(ctx, "bob", "b1") }, []events.Type{events.TypeHoldReleased, events.TypeOrderCancelled}},
+		{"bid bob again", func() error { return m.Bid(ctx, cpuBid("b2", "bob", 10, "10")) }, []events.Type{events.TypeBidPlaced}},
+		{"reject", func() error { return m.Reject(ctx, "bob", "b2", events.ReasonOutbid, "") }, []events.Type{events.TypeHoldReleased, events.TypeBidRejected}},
 		{"round", func() error {
 			res, err := m.Clear(ctx)
 			if err == nil && len(res.Allocations) == 1 {

@@ -79,9 +79,17 @@ var ErrTrigger = errors.New("benchkit: unknown trigger")
 //
 // Triggers: "at_start"; "after_first_bid" (the agent's first bid_placed);
 // "after_first_<type>" (the first event of that type about the agent);
-// "turn_<n>" (before turn n, from 1). Injected events go on the stream with
-// source "benchmark" and the agent as subject; they change no service's
-// state.
+// "turn_<n>" (before turn n, from 1).
+//
+// Injected market events that end a bid are made real, so that the
+// agent's world and the stream agree: a bid_rejected rejects, through
+// Market.Reject, the agent's bid of its order_id or else its newest open
+// bid (the hold is released; the reason and detail are the event's, by
+// default insufficient_balance), and an order_cancelled cancels it; the
+// market publishes the event itself. Without an open bid the run fails
+// with ErrNothingToReject. Every other injected event goes on the stream
+// with source "benchmark" and the agent as subject, and changes no
+// service's state.
 func RunScenario(ctx context.Context, s *Scenario, a AgentUnderTest, opts RunOptions) (Result, []events.Event, error) {
 	opts = opts.withDefaults()
 	inj, err := newInjector(s, opts.Agent)
@@ -261,11 +269,57 @@ func (in *injector) fire(ctx context.Context, m *scarcity.Market) error {
 		if err != nil {
 			return err
 		}
-		if err := m.Inject(ctx, in.agent, events.Raw{Type: ie.Type, JSON: data}); err != nil {
+		switch ie.Type {
+		case events.TypeBidRejected, events.TypeOrderCancelled:
+			err = in.makeReal(ctx, m, ie.Type, data)
+		default:
+			err = m.Inject(ctx, in.agent, events.Raw{Type: ie.Type, JSON: data})
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ErrNothingToReject reports an injected bid_rejected or order_cancelled
+// when the agent has no open bid for it to end.
+var ErrNothingToReject = errors.New("benchkit: no open bid to end")
+
+// makeReal ends an open bid of the agent as an injected bid_rejected or
+// order_cancelled says: the bid of its order_id, else the agent's newest
+// open bid. The market releases the bid's hold and publishes the event
+// itself.
+func (in *injector) makeReal(ctx context.Context, m *scarcity.Market, typ events.Type, data json.RawMessage) error {
+	var fields struct {
+		OrderID string `json:"order_id"`
+		Reason  string `json:"reason"`
+		Detail  string `json:"detail"`
+	}
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("benchkit: injected %s: %w", typ, err)
+	}
+	order := fields.OrderID
+	for _, b := range m.Orders() {
+		if b.Agent == in.agent && fields.OrderID == "" {
+			order = b.ID // the newest comes last
+		}
+	}
+	if order == "" {
+		return fmt.Errorf("%w: injected %s for %q", ErrNothingToReject, typ, in.agent)
+	}
+	if typ == events.TypeOrderCancelled {
+		return m.Cancel(ctx, in.agent, order)
+	}
+	reason := events.RejectReason(fields.Reason)
+	if reason == "" {
+		reason = events.ReasonInsufficientBalance
+	}
+	detail := fields.Detail
+	if detail == "" {
+		detail = "injected by the scenario"
+	}
+	return m.Reject(ctx, in.agent, order, reason, detail)
 }
 
 // injectedData returns the data of an injected event: its fields but the

@@ -27,7 +27,7 @@ const retryScenario = `{
   "validation": {
     "required_event_sequence": [
       {"type": "bid_placed", "label": "first_attempt"},
-      {"type": "bid_rejected", "source": "benchmark"},
+      {"type": "bid_rejected"},
       {"type": "reasoning_trace", "contains": "adjust_bid"},
       {"type": "bid_placed", "label": "second_attempt", "constraints": {"total_cost": "<first_attempt.total_cost"}}
     ],
@@ -83,14 +83,25 @@ func TestRunScenarioInjectsAndDecides(t *testing.T) {
 	if res.Verdict != benchkit.Pass {
 		t.Fatalf("an agent that retries for less: %s", benchkit.FormatResult(res))
 	}
-	var injected int
+	// The injected rejection is real: the market rejected bid-1 and
+	// released its hold (80 of the agent's 100 credits), so the retry for
+	// 40 could be afforded; nothing came from the benchmark source.
+	var rejected, released, allocated bool
 	for _, e := range evs {
+		switch p := e.Data.(type) {
+		case events.BidRejected:
+			rejected = rejected || (e.Source == events.SourceMarket && p.OrderID == "bid-1" && p.Reason == events.ReasonInsufficientBalance)
+		case events.HoldReleased:
+			released = released || strings.Contains(p.HoldID, "bid-1")
+		case events.ResourcesAllocated:
+			allocated = allocated || p.OrderID == "bid-1"
+		}
 		if e.Source == events.SourceBenchmark {
-			injected++
+			t.Errorf("%s came from the benchmark source", e)
 		}
 	}
-	if injected != 1 {
-		t.Errorf("%d injected events, want 1", injected)
+	if !rejected || !released || allocated {
+		t.Errorf("bid-1 rejected by the market %v, its hold released %v, allocated all the same %v", rejected, released, allocated)
 	}
 	benchkit.AssertInvariants(t, evs)
 
