@@ -7,17 +7,28 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/events"
-	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
-// run loads the stream o names, checks it, prints the verdicts to w and
-// writes the report. It returns an error wrapping errFailed if a verdict
-// fails, and another error if the input is unusable.
+// run loads the stream o names, checks it, prints the verdicts to w (as
+// text lines, or as one JSON document with o.JSON) and writes the report.
+// It returns an error wrapping errFailed if a check or a scenario fails,
+// errNotEvaluated if none fails but one is not evaluated, and another
+// error if the input is unusable.
 func run(ctx context.Context, w io.Writer, o options) error {
+	scenarios, err := loadScenarios(o)
+	if err != nil {
+		return err
+	}
+	judge, err := o.judge()
+	if err != nil {
+		return err
+	}
 	evs, err := load(ctx, o)
 	if err != nil {
 		return err
@@ -28,20 +39,41 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if len(evs) == 0 {
 		return errors.New("the stream holds no events")
 	}
-	rows := benchkit.InvariantVerdicts(evs, benchkit.Options{})
-	scenarios, err := scenarioVerdicts(ctx, o.Scenarios, evs)
+	checks := benchkit.InvariantVerdicts(evs, o.checkOptions())
+	results := evaluate(ctx, scenarios, evs, benchkit.EvalOptions{Agent: o.Agent, Judge: judge})
+	rows := append(slices.Clone(checks), scenarioRows(results)...)
+	outcome := verdict(checks, results)
+	if o.JSON {
+		err = writeJSON(w, newDocument(len(evs), outcome, checks, results))
+	} else {
+		print(w, len(evs), rows)
+	}
 	if err != nil {
 		return err
 	}
-	rows = append(rows, scenarios...)
-	print(w, len(evs), rows)
 	if err := writeReport(o.Report, evs, rows); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if r.Status == benchkit.StatusFail {
-			return fmt.Errorf("%w: %s", errFailed, r.Name)
-		}
+	return outcome
+}
+
+// verdict returns nil if every check and scenario passed, an error
+// wrapping errFailed naming those that failed, or else one wrapping
+// errNotEvaluated naming those that were not evaluated.
+func verdict(checks []benchkit.VerdictRow, results []scenarioResult) error {
+	byStatus := map[benchkit.VerdictStatus][]string{}
+	for _, c := range checks {
+		byStatus[c.Status] = append(byStatus[c.Status], c.Name)
+	}
+	for _, r := range results {
+		s := status(r.Verdict)
+		byStatus[s] = append(byStatus[s], "scenario "+r.Scenario)
+	}
+	if names := byStatus[benchkit.StatusFail]; len(names) > 0 {
+		return fmt.Errorf("%w: %s", errFailed, strings.Join(names, ", "))
+	}
+	if names := byStatus[benchkit.StatusNotEvaluated]; len(names) > 0 {
+		return fmt.Errorf("%w: %s", errNotEvaluated, strings.Join(names, ", "))
 	}
 	return nil
 }
@@ -59,18 +91,7 @@ func load(ctx context.Context, o options) ([]events.Event, error) {
 		defer f.Close()
 		return benchkit.ReadJSONL(f)
 	case o.NATS != "":
-		if o.Stream == "" {
-			return nil, errors.New("--nats needs --stream")
-		}
-		// Read-only: verify never creates or reconfigures the stream (a
-		// live market may be writing to it), and learns the prefix from
-		// the stream unless --prefix is given, which must then match.
-		tr, err := natstransport.Open(ctx, natstransport.Options{URL: o.NATS, Stream: o.Stream, Prefix: o.Prefix, ReadOnly: true})
-		if err != nil {
-			return nil, err
-		}
-		defer tr.Close()
-		return tr.ReadAll(ctx)
+		return readNATS(ctx, o)
 	}
 	return nil, errors.New("give --events FILE.jsonl or --nats URL --stream NAME")
 }

@@ -2,35 +2,65 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// scenarioVerdicts loads each scenario file and evaluates it over evs: a
-// row for the scenario, a row per rule, and one per event type it needs
-// that no source of the system emits. An unreadable or invalid file is
-// unusable input.
-func scenarioVerdicts(ctx context.Context, files []string, evs []events.Event) ([]benchkit.VerdictRow, error) {
-	var rows []benchkit.VerdictRow
-	for _, path := range files {
-		s, err := benchkit.LoadScenarioFile(path)
+// scenario is a loaded scenario and the file it came from.
+type scenario struct {
+	File string
+	*benchkit.Scenario
+}
+
+// scenarioResult is a scenario's result and the file it came from.
+type scenarioResult struct {
+	File string
+	benchkit.Result
+}
+
+// loadScenarios loads each scenario file of o, strictly with o.Strict. An
+// unreadable or invalid file is unusable input.
+func loadScenarios(o options) ([]scenario, error) {
+	out := make([]scenario, 0, len(o.Scenarios))
+	for _, path := range o.Scenarios {
+		s, err := benchkit.LoadOptions{Strict: o.Strict}.LoadFile(path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("scenario %s: %w", path, err)
 		}
-		res := s.Evaluate(ctx, evs, benchkit.EvalOptions{})
-		rows = append(rows, benchkit.VerdictRow{Name: s.ID, Kind: benchkit.KindScenario,
+		out = append(out, scenario{File: path, Scenario: s})
+	}
+	return out, nil
+}
+
+// evaluate evaluates each scenario over evs with opts.
+func evaluate(ctx context.Context, scenarios []scenario, evs []events.Event, opts benchkit.EvalOptions) []scenarioResult {
+	out := make([]scenarioResult, len(scenarios))
+	for i, s := range scenarios {
+		out[i] = scenarioResult{File: s.File, Result: s.Evaluate(ctx, evs, opts)}
+	}
+	return out
+}
+
+// scenarioRows returns the verdict rows of results: a row for each
+// scenario, a row per rule, and one per event type it needs that no
+// source of the system emits.
+func scenarioRows(results []scenarioResult) []benchkit.VerdictRow {
+	var rows []benchkit.VerdictRow
+	for _, res := range results {
+		rows = append(rows, benchkit.VerdictRow{Name: res.Scenario, Kind: benchkit.KindScenario,
 			Status: status(res.Verdict), Detail: res.Reason})
 		for _, r := range res.Rules {
-			rows = append(rows, benchkit.VerdictRow{Name: s.ID + "/" + r.Kind, Kind: benchkit.KindRule,
+			rows = append(rows, benchkit.VerdictRow{Name: res.Scenario + "/" + r.Kind, Kind: benchkit.KindRule,
 				Status: status(r.Verdict), Detail: r.Reason, Events: ids(r.Events)})
 		}
 		for _, g := range res.Gaps {
-			rows = append(rows, benchkit.VerdictRow{Name: s.ID + "/gap", Kind: benchkit.KindRule,
+			rows = append(rows, benchkit.VerdictRow{Name: res.Scenario + "/gap", Kind: benchkit.KindRule,
 				Status: benchkit.StatusNotEvaluated, Detail: "needs " + g.String()})
 		}
 	}
-	return rows, nil
+	return rows
 }
 
 // status returns the report status of v.
