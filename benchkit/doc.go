@@ -67,19 +67,38 @@
 //
 // A [Scenario] is a benchmark task — initial state, injected events and a
 // validation block — loaded from the benchmark's JSON with [LoadScenario] or
-// built in Go. [Scenario.Evaluate] decides it from a stream alone, scoped by
+// built in Go. Both layouts of the format load: the validation block, and
+// the older flat layout (id, name, category, required_resources and
+// validation_criteria, mapped onto the same rules: see [LogMatch] and
+// [RequiredResources]). Authors' synonyms are accepted (threshold for
+// pass_threshold, criterion for criteria, tokens_used for tokens in
+// resource_consumption); a key the format does not define is kept, or with
+// [LoadOptions].Strict refused with a suggestion.
+//
+// [Scenario.Evaluate] decides a scenario from a stream alone, scoped by
 // [EvalOptions] to one correlation and, optionally, one agent. Each [Rule]
 // (required_event_sequence, required_events, forbidden_events,
-// ordering_constraints, resource_consumption) returns Pass, Fail or
-// NotEvaluated with a reason and the events that decided it. Rules that need
-// more than the stream (judge_evaluation, output_quality, …) go to a [Judge]
-// or to [Evaluators] and are NotEvaluated without one. The success condition
-// combines named outcomes in three-valued logic (an unknown name is an
-// error, never false), and rules it does not mention must pass as well.
-// Nothing passes vacuously: an empty run fails, and a run whose rules are
-// all unevaluated is not evaluated. [Result.Gaps] lists the event types a
-// scenario relies on that no system source emits. [AssertScenario] reports
-// a failure for a test suite.
+// ordering_constraints, resource_consumption, log_match) returns Pass, Fail
+// or NotEvaluated with a reason and the events that decided it. Judge rules
+// (judge_evaluation, and any key whose object's type is llm_judge, such as
+// output_quality) are scored by a [Judge] — in Go, or an external program
+// ([ProgramJudge]) — or, without one, by the judge_evaluation events on the
+// stream. Other kinds go to [Evaluators] and are NotEvaluated without one.
+// A resource limit on a resource the market does not have is NotEvaluated,
+// never summed as zero.
+//
+// The success condition combines named outcomes in three-valued logic, and
+// rules it does not mention must pass as well. Names that are not this
+// package's outcomes ("change_applied", "within_budget") are bound to a
+// rule or a step by a documented rule ([Scenario.Bindings]); a name bound to
+// nothing is unknown, never false. Nothing passes vacuously: an empty run
+// fails, and a run whose rules are all unevaluated is not evaluated.
+// [Result.Gaps] lists the event types a scenario relies on that no system
+// source emits. [AssertScenario] reports a failure for a test suite.
+//
+// [RunScenario] runs an agent in a market built from the scenario's initial
+// state, fires its injected events (a rejection or a cancellation is made
+// real in the market) and decides the run.
 //
 // # Metrics and reports
 //
