@@ -140,6 +140,20 @@ type Config struct {
 	// account (ledger.Options.MaxHistory); zero means
 	// ledger.DefaultMaxHistory.
 	MaxHistory int
+	// RewardBudget is the most credits one human may give agents with
+	// Reward per RewardPeriod, as a decimal string: zero or a valid ledger
+	// amount (at most ledger.DefaultMaxAmount, no finer than Scale). A
+	// reward beyond it fails with ErrRewardBudget. Empty or zero — the
+	// default — disables rewards: every Reward fails with ErrRewardBudget,
+	// since a reward mints new credits and a market should inflate its
+	// economy only if its operator says by how much.
+	RewardBudget string
+	// RewardPeriod is the period of RewardBudget; zero means
+	// DefaultRewardPeriod (a UTC day). Periods are consecutive intervals
+	// of RewardPeriod counted from the zero time (time.Time.Truncate) on
+	// the market's clock, so a budget renews at the same instants
+	// whenever the market started or was restored.
+	RewardPeriod time.Duration
 }
 
 // withDefaults returns c with its zero fields set to their defaults.
@@ -167,6 +181,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.EmitPeriod == 0 {
 		c.EmitPeriod = DefaultEmitPeriod
+	}
+	if c.RewardPeriod == 0 {
+		c.RewardPeriod = DefaultRewardPeriod
 	}
 	if c.Clock == nil {
 		c.Clock = clock.New()
@@ -197,6 +214,12 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	}
 	if len(c.SigningKey) != ed25519.PrivateKeySize || c.PublicKey != nil && len(c.PublicKey) != ed25519.PublicKeySize {
 		return nil, nil, fmt.Errorf("%w: SigningKey of %d bytes, PublicKey of %d", ErrInvalidConfig, len(c.SigningKey), len(c.PublicKey))
+	}
+	if _, err := c.rewardBudget(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if c.RewardPeriod <= 0 {
+		return nil, nil, fmt.Errorf("%w: RewardPeriod %v is not positive", ErrInvalidConfig, c.RewardPeriod)
 	}
 	if c.Settlement != SettleToOperator && c.Settlement != SettleBurn {
 		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidConfig, c.Settlement)

@@ -25,8 +25,10 @@ var _ Emitter = (*Market)(nil)
 // Errors of Emit and EmitJudgement. Test for them with errors.Is.
 var (
 	// ErrNotAgentEvent reports a payload of a type agents may not publish:
-	// a market, ledger or scheduler type, a judge's or a human reward, or
-	// an untyped events.Raw.
+	// a market, ledger or scheduler type, a judge's or a human reward, an
+	// untyped events.Raw, or an events.AgentEvent whose type breaks the
+	// naming rule of agent-defined types (the error then wraps its
+	// *events.AgentTypeError).
 	ErrNotAgentEvent = errors.New("scarcity: not an agent event")
 	// ErrInvalidAgentEvent reports an agent or judge payload that breaks
 	// a bound of the events package; it wraps events.ErrInvalidPayload.
@@ -56,9 +58,14 @@ func (e *ImpersonationError) Is(target error) bool { return target == ErrImperso
 // identity is the caller's, never the payload's: p's agent_id is set to
 // agent, and a payload that names another agent fails with an
 // *ImpersonationError. agent must have an account (ErrUnknownAgent). Only
-// the agent types of the events package are accepted (reasoning_trace,
-// tool_call_initiated, tool_call_completed, service_invoked, reflection;
-// ErrNotAgentEvent otherwise), within their bounds (ErrInvalidAgentEvent).
+// agent payloads are accepted (ErrNotAgentEvent otherwise): the agent types
+// of the events package (reasoning_trace, tool_call_initiated,
+// tool_call_completed, service_invoked, reflection), and events.AgentEvent,
+// an event of a type the agent defines, such as code_change_applied, whose
+// name follows events.CheckAgentDefinedType; each within its bounds
+// (ErrInvalidAgentEvent), such as events.MaxAgentPayloadSize. An
+// AgentEvent's data is published as events.Decode gives it back (see
+// events.AgentEvent.WithAgent): a deep copy, numbers as json.Number.
 //
 // Emit is a command of the market like any other: the agent events of a
 // market share one gap-free sequence (source agent, the market's
@@ -137,6 +144,13 @@ func agentPayload(agent string, p events.Payload) (events.AgentPayload, error) {
 	}
 	if p == nil {
 		return nil, fmt.Errorf("%w: no payload", ErrNotAgentEvent)
+	}
+	switch p.(type) {
+	case events.AgentEvent, *events.AgentEvent:
+		// A type agents define, never one of the taxonomy.
+		if err := events.CheckAgentDefinedType(p.EventType()); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNotAgentEvent, err)
+		}
 	}
 	ap, ok := p.(events.AgentPayload)
 	if !ok || !events.IsAgentType(p.EventType()) {

@@ -21,9 +21,9 @@ import (
 // a ledger that settles allocations, and a scheduler that enforces them.
 // Every state change is published as events.
 //
-// Every command — Open, Mint, Bid, Cancel, Transfer, Balance, Use, Report,
-// Release, Reserve, Commit, CancelReservation, Emit, EmitJudgement, and
-// Tick or Clear with their round and expiries — is applied by one writer,
+// Every command — Open, Mint, Reward, Bid, Cancel, Transfer, Balance, Use,
+// Report, Release, Reserve, Commit, CancelReservation, Emit, EmitJudgement,
+// and Tick or Clear with their round and expiries — is applied by one writer,
 // in order, and all its events, whatever component emits them, go to the
 // publisher as one group with the events of the commands applied meanwhile
 // (see docs/decisions/0001-one-command-one-batch.md). A command returns
@@ -65,6 +65,9 @@ type marketState struct {
 	// opened holds the credits each agent was opened with by Open, so
 	// that opening it again never mints twice, however long ago.
 	opened map[string]*apd.Decimal
+	// rewards holds what each human gave this period, and the rewards a
+	// retry must find (reward.go).
+	rewards *rewardState
 }
 
 // New validates cfg and returns a market whose system accounts (mint, burn,
@@ -154,6 +157,7 @@ func newState(cfg Config, reserve bundle.Prices, l *ledger.Ledger, s *sched.Sche
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
 		emit:      newEmitState(cfg.Correlation, last),
 		opened:    make(map[string]*apd.Decimal),
+		rewards:   newRewardState(cfg),
 	}
 }
 
@@ -319,8 +323,9 @@ func (m *Market) open(ctx context.Context, agent string, credits *apd.Decimal) e
 // openingID returns the transfer id of agent's opening credits.
 func openingID(agent string) string { return "open/" + agent }
 
-// Mint issues amount new credits to agent as transfer id, for example a
-// human reward. Retrying with the same id and amount has no second effect.
+// Mint issues amount new credits to agent as transfer id: the operator's
+// grant (a human's reward, within a budget, is Reward). Retrying with the
+// same id and amount has no second effect.
 func (m *Market) Mint(ctx context.Context, id, agent string, amount *apd.Decimal, reason string) error {
 	if err := validID("mint", id); err != nil {
 		return err

@@ -29,6 +29,7 @@ type marketMachine struct {
 	f            *fixture
 	placed       []string // order ids placed, for cancels and retries
 	transfers    []string // transfer ids used, for retries
+	rewards      []string // reward ids used, for retries
 	reservations []string // reservation ids made, for commits after their end
 	next         int
 }
@@ -218,6 +219,28 @@ func (mm *marketMachine) transfer(t *rapid.T) {
 	}
 }
 
+// reward gives a human's reward, sometimes under a reward id used before:
+// within Retention a retry (or a conflict), after it a new reward.
+func (mm *marketMachine) reward(t *rapid.T) {
+	mm.next++
+	id := fmt.Sprintf("w%d", mm.next)
+	if len(mm.rewards) > 0 && rapid.Bool().Draw(t, "reuse reward id") {
+		id = rapid.SampledFrom(mm.rewards).Draw(t, "reused reward id")
+	}
+	human := rapid.SampledFrom(rewardHumans).Draw(t, "human")
+	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
+	amount := apd.New(rapid.Int64Range(1, 3000).Draw(t, "cents"), -2)
+	err := mm.f.m.Reward(mm.f.ctx, id, human, agent, amount, "well done")
+	switch {
+	case err == nil:
+		mm.rewards = append(mm.rewards, id)
+	case errors.Is(err, scarcity.ErrUnknownAgent), errors.Is(err, scarcity.ErrRewardBudget),
+		errors.Is(err, ledger.ErrExistsWithDifferentFields):
+	default:
+		t.Fatalf("Reward(%s, %s→%s, %s): %v", id, human, agent, amount, err)
+	}
+}
+
 // reserve sets tokens aside for a call of unknown cost.
 func (mm *marketMachine) reserve(t *rapid.T) {
 	agent := rapid.SampledFrom(agentPool).Draw(t, "agent")
@@ -325,7 +348,8 @@ func TestMarketStateMachine(t *testing.T) {
 		// Retention is off, or short enough for ids to be forgotten and
 		// used again within a run.
 		retention := time.Duration(rapid.SampledFrom([]int{0, 1, 30, 90, 300}).Draw(t, "retention seconds")) * time.Second
-		mm := &marketMachine{f: newFixture(t, scarcity.Config{MaxBids: 8, Settlement: settlement, Retention: retention})}
+		mm := &marketMachine{f: newFixture(t, scarcity.Config{MaxBids: 8, Settlement: settlement, Retention: retention,
+			RewardBudget: "50", RewardPeriod: 5 * time.Minute})}
 		t.Repeat(map[string]func(*rapid.T){
 			"open":       mm.open,
 			"mint":       mm.mint,
@@ -336,6 +360,7 @@ func TestMarketStateMachine(t *testing.T) {
 			"use":        mm.use,
 			"report":     mm.report,
 			"transfer":   mm.transfer,
+			"reward":     mm.reward,
 			"reserve":    mm.reserve,
 			"commit":     mm.commit,
 			"release":    mm.release,

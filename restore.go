@@ -192,7 +192,8 @@ func (st *marketState) replay(cfg Config, evs []events.Event) error {
 }
 
 // replayLedgerEvent learns from a ledger event what the market keeps of
-// it: the order ids spent on holds and the agents' opening credits.
+// it: the order ids spent on holds, the agents' opening credits and the
+// rewards' mints.
 func (st *marketState) replayLedgerEvent(e events.Event) {
 	switch p := e.Data.(type) {
 	case events.HoldPlaced:
@@ -204,6 +205,9 @@ func (st *marketState) replayLedgerEvent(e events.Event) {
 			if credits, err := p.Amount.Apd(); err == nil {
 				st.opened[agent] = credits
 			}
+		}
+		if strings.HasPrefix(p.TransferID, RewardTransferPrefix) {
+			st.rewards.replayMint(p, e.Time)
 		}
 	}
 }
@@ -239,6 +243,8 @@ func (st *marketState) replayEvent(cfg Config, e events.Event) error {
 	case events.MarketCleared:
 		st.round = p.Round
 		return st.replayReserve(cfg, p)
+	case events.HumanRewardIssued:
+		return st.rewards.replayReward(p, e.Time)
 	}
 	return nil
 }

@@ -31,7 +31,12 @@ type marketState struct {
 	Active    map[string][]string
 	Bundles   map[string]sched.Info
 	Unsettled int
+	// Allowances is what each of rewardHumans may still give this period.
+	Allowances map[string]string
 }
+
+// rewardHumans are the humans who give rewards in the tests.
+var rewardHumans = []string{"h0", "h1"}
 
 // capture returns f's market state; agents and order ids name what to
 // look at.
@@ -39,7 +44,11 @@ func (f *fixture) capture(agents, orders []string) marketState {
 	l := f.m.Ledger()
 	st := marketState{StateHash: l.StateHash(), LastHash: l.LastHash(), Balances: l.Balances(), Round: f.m.Round(),
 		Prices: f.m.Prices(), Reserve: f.m.ReservePrices(), Next: f.m.Next(), Orders: f.m.Orders(), Active: map[string][]string{},
-		Bundles: map[string]sched.Info{}, Unsettled: f.m.Scheduler().Unsettled()}
+		Bundles: map[string]sched.Info{}, Unsettled: f.m.Scheduler().Unsettled(), Allowances: map[string]string{}}
+	for _, h := range rewardHumans {
+		left, _ := f.m.RewardAllowance(h)
+		st.Allowances[h] = left.Text('f')
+	}
 	for _, a := range agents {
 		st.Active[a] = f.m.Scheduler().Active(a)
 		for _, in := range f.m.Scheduler().Bundles(a) {

@@ -49,7 +49,7 @@ type Result struct {
 	// ConditionValue is the condition's value: Pass for true, Fail for
 	// false, NotEvaluated for unknown or undefined (see Err).
 	ConditionValue Verdict
-	// Gaps are the scenario's taxonomy gaps.
+	// Gaps are the scenario's taxonomy gaps over the run (Scenario.GapsIn).
 	Gaps []Gap
 	// Events is the number of events the rules saw.
 	Events int
@@ -75,7 +75,7 @@ type Result struct {
 // vacuously.
 func (s *Scenario) Evaluate(ctx context.Context, evs []events.Event, opts EvalOptions) Result {
 	run := newRun(s, evs, opts)
-	res := Result{Scenario: s.ID, Gaps: s.Gaps(), Events: len(run.seen), Malformed: run.bad}
+	res := Result{Scenario: s.ID, Gaps: s.GapsIn(run.Events()), Events: len(run.seen), Malformed: run.bad}
 	if s.Condition != nil {
 		res.Condition = s.Condition.String()
 	}

@@ -121,10 +121,12 @@ type Reflection struct {
 }
 
 // HumanRewardIssued records a human rewarding an agent with Amount credits.
-// TransferID is the ledger movement that paid it, if any. Agents cannot
-// publish it about themselves.
+// Human is the human who gave it; TransferID is the ledger movement that
+// paid it (the credits_minted of the same command), if any. The market
+// publishes it (scarcity.Market.Reward); agents cannot publish it.
 type HumanRewardIssued struct {
 	AgentID    string  `json:"agent_id"`
+	Human      string  `json:"human,omitempty"`
 	Amount     Decimal `json:"amount"`
 	Reason     string  `json:"reason"`
 	TransferID string  `json:"transfer_id,omitempty"`
@@ -213,22 +215,36 @@ var agentDecoders = map[Type]func([]byte) (AgentPayload, error){
 	TypeReflection:        strictAs[Reflection],
 }
 
-// IsAgentType reports whether agents may publish events of type t.
+// IsAgentType reports whether agents may publish events of type t: an
+// agent type of the taxonomy (reasoning_trace, tool_call_initiated,
+// tool_call_completed, service_invoked, reflection), or a type outside the
+// taxonomy that follows the naming rule of agent-defined types
+// (CheckAgentDefinedType), published as an AgentEvent.
 func IsAgentType(t Type) bool {
 	_, ok := agentDecoders[t]
-	return ok
+	return ok || agentTypeProblem(t) == ""
 }
 
 // DecodeAgentPayload decodes data as the payload of an agent event of type
 // t, strictly: data must be one JSON object of at most MaxAgentPayloadSize
-// bytes whose keys are exactly json names of the payload's fields. It does
-// not call Validate: the publisher fills in the agent first (see
-// AgentPayload.WithAgent), then validates. Errors wrap ErrNotAgentType or
-// ErrInvalidPayload.
+// bytes. For an agent type of the taxonomy its keys must be exactly json
+// names of the payload's fields. For an agent-defined type (see
+// AgentEvent) the payload is an AgentEvent holding every member of data but
+// agent_id, which must be a string if present, numbers as json.Number. It
+// does not call Validate: the publisher fills in the agent first (see
+// AgentPayload.WithAgent), then validates. Errors wrap ErrNotAgentType (and,
+// for a type outside the taxonomy that breaks the naming rule, an
+// *AgentTypeError) or ErrInvalidPayload.
 func DecodeAgentPayload(t Type, data []byte) (AgentPayload, error) {
 	decode, ok := agentDecoders[t]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNotAgentType, clip(string(t)))
+		if InTaxonomy(t) {
+			return nil, fmt.Errorf("%w: %q", ErrNotAgentType, clip(string(t)))
+		}
+		if err := CheckAgentDefinedType(t); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNotAgentType, err)
+		}
+		decode = func(data []byte) (AgentPayload, error) { return decodeAgentEvent(t, data) }
 	}
 	if len(data) > MaxAgentPayloadSize {
 		return nil, fmt.Errorf("%w: %s data of %d bytes exceeds %d", ErrInvalidPayload, t, len(data), MaxAgentPayloadSize)
@@ -345,6 +361,7 @@ func (p Reflection) Validate() error {
 func (p HumanRewardIssued) Validate() error {
 	return firstErr(
 		name("agent_id", p.AgentID, true),
+		name("human", p.Human, false),
 		amount("amount", p.Amount, 1),
 		text("reason", p.Reason),
 		name("transfer_id", p.TransferID, false),

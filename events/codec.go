@@ -57,8 +57,11 @@ func Encode(e Event) ([]byte, error) {
 }
 
 // Decode parses one CloudEvents 1.0 structured-mode JSON event. Data of a
-// type in the taxonomy decodes into its typed payload; data of any other type
-// is kept as [Raw]. Errors wrap [ErrMalformed] or [ErrInvalid].
+// type in the taxonomy decodes into its typed payload. Data of an
+// agent-defined type (see [AgentEvent]) from source agent decodes into an
+// AgentEvent, every field kept and numbers exact (json.Number), if it is a
+// JSON object whose agent_id, if any, is a string. Data of any other type or
+// source is kept as [Raw]. Errors wrap [ErrMalformed] or [ErrInvalid].
 func Decode(b []byte) (Event, error) {
 	if len(b) > MaxEncodedSize {
 		return Event{}, fmt.Errorf("%w: %d bytes exceeds %d", ErrMalformed, len(b), MaxEncodedSize)
@@ -103,7 +106,7 @@ func (w *wireEvent) event() (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: sequence %q", ErrMalformed, w.Sequence)
 	}
-	data, err := decodeData(w.Type, w.Data)
+	data, err := decodeData(w.Source, w.Type, w.Data)
 	if err != nil {
 		return Event{}, err
 	}
@@ -120,17 +123,34 @@ func (w *wireEvent) event() (Event, error) {
 	return e, nil
 }
 
-func decodeData(typ Type, data json.RawMessage) (Payload, error) {
+// decodeData decodes the data of an event of src and typ: its typed
+// payload for a type this package decodes; an AgentEvent for an event of
+// source agent whose type is an agent-defined one (IsAgentType, outside the
+// taxonomy) and whose data is a JSON object with a string agent_id or
+// none; Raw otherwise.
+func decodeData(src Source, typ Type, data json.RawMessage) (Payload, error) {
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
 		return nil, fmt.Errorf("%w: %s: no data", ErrMalformed, typ)
 	}
 	decode, ok := payloadDecoders[typ]
 	if !ok {
-		return Raw{Type: typ, JSON: bytes.Clone(data)}, nil
+		return otherData(src, typ, data), nil
 	}
 	p, err := decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s data: %v", ErrMalformed, typ, err)
 	}
 	return p, nil
+}
+
+// otherData returns the payload of data of a type without a decoder: an
+// AgentEvent if src is agent, typ follows the naming rule of agent-defined
+// types and data decodes as one, Raw otherwise.
+func otherData(src Source, typ Type, data json.RawMessage) Payload {
+	if src == SourceAgent && agentTypeProblem(typ) == "" {
+		if p, err := decodeAgentEvent(typ, data); err == nil {
+			return p
+		}
+	}
+	return Raw{Type: typ, JSON: bytes.Clone(data)}
 }

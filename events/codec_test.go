@@ -288,6 +288,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"agent","type":"t","time":"2025-01-02T03:04:05+02:00","sequence":"01","data":{ "a" : [1, "<&>"] }}`))
 	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"ledger","type":"credits_minted","time":"2025-01-02T03:04:05Z","sequence":"1","data":{"amount":".5"}}`))
 	f.Add([]byte(`{}`))
+	// Agent-defined events (AgentEvent), and near misses that stay Raw.
+	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"agent","type":"code_change_applied","time":"2025-01-02T03:04:05Z","sequence":"1","data":{"agent_id":"a1","files":3,"ratio":0.10,"big":1e400,"tags":["<&>",{"n":null}]}}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"agent","type":"code_change_applied","time":"2025-01-02T03:04:05Z","sequence":"1","data":{"agent_id":7}}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"benchmark","type":"code_change_applied","time":"2025-01-02T03:04:05Z","sequence":"1","data":{"agent_id":"a1"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e1, err := events.Decode(b)
 		if err != nil {

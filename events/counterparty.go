@@ -4,7 +4,8 @@ package events
 // "" if there is none: the other account of a credit movement
 // (credits_transferred, credits_minted, credits_burned; for a transfer, the
 // receiver), the account a captured hold pays (hold_captured), the agent a
-// judge evaluated (judge_evaluation). A party that is the event's subject
+// judge evaluated (judge_evaluation), the human who gave a reward
+// (human_reward_issued). A party that is the event's subject
 // is not its counterparty.
 //
 // Transports that route events by party (natstransport's subjects) use it so
@@ -23,6 +24,8 @@ func Counterparty(e Event) string {
 		party = other(e.Subject, d.AccountID, d.To)
 	case JudgeEvaluation:
 		party = d.AgentID
+	case HumanRewardIssued:
+		party = d.Human
 	}
 	if party == e.Subject {
 		return ""

@@ -52,6 +52,12 @@ func decodeSeeds(tb testing.TB) [][]byte {
 		strings.ReplaceAll(awake, `,`, " ,\n\t"),
 		awake + " ",
 		awake + "{}",
+		// Agent-defined events (AgentEvent) and near misses.
+		strings.NewReplacer(`"source":"scheduler"`, `"source":"agent"`, `"type":"agent_awake"`, `"type":"code_change_applied"`,
+			`"agent_id":"a1"`, `"agent_id":"a1","n":1.50,"a":[1,{"b":"\u003c"}]`).Replace(awake),
+		strings.NewReplacer(`"source":"scheduler"`, `"source":"agent"`, `"type":"agent_awake"`, `"type":"code_change_applied"`,
+			`"agent_id":"a1"`, `"agent_id":["a1"]`).Replace(awake),
+		strings.NewReplacer(`"type":"agent_awake"`, `"type":"code_change_applied"`).Replace(awake),
 		"null",
 		" {} ",
 	} {

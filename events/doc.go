@@ -35,6 +35,16 @@
 // ([Sequencer.SkipVoid]). A batch is thus atomic for every reader that
 // rebuilds state, even on a transport that stores messages one by one.
 //
+// # Agent-defined events
+//
+// Agents publish the agent types of the taxonomy (reasoning_trace,
+// tool_call_initiated, …) and types they define themselves, such as
+// code_change_applied, as an [AgentEvent]. The name of such a type is
+// lower_snake_case, [MinAgentTypeLen] to [MaxAgentTypeLen] bytes, and never
+// a type of the taxonomy ([CheckAgentDefinedType]); its data is any JSON
+// object within [MaxAgentPayloadSize]. Decode gives an event of source agent
+// of such a type back as an AgentEvent, every field kept, numbers exact.
+//
 // # Amounts
 //
 // Credits, prices and other exact quantities travel as [Decimal] strings,

@@ -15,8 +15,10 @@ type Payload interface {
 // unit. It encodes as a JSON object with sorted keys.
 type Quantities map[string]int64
 
-// Raw is the payload of an event whose type this package does not know, such
-// as a user-defined agent event. It keeps the data as received.
+// Raw is the payload of an event whose type this package does not decode,
+// such as an event a benchmark injects or one of a taxonomy type without a
+// typed payload yet. It keeps the data as received. (An agent-defined event
+// of source agent decodes as an [AgentEvent].)
 type Raw struct {
 	Type Type
 	JSON json.RawMessage

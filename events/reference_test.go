@@ -38,7 +38,7 @@ func decodeReference(b []byte) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: sequence %q", ErrMalformed, w.Sequence)
 	}
-	data, err := decodeDataReference(w.Type, w.Data)
+	data, err := decodeDataReference(w.Source, w.Type, w.Data)
 	if err != nil {
 		return Event{}, err
 	}
@@ -56,12 +56,12 @@ func decodeReference(b []byte) (Event, error) {
 }
 
 // decodeDataReference is decodeData as it was before the scanner.
-func decodeDataReference(typ Type, data json.RawMessage) (Payload, error) {
+func decodeDataReference(src Source, typ Type, data json.RawMessage) (Payload, error) {
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
 		return nil, fmt.Errorf("%w: %s: no data", ErrMalformed, typ)
 	}
 	if _, ok := payloadDecoders[typ]; !ok {
-		return Raw{Type: typ, JSON: bytes.Clone(data)}, nil
+		return otherData(src, typ, data), nil
 	}
 	p, err := referenceDecoders[typ](data)
 	if err != nil {

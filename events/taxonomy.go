@@ -90,3 +90,28 @@ const (
 	// scheduled or paid for when the round settled; its hold is released.
 	ReasonSettlementFailed RejectReason = "settlement_failed"
 )
+
+// taxonomy holds every type of the taxonomy: the types this package names.
+var taxonomy = map[Type]bool{
+	TypeBidPlaced: true, TypeAskPlaced: true, TypeBidRejected: true, TypeOrderCancelled: true,
+	TypeOrderExpired: true, TypeMarketCleared: true, TypeResourcesAllocated: true, TypePriceUpdate: true,
+
+	TypeAccountOpened: true, TypeAccountClosed: true, TypeCreditsTransferred: true, TypeCreditsMinted: true,
+	TypeCreditsBurned: true, TypeHoldPlaced: true, TypeHoldCaptured: true, TypeHoldReleased: true,
+	TypeBalanceQueried: true,
+
+	TypeBundleScheduled: true, TypeBundleActivated: true, TypeBundleExpired: true, TypeBundleReleased: true,
+	TypeUsageRecorded: true, TypeServiceDenied: true, TypeAgentTerminated: true, TypeSpendLimitReached: true,
+	TypeAgentAwake: true, TypeAgentDormant: true, TypeUsageReserved: true, TypeReservationReleased: true,
+
+	TypeReasoningTrace: true, TypeToolCallInitiated: true, TypeToolCallCompleted: true,
+	TypeServiceInvoked: true, TypeReflection: true, TypeHumanRewardIssued: true, TypeJudgeEvaluation: true,
+
+	TypeSigningKeyAnnounced: true,
+}
+
+// InTaxonomy reports whether t is a type of the taxonomy: a market, ledger,
+// scheduler, agent, human reward, judge or chain type this package names.
+// Agents may publish types outside it that they define themselves (see
+// [AgentEvent]); no such type may collide with one inside it.
+func InTaxonomy(t Type) bool { return taxonomy[t] }

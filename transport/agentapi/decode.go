@@ -59,6 +59,8 @@ func newCommand(v Verb) (command, bool) {
 		return &transferRequest{}, true
 	case VerbEmit: // emit.go
 		return &emitRequest{}, true
+	case VerbReward: // reward.go
+		return &rewardRequest{}, true
 	}
 	return nil, false
 }

@@ -16,7 +16,7 @@
 // publish only under its own token and subscribe only to its own inbox, and
 // the Server drops, unexecuted, any request whose reply subject is not under
 // the agent's inbox. The verbs are those of Verbs, one per
-// method of scarcity.AgentAPI.
+// method of scarcity.AgentAPI, scarcity.Emitter and scarcity.Rewarder.
 //
 // # Requests
 //
@@ -38,6 +38,7 @@
 //	commit                 {"reservation_id", "actual"}
 //	cancel_reservation     {"reservation_id"}
 //	transfer               {"id", "to", "amount": "<decimal>"}
+//	reward                 {"id", "agent", "amount": "<decimal>", "reason"?}  (a human's; see Humans)
 //
 // # Replies
 //
@@ -58,8 +59,17 @@
 //
 // Opening an account with credits is the operator's (Market.Open); an
 // agent may open its own with none (open), and get credits from the
-// operator (Market.Mint) or from other agents (transfer). Every other verb
-// fails with CodeUnknownAgent until the agent has an account.
+// operator (Market.Mint), from other agents (transfer) or from humans
+// (reward). Every other verb but reward fails with CodeUnknownAgent until
+// the agent has an account.
+//
+// # Humans
+//
+// A human connects like an agent, on its own identity, and rewards agents
+// with the reward verb (Client.Reward, scarcity.Market.Reward): only the
+// identities Options.Humans names may (not_human otherwise), a human never
+// rewards itself, and the market bounds what each human gives per period
+// (scarcity.Config.RewardBudget, off by default). See reward.go.
 //
 // # Permissions
 //

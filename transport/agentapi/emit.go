@@ -16,13 +16,20 @@ import (
 //	{"type": "<agent event type>", "data": {<payload>}}
 //
 // where type is one the agents may publish (events.IsAgentType) and data is
-// the payload's JSON object, decoded strictly (events.DecodeAgentPayload:
-// exact field names, no unknown ones, at most events.MaxAgentPayloadSize
-// bytes). data's agent_id may be absent; if present it must be the
-// subject's agent. The market fills it in, validates the payload and
-// publishes it (scarcity.Market.Emit). A payload that is not an agent's,
-// breaks a bound or names another agent gets an invalid_request reply; the
-// reply of a published event has no result.
+// the payload's JSON object, decoded strictly (events.DecodeAgentPayload, at
+// most events.MaxAgentPayloadSize bytes). For an agent type of the taxonomy
+// (reasoning_trace, …) data's keys are exactly the payload's field names,
+// no unknown ones. A type outside the taxonomy that follows the naming rule
+// of agent-defined types (events.CheckAgentDefinedType), such as
+// code_change_applied, carries an events.AgentEvent: data holds the agent's
+// own fields, numbers kept exact; like every request, it holds no null and
+// no repeated key, and nests at most MaxDepth deep (the body's object
+// counting as the first level). data's agent_id may be absent;
+// if present it must be the subject's agent. The market fills it in,
+// validates the payload and publishes it (scarcity.Market.Emit). A payload
+// that is not an agent's, breaks a bound or the naming rule, or names
+// another agent gets an invalid_request reply; the reply of a published
+// event has no result.
 
 var _ scarcity.Emitter = (*Client)(nil)
 
@@ -64,13 +71,21 @@ func executeEmit(ctx context.Context, m *scarcity.Market, agent string, r *emitR
 }
 
 // Emit publishes p as the agent's event (agent must be the client's); see
-// scarcity.Market.Emit. A payload that is not an agent type fails with
-// ErrInvalidRequest and scarcity.ErrNotAgentEvent, one that names another
-// agent with ErrOtherAgent and a *scarcity.ImpersonationError, before
-// anything is sent.
+// scarcity.Market.Emit. p may be an events.AgentEvent of a type the agent
+// defines. A payload that is not an agent type (or an AgentEvent whose type
+// breaks the naming rule) fails with ErrInvalidRequest and
+// scarcity.ErrNotAgentEvent, one that names another agent with
+// ErrOtherAgent and a *scarcity.ImpersonationError, before anything is
+// sent.
 func (c *Client) Emit(ctx context.Context, agent string, p events.Payload) error {
 	if err := c.self(agent); err != nil {
 		return err
+	}
+	switch p.(type) {
+	case events.AgentEvent, *events.AgentEvent:
+		if err := events.CheckAgentDefinedType(p.EventType()); err != nil {
+			return fmt.Errorf("%w: %w: %w", ErrInvalidRequest, scarcity.ErrNotAgentEvent, err)
+		}
 	}
 	ap, ok := p.(events.AgentPayload)
 	if !ok || !events.IsAgentType(p.EventType()) {

@@ -122,7 +122,12 @@ func TestMalformedEmit(t *testing.T) {
 		{"ledger type", `{"type":"credits_minted","data":{"to":"alice","amount":"100"}}`},
 		{"judge type", `{"type":"judge_evaluation","data":{"judge":"alice","scenario":"s","criteria":{},"overall":"5","passed":true}}`},
 		{"reward type", `{"type":"human_reward_issued","data":{"agent_id":"alice","amount":"100","reason":"me"}}`},
-		{"unknown type", `{"type":"custom","data":{}}`},
+		{"bad custom type", `{"type":"Custom","data":{}}`},
+		{"short custom type", `{"type":"cc","data":{}}`},
+		{"custom type, agent_id not a string", `{"type":"code_change_applied","data":{"agent_id":7}}`},
+		{"custom type, array data", `{"type":"code_change_applied","data":[1]}`},
+		{"custom type, bad field name", `{"type":"code_change_applied","data":{"a b":1}}`},
+		{"custom type, huge", `{"type":"code_change_applied","data":{"diff":"` + strings.Repeat("x", events.MaxAgentPayloadSize) + `"}}`},
 		{"other agent", `{"type":"reflection","data":{"agent_id":"bob","content":"x"}}`},
 		{"unknown data field", `{"type":"reflection","data":{"content":"x","score":1}}`},
 		{"data key case", `{"type":"reflection","data":{"Content":"x"}}`},
@@ -184,6 +189,7 @@ func FuzzDecodeEmit(f *testing.F) {
 	f.Add([]byte(`{"type":"tool_call_initiated","data":{"tool_name":"market.bid","arguments":{"a":"1"}}}`))
 	f.Add([]byte(`{"type":"service_invoked","data":{ "service_name":"s","cost":"0.50","status":"failed"}}`))
 	f.Add([]byte(`{"type":"reflection","data":{"content":"x","content":"y"}}`))
+	f.Add([]byte(`{"type":"code_change_applied","data":{"path":"a.go","n":1.50,"hunks":[{"start":10}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		cmd, err := decodeRequest(VerbEmit, body, DefaultMaxMessage)
 		if err != nil {

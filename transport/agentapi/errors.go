@@ -74,6 +74,9 @@ const (
 	CodeNotAgentEvent       = "not_agent_event"
 	CodeTooManyBids         = "too_many_bids"
 	CodeEmitQuota           = "emit_quota"
+	CodeNotHuman            = "not_human"
+	CodeInvalidReward       = "invalid_reward"
+	CodeRewardBudget        = "reward_budget"
 	CodeRateLimited         = "rate_limited"
 	CodeBusy                = "busy"
 	CodeInternal            = "internal"
@@ -88,6 +91,9 @@ var codes = []struct {
 	{CodeImpersonation, scarcity.ErrImpersonation},
 	{CodeNotAgentEvent, scarcity.ErrNotAgentEvent},
 	{CodeInvalidRequest, ErrInvalidRequest},
+	{CodeNotHuman, ErrNotHuman},
+	{CodeInvalidReward, scarcity.ErrInvalidReward},
+	{CodeRewardBudget, scarcity.ErrRewardBudget},
 	{CodeRejected, scarcity.ErrBidRejected},
 	{CodeSpendLimit, sched.ErrSpendLimit},
 	{CodeDenied, sched.ErrServiceDenied},

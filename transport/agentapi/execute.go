@@ -47,6 +47,8 @@ func (s *Server) execute(ctx context.Context, agent string, cmd command) (any, e
 		return nil, m.Transfer(ctx, c.ID, agent, c.To, amount)
 	case *emitRequest: // emit.go
 		return nil, executeEmit(ctx, m, agent, c)
+	case *rewardRequest: // reward.go
+		return nil, executeReward(ctx, m, agent, c)
 	}
 	return nil, fmt.Errorf("%w: unhandled request %T", ErrInternal, cmd)
 }

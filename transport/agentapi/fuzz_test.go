@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
+	"github.com/scarcitylabs/scarcity"
 )
 
 var (
@@ -36,6 +37,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		{VerbTransfer, `{"id":"t1","to":"bob","amount":"1e400"}`},
 		{VerbTransfer, `{"id":"t1","to":"bob","amount":"NaN","amount":"1"}`},
 		{VerbCancel, `{"order_id":"x"}{"order_id":"y"}`},
+		{VerbReward, `{"id":"r1","agent":"alice","amount":"20","reason":"a clear plan"}`},
+		{VerbReward, `{"id":"r1","agent":"alice","amount":"20","human":"dave"}`},
 		{"mint", `{}`},
 	}
 	for _, s := range seeds {
@@ -109,6 +112,12 @@ func checkAccepted(t *testing.T, cmd command) {
 		qty(c.Actual, 0)
 	case *cancelReservationRequest:
 		ids(c.ReservationID)
+	case *rewardRequest:
+		ids(c.ID, c.Agent)
+		positive(t, c.Amount)
+		if len(c.Reason) > scarcity.MaxRewardReasonLen {
+			t.Fatalf("accepted a reason of %d bytes", len(c.Reason))
+		}
 	}
 }
 

@@ -104,6 +104,12 @@ type Options struct {
 	QueueBytes   int64
 	// Clock drives the rate limits; nil means the real clock.
 	Clock clock.Clock
+	// Humans reports whether an identity (the <agent> token of a command's
+	// subject) is a human's, allowed to reward agents with the reward verb
+	// (see reward.go). Nil — the default — means nobody is: every reward is
+	// answered not_human (ErrNotHuman). A Server calls it from its workers,
+	// concurrently; a Client ignores it.
+	Humans func(id string) bool
 }
 
 // withDefaults returns o with its zero fields set, and validates it.

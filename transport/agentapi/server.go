@@ -191,7 +191,12 @@ func (s *Server) serve(agent string, verb Verb, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if verb != VerbOpen {
+	switch {
+	case verb == VerbReward: // a human's: see reward.go
+		if err := s.human(agent); err != nil {
+			return nil, err
+		}
+	case verb != VerbOpen:
 		if err := s.m.CheckAgent(agent); err != nil {
 			return nil, err
 		}

@@ -10,7 +10,8 @@ import (
 // Verb names a command: the last token of its subject.
 type Verb string
 
-// The commands of the API, one per method of scarcity.AgentAPI.
+// The commands of the API, one per method of scarcity.AgentAPI, Emitter
+// and Rewarder.
 const (
 	VerbOpen              Verb = "open"
 	VerbBid               Verb = "bid"
@@ -26,13 +27,17 @@ const (
 	VerbTransfer          Verb = "transfer"
 	// VerbEmit publishes an agent event (scarcity.Emitter); see emit.go.
 	VerbEmit Verb = "emit"
+	// VerbReward rewards an agent on behalf of the acting human
+	// (scarcity.Rewarder); see reward.go.
+	VerbReward Verb = "reward"
 )
 
 // Verbs lists every verb, in a stable order.
 var Verbs = []Verb{
 	VerbOpen, VerbBid, VerbCancel, VerbBalance, VerbPrices, VerbUse, VerbReport,
 	VerbRelease, VerbReserve, VerbCommit, VerbCancelReservation, VerbTransfer,
-	VerbEmit, // emit.go
+	VerbEmit,   // emit.go
+	VerbReward, // reward.go
 }
 
 // known reports whether v is one of Verbs.
