@@ -62,7 +62,9 @@ func (e *ImpersonationError) Is(target error) bool { return target == ErrImperso
 // of the events package (reasoning_trace, tool_call_initiated,
 // tool_call_completed, service_invoked, reflection), and events.AgentEvent,
 // an event of a type the agent defines, such as code_change_applied, whose
-// name follows events.CheckAgentDefinedType; each within its bounds
+// name follows events.CheckAgentDefinedType, or of a built-in agent type
+// with fields of the agent's own besides the declared ones (a
+// tool_call_completed with test_results); each within its bounds
 // (ErrInvalidAgentEvent), such as events.MaxAgentPayloadSize. An
 // AgentEvent's data is published as events.Decode gives it back (see
 // events.AgentEvent.WithAgent): a deep copy, numbers as json.Number.
@@ -147,8 +149,8 @@ func agentPayload(agent string, p events.Payload) (events.AgentPayload, error) {
 	}
 	switch p.(type) {
 	case events.AgentEvent, *events.AgentEvent:
-		// A type agents define, never one of the taxonomy.
-		if err := events.CheckAgentDefinedType(p.EventType()); err != nil {
+		// A type agents define, or a built-in agent type extended.
+		if err := events.CheckAgentEventType(p.EventType()); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrNotAgentEvent, err)
 		}
 	}

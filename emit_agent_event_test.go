@@ -134,7 +134,7 @@ func TestEmitAgentDefinedEventRejects(t *testing.T) {
 		{"ledger type", "alice", ev(events.TypeCreditsMinted, nil), []error{scarcity.ErrNotAgentEvent}},
 		{"reward type", "alice", ev(events.TypeHumanRewardIssued, nil), []error{scarcity.ErrNotAgentEvent}},
 		{"judge type", "alice", ev(events.TypeJudgeEvaluation, nil), []error{scarcity.ErrNotAgentEvent}},
-		{"built-in agent type", "alice", ev(events.TypeReflection, map[string]any{"content": "x"}), []error{scarcity.ErrNotAgentEvent}},
+		{"built-in agent type, bad declared field", "alice", ev(events.TypeToolCallCompleted, map[string]any{"tool_name": "t", "status": "ok", "x": 1}), []error{scarcity.ErrInvalidAgentEvent}},
 		{"other agent", "alice", events.AgentEvent{AgentID: "bob", Type: "code_change_applied"}, []error{scarcity.ErrImpersonation}},
 		{"agent_id in data", "alice", ev("code_change_applied", map[string]any{"agent_id": "bob"}), []error{scarcity.ErrInvalidAgentEvent, events.ErrInvalidPayload}},
 		{"bad field name", "alice", ev("code_change_applied", map[string]any{"a b": 1}), []error{scarcity.ErrInvalidAgentEvent}},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 )
 
 // Agent-defined events.
@@ -17,6 +18,12 @@ import (
 // CheckAgentDefinedType. On the wire the event's type is the agent's name,
 // and its data is one JSON object: agent_id beside the agent's own fields,
 // which a scenario filters on as data.<field>.
+//
+// An AgentEvent may also carry a built-in agent type, to add fields of the
+// agent's own to it (a tool_call_completed with test_results): the fields
+// the typed payload declares are checked as it checks them, and the others
+// are kept. Decode gives such an event back as an AgentEvent; one without
+// extra fields as its typed payload.
 
 // Bounds of the type of an agent-defined event.
 const (
@@ -138,11 +145,17 @@ func (p AgentEvent) WithAgent(agent string) AgentPayload {
 }
 
 // Validate checks the payload's bounds: the naming rule of its type (an
-// *AgentTypeError), the agent, the names of the data's fields and the size
-// of its encoding. Errors wrap ErrInvalidPayload.
+// *AgentTypeError) or, for a built-in agent type, the typed payload's own
+// bounds over the fields it declares; the agent, the names of the data's
+// fields and the size of its encoding. Errors wrap ErrInvalidPayload.
 func (p AgentEvent) Validate() error {
-	if err := CheckAgentDefinedType(p.Type); err != nil {
+	if err := CheckAgentEventType(p.Type); err != nil {
 		return err
+	}
+	if _, builtin := agentDecoders[p.Type]; builtin {
+		if err := p.validateTyped(); err != nil {
+			return err
+		}
 	}
 	if err := name(agentIDKey, p.AgentID, true); err != nil {
 		return err
@@ -156,6 +169,44 @@ func (p AgentEvent) Validate() error {
 		}
 	}
 	return sized(p)
+}
+
+// CheckAgentEventType reports whether an AgentEvent may have the type t:
+// a type agents define (CheckAgentDefinedType), or a built-in agent type
+// (reasoning_trace, tool_call_initiated, tool_call_completed,
+// service_invoked, reflection) that the agent extends with fields of its
+// own.
+func CheckAgentEventType(t Type) error {
+	if _, builtin := agentDecoders[t]; builtin {
+		return nil
+	}
+	return CheckAgentDefinedType(t)
+}
+
+// validateTyped checks the fields of a built-in agent type that p's data
+// declares, as the typed payload checks them.
+func (p AgentEvent) validateTyped() error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("%w: %s data: %v", ErrInvalidPayload, p.Type, err)
+	}
+	typed := reflect.New(agentPayloadTypes[p.Type])
+	if err := json.Unmarshal(b, typed.Interface()); err != nil {
+		return fmt.Errorf("%w: %s data: %v", ErrInvalidPayload, p.Type, err)
+	}
+	if v, ok := typed.Elem().Interface().(interface{ Validate() error }); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// agentPayloadTypes are the payload types of the built-in agent types.
+var agentPayloadTypes = map[Type]reflect.Type{
+	TypeReasoningTrace:    reflect.TypeFor[ReasoningTrace](),
+	TypeToolCallInitiated: reflect.TypeFor[ToolCallInitiated](),
+	TypeToolCallCompleted: reflect.TypeFor[ToolCallCompleted](),
+	TypeServiceInvoked:    reflect.TypeFor[ServiceInvoked](),
+	TypeReflection:        reflect.TypeFor[Reflection](),
 }
 
 // MarshalJSON returns the data of the event: agent_id and Data's members in

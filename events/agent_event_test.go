@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -107,7 +108,8 @@ func TestAgentEventValidate(t *testing.T) {
 		{"bad type", events.AgentEvent{AgentID: "a1", Type: "Code_Change"}},
 		{"long type", events.AgentEvent{AgentID: "a1", Type: events.Type(strings.Repeat("x", events.MaxAgentTypeLen+1))}},
 		{"market type", events.AgentEvent{AgentID: "a1", Type: events.TypeBidPlaced}},
-		{"built-in agent type", events.AgentEvent{AgentID: "a1", Type: events.TypeReasoningTrace}},
+		{"built-in agent type, bad declared field", events.AgentEvent{AgentID: "a1", Type: events.TypeToolCallCompleted,
+			Data: map[string]any{"tool_name": "t", "status": "ok", "test_results": "all_passed"}}},
 		{"agent_id in data", events.AgentEvent{AgentID: "a1", Type: "code_change_applied", Data: map[string]any{"agent_id": "a2"}}},
 		{"empty key", events.AgentEvent{AgentID: "a1", Type: "code_change_applied", Data: map[string]any{"": 1}}},
 		{"space in key", events.AgentEvent{AgentID: "a1", Type: "code_change_applied", Data: map[string]any{"a b": 1}}},
@@ -340,4 +342,41 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// A built-in agent type extended with the agent's own fields keeps them
+// through Encode and Decode; its declared fields are checked as the typed
+// payload checks them.
+func TestExtendedBuiltinAgentEvent(t *testing.T) {
+	p := events.AgentEvent{Type: events.TypeToolCallCompleted,
+		Data: map[string]any{"tool_name": "test.run", "call_id": "c1", "status": "succeeded", "test_results": "all_passed"}}
+	ap := p.WithAgent("a1")
+	if err := ap.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	e := events.Event{ID: "e1", Type: events.TypeToolCallCompleted, Source: events.SourceAgent, Subject: "a1",
+		Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Sequence: 1, Correlation: "c", Data: ap}
+	b, err := events.Encode(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := events.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, ok := got.Data.(events.AgentEvent)
+	if !ok || x.Data["test_results"] != "all_passed" || x.AgentID != "a1" || got.Type != events.TypeToolCallCompleted {
+		t.Errorf("decoded %#v", got.Data)
+	}
+	plain := events.ToolCallCompleted{AgentID: "a1", ToolName: "t", Status: events.StatusSucceeded}
+	e.Data = plain
+	if b, err = events.Encode(e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := events.Decode(b); err != nil || got.Data != events.Payload(plain) {
+		t.Errorf("without extra fields: %#v, %v; want the typed payload", got.Data, err)
+	}
+	if _, err := events.DecodeAgentPayload(events.TypeToolCallCompleted, []byte(`{"agent_id":"a1","tool_name":"t","status":"succeeded","test_results":"x"}`)); err != nil {
+		t.Errorf("over the command API: %v", err)
+	}
 }

@@ -228,7 +228,9 @@ func IsAgentType(t Type) bool {
 // DecodeAgentPayload decodes data as the payload of an agent event of type
 // t, strictly: data must be one JSON object of at most MaxAgentPayloadSize
 // bytes. For an agent type of the taxonomy its keys must be exactly json
-// names of the payload's fields. For an agent-defined type (see
+// names of the payload's fields, or else the payload is an AgentEvent of
+// that type holding every member (the declared ones valid as the typed
+// payload's). For an agent-defined type (see
 // AgentEvent) the payload is an AgentEvent holding every member of data but
 // agent_id, which must be a string if present, numbers as json.Number. It
 // does not call Validate: the publisher fills in the agent first (see
@@ -237,7 +239,9 @@ func IsAgentType(t Type) bool {
 // *AgentTypeError) or ErrInvalidPayload.
 func DecodeAgentPayload(t Type, data []byte) (AgentPayload, error) {
 	decode, ok := agentDecoders[t]
-	if !ok {
+	if ok {
+		decode = extensible(t, decode)
+	} else {
 		if InTaxonomy(t) {
 			return nil, fmt.Errorf("%w: %q", ErrNotAgentType, clip(string(t)))
 		}
@@ -254,6 +258,22 @@ func DecodeAgentPayload(t Type, data []byte) (AgentPayload, error) {
 		return nil, fmt.Errorf("%w: %s data: %v", ErrInvalidPayload, t, err)
 	}
 	return p, nil
+}
+
+// extensible decodes data strictly with decode if it has only the fields
+// of t's payload, and as an AgentEvent of the built-in type t if it has
+// fields of the agent's own besides (see AgentEvent).
+func extensible(t Type, decode func([]byte) (AgentPayload, error)) func([]byte) (AgentPayload, error) {
+	return func(data []byte) (AgentPayload, error) {
+		p, err := decode(data)
+		if err == nil {
+			return p, nil
+		}
+		if x, xerr := decodeAgentEvent(t, data); xerr == nil && x.validateTyped() == nil {
+			return x, nil
+		}
+		return nil, err
+	}
 }
 
 // strictAs decodes exactly one JSON object without unknown fields.

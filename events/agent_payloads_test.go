@@ -67,7 +67,7 @@ func TestDecodeAgentPayloadRejects(t *testing.T) {
 		{"market type", events.TypeBidPlaced, `{}`, events.ErrNotAgentType},
 		{"judge type", events.TypeJudgeEvaluation, `{"judge":"j"}`, events.ErrNotAgentType},
 		{"reward type", events.TypeHumanRewardIssued, `{"agent_id":"a1","amount":"1"}`, events.ErrNotAgentType},
-		{"unknown field", events.TypeReasoningTrace, `{"agent_id":"a1","content":"x","mood":"ok"}`, events.ErrInvalidPayload},
+		{"extra field, bad declared one", events.TypeToolCallCompleted, `{"agent_id":"a1","tool_name":"t","status":"ok","mood":"ok"}`, events.ErrInvalidPayload},
 		{"key case", events.TypeReasoningTrace, `{"Agent_id":"a1","content":"x"}`, events.ErrInvalidPayload},
 		{"not an object", events.TypeReasoningTrace, `["a1"]`, events.ErrInvalidPayload},
 		{"null", events.TypeReasoningTrace, `null`, events.ErrInvalidPayload},

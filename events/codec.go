@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 )
@@ -140,6 +141,11 @@ func decodeData(src Source, typ Type, data json.RawMessage) (Payload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s data: %v", ErrMalformed, typ, err)
 	}
+	if extended(src, typ, p, data) {
+		if x, err := decodeAgentEvent(typ, data); err == nil {
+			return x, nil
+		}
+	}
 	return p, nil
 }
 
@@ -153,4 +159,14 @@ func otherData(src Source, typ Type, data json.RawMessage) Payload {
 		}
 	}
 	return Raw{Type: typ, JSON: bytes.Clone(data)}
+}
+
+// extended reports whether data, decoded as p, is an agent's event of a
+// built-in agent type with fields of the agent's own besides the typed
+// payload's, which an AgentEvent keeps (see AgentEvent).
+func extended(src Source, typ Type, p Payload, data []byte) bool {
+	if _, builtin := agentDecoders[typ]; !builtin || src != SourceAgent {
+		return false
+	}
+	return exactKeys(data, reflect.TypeOf(p)) != nil
 }

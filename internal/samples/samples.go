@@ -67,6 +67,8 @@ func Cases() []Case {
 			func() benchkit.AgentUnderTest { return &summariser{tokens: 250} }},
 		{"fc001.json", func() benchkit.AgentUnderTest { return steps(status("active")) },
 			func() benchkit.AgentUnderTest { return steps(status("idle")) }},
+		{"si_002.json", func() benchkit.AgentUnderTest { return steps(applyAndTest("all_passed")) },
+			func() benchkit.AgentUnderTest { return steps(applyAndTest("2_failed")) }},
 	}
 }
 
@@ -138,6 +140,19 @@ func decompose(first, second string) func(context.Context, benchkit.Turn) error 
 func status(word string) func(context.Context, benchkit.Turn) error {
 	return func(ctx context.Context, turn benchkit.Turn) error {
 		return emit(ctx, turn, events.ReasoningTrace{Decision: "report_status", Content: "status: " + word})
+	}
+}
+
+// applyAndTest (si_002) applies a code change, under an event type it
+// defines, and runs the tests, reporting their results in a field of its
+// own on tool_call_completed.
+func applyAndTest(results string) func(context.Context, benchkit.Turn) error {
+	return func(ctx context.Context, turn benchkit.Turn) error {
+		return emit(ctx, turn,
+			events.AgentEvent{Type: "code_change_applied", Data: map[string]any{"change": "from_si_001", "files": 2}},
+			events.ToolCallInitiated{ToolName: "test.run", CallID: "t1"},
+			events.AgentEvent{Type: events.TypeToolCallCompleted, Data: map[string]any{
+				"tool_name": "test.run", "call_id": "t1", "status": "succeeded", "test_results": results}})
 	}
 }
 

@@ -18,8 +18,10 @@ import (
 // where type is one the agents may publish (events.IsAgentType) and data is
 // the payload's JSON object, decoded strictly (events.DecodeAgentPayload, at
 // most events.MaxAgentPayloadSize bytes). For an agent type of the taxonomy
-// (reasoning_trace, …) data's keys are exactly the payload's field names,
-// no unknown ones. A type outside the taxonomy that follows the naming rule
+// (reasoning_trace, …) data's keys are the payload's field names, spelled
+// exactly; keys beyond them make it an events.AgentEvent of that type,
+// whose declared fields are checked as the typed payload's (an agent adding
+// fields of its own, such as test_results). A type outside the taxonomy that follows the naming rule
 // of agent-defined types (events.CheckAgentDefinedType), such as
 // code_change_applied, carries an events.AgentEvent: data holds the agent's
 // own fields, numbers kept exact; like every request, it holds no null and
@@ -72,7 +74,7 @@ func executeEmit(ctx context.Context, m *scarcity.Market, agent string, r *emitR
 
 // Emit publishes p as the agent's event (agent must be the client's); see
 // scarcity.Market.Emit. p may be an events.AgentEvent of a type the agent
-// defines. A payload that is not an agent type (or an AgentEvent whose type
+// defines, or of a built-in agent type it extends. A payload that is not an agent type (or an AgentEvent whose type
 // breaks the naming rule) fails with ErrInvalidRequest and
 // scarcity.ErrNotAgentEvent, one that names another agent with
 // ErrOtherAgent and a *scarcity.ImpersonationError, before anything is
@@ -83,7 +85,7 @@ func (c *Client) Emit(ctx context.Context, agent string, p events.Payload) error
 	}
 	switch p.(type) {
 	case events.AgentEvent, *events.AgentEvent:
-		if err := events.CheckAgentDefinedType(p.EventType()); err != nil {
+		if err := events.CheckAgentEventType(p.EventType()); err != nil {
 			return fmt.Errorf("%w: %w: %w", ErrInvalidRequest, scarcity.ErrNotAgentEvent, err)
 		}
 	}

@@ -120,7 +120,7 @@ func TestEmitAgentDefinedRequests(t *testing.T) {
 	before := snap(r)
 	for _, p := range []events.AgentEvent{
 		{Type: events.TypeBidPlaced},
-		{Type: events.TypeReflection, Data: map[string]any{"content": "x"}},
+		{Type: events.TypeJudgeEvaluation, Data: map[string]any{"judge": "x"}},
 		{Type: "Code_Change"},
 	} {
 		err := c.Emit(ctx, "alice", p)
