@@ -1,6 +1,7 @@
 package benchkit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,7 +88,10 @@ var ErrTrigger = errors.New("benchkit: unknown trigger")
 // bid (the hold is released; the reason and detail are the event's, by
 // default insufficient_balance), and an order_cancelled cancels it; the
 // market publishes the event itself. Without an open bid the run fails
-// with ErrNothingToReject. Every other injected event goes on the stream
+// with ErrNothingToReject. A human_reward_issued is given through
+// Market.Reward (its amount minted to the agent, from its human or else
+// "scenario"; the scenario's market budgets exactly its injected rewards).
+// Every other injected event goes on the stream
 // with source "benchmark" and the agent as subject, and changes no
 // service's state.
 func RunScenario(ctx context.Context, s *Scenario, a AgentUnderTest, opts RunOptions) (Result, []events.Event, error) {
@@ -132,8 +136,12 @@ func (o RunOptions) withDefaults() RunOptions {
 // scenarioMarket opens the market of s's initial state, publishing through
 // the injector.
 func scenarioMarket(ctx context.Context, s *Scenario, o RunOptions, clk clock.Clock, inj *injector) (*scarcity.Market, error) {
+	budget, err := rewardBudget(s)
+	if err != nil {
+		return nil, err
+	}
 	cfg := scarcity.Config{Resources: o.Resources, ClearEvery: o.TurnEvery, Clock: clk, Publisher: inj,
-		Correlation: inj.correlation, Reserve: map[string]string{}}
+		Correlation: inj.correlation, Reserve: map[string]string{}, RewardBudget: budget}
 	for _, r := range o.Resources {
 		if p, ok := s.Initial.ResourcePrices[r.Name]; ok {
 			cfg.Reserve[r.Name] = p.Text('f')
@@ -190,6 +198,7 @@ type injector struct {
 	log         *events.Log
 	pending     []InjectedEvent // not yet due
 	due         []InjectedEvent // due, not yet published
+	rewards     int             // injected rewards given
 }
 
 // newInjector checks the triggers of s's injected events.
@@ -272,6 +281,8 @@ func (in *injector) fire(ctx context.Context, m *scarcity.Market) error {
 		switch ie.Type {
 		case events.TypeBidRejected, events.TypeOrderCancelled:
 			err = in.makeReal(ctx, m, ie.Type, data)
+		case events.TypeHumanRewardIssued:
+			err = in.reward(ctx, m, data)
 		default:
 			err = m.Inject(ctx, in.agent, events.Raw{Type: ie.Type, JSON: data})
 		}
@@ -280,6 +291,55 @@ func (in *injector) fire(ctx context.Context, m *scarcity.Market) error {
 		}
 	}
 	return nil
+}
+
+// scenarioHuman is the human who gives a scenario's injected rewards when
+// the event names none.
+const scenarioHuman = "scenario"
+
+// reward gives the agent an injected human_reward_issued for real: the
+// market mints its amount and publishes the reward.
+func (in *injector) reward(ctx context.Context, m *scarcity.Market, data json.RawMessage) error {
+	var fields struct {
+		Human  string         `json:"human"`
+		Amount events.Decimal `json:"amount"`
+		Reason string         `json:"reason"`
+	}
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("benchkit: injected %s: %w", events.TypeHumanRewardIssued, err)
+	}
+	amount, err := fields.Amount.Apd()
+	if err != nil {
+		return fmt.Errorf("benchkit: injected %s: amount: %w", events.TypeHumanRewardIssued, err)
+	}
+	human := cmp.Or(fields.Human, scenarioHuman)
+	in.rewards++
+	return m.Reward(ctx, fmt.Sprintf("injected-%d", in.rewards), human, in.agent, amount, cmp.Or(fields.Reason, "injected by the scenario"))
+}
+
+// rewardBudget returns what the injected rewards of s give in all, the
+// budget of the scenario's market for them.
+func rewardBudget(s *Scenario) (string, error) {
+	total := new(apd.Decimal)
+	for _, ie := range s.Injected {
+		if ie.Type != events.TypeHumanRewardIssued {
+			continue
+		}
+		var fields struct {
+			Amount events.Decimal `json:"amount"`
+		}
+		if err := json.Unmarshal(ie.Event, &fields); err != nil {
+			return "", fmt.Errorf("benchkit: injected %s: %w", ie.Type, err)
+		}
+		d, err := fields.Amount.Apd()
+		if err != nil {
+			return "", fmt.Errorf("benchkit: injected %s: amount: %w", ie.Type, err)
+		}
+		if _, err := exactRatioContext().Add(total, total, d); err != nil {
+			return "", err
+		}
+	}
+	return total.Text('f'), nil
 }
 
 // ErrNothingToReject reports an injected bid_rejected or order_cancelled

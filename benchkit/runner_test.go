@@ -129,13 +129,24 @@ func TestRunScenarioTriggers(t *testing.T) {
 		seen = append(seen, len(turn.Events))
 		return nil
 	})
-	res, _, err := benchkit.RunScenario(ctx, s, idle, benchkit.RunOptions{Turns: 3})
+	res, evs, err := benchkit.RunScenario(ctx, s, idle, benchkit.RunOptions{Turns: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Verdict != benchkit.Pass || seen[0] == 0 || seen[2] <= seen[1] {
 		t.Errorf("verdict %s, events seen per turn %v: %s", res.Verdict, seen, benchkit.FormatResult(res))
 	}
+	// The injected reward is real: the market minted it.
+	var minted bool
+	for _, e := range evs {
+		if p, ok := e.Data.(events.CreditsMinted); ok && p.To == "agent" && strings.HasPrefix(p.TransferID, scarcity.RewardTransferPrefix) && p.Amount == "1" {
+			minted = true
+		}
+	}
+	if !minted {
+		t.Error("the injected reward minted nothing")
+	}
+	benchkit.AssertInvariants(t, evs)
 
 	bad := `{"task_id": "t", "injected_events": [{"trigger": "when_pigs_fly", "event": {"type": "reflection"}}],
 		"validation": {"required_events": [{"type": "reflection"}]}}`
