@@ -1,6 +1,7 @@
 package benchkit_test
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"testing"
@@ -105,4 +106,40 @@ func reportPerEvent(b *testing.B, n int) {
 	b.ReportMetric(perOp/float64(n), "ns/event")
 	b.ReportMetric(float64(n)/(perOp/1e9), "events/s")
 	b.ReportMetric(float64(n), "events/op")
+}
+
+// readStream is the JSON Lines encoding of the first 100,000 events of
+// worldStream.
+var readStream = sync.OnceValue(func() []byte {
+	var buf bytes.Buffer
+	if err := benchkit.WriteJSONL(&buf, worldStream()[:100_000]); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+})
+
+// BenchmarkReadJSONL reads 100,000 events from JSON Lines, keeping every
+// field of every event's data.
+func BenchmarkReadJSONL(b *testing.B) {
+	data := readStream()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := benchkit.ReadJSONL(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadJSONLBaseline decodes the same lines with events.Decode
+// alone, which keeps only what the typed payloads declare.
+func BenchmarkReadJSONLBaseline(b *testing.B) {
+	data := readStream()
+	b.ReportAllocs()
+	for b.Loop() {
+		for line := range bytes.Lines(data) {
+			if _, err := events.Decode(bytes.TrimSpace(line)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }

@@ -95,6 +95,9 @@ func decodeLine(b []byte) (events.Event, error) {
 	if _, raw := e.Data.(events.Raw); raw {
 		return e, nil
 	}
+	if again, err := events.Encode(e); err == nil && bytes.Equal(again, b) {
+		return e, nil // as written by Encode: nothing was dropped
+	}
 	var line struct {
 		Data json.RawMessage `json:"data"`
 	}
