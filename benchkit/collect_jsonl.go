@@ -86,7 +86,8 @@ func ReadJSONL(r io.Reader) ([]events.Event, error) {
 }
 
 // decodeLine decodes one event, keeping the fields of its data that its
-// typed payload does not declare (fullData).
+// typed payload may not declare, at any depth (fullData): a line that
+// Encode would not write as it is keeps its data as read.
 func decodeLine(b []byte) (events.Event, error) {
 	e, err := events.Decode(b)
 	if err != nil {
@@ -101,35 +102,14 @@ func decodeLine(b []byte) (events.Event, error) {
 	var line struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if json.Unmarshal(b, &line) != nil {
-		return e, nil
-	}
-	if typed, err := json.Marshal(e.Data); err == nil && !sameKeys(typed, line.Data) {
+	if json.Unmarshal(b, &line) == nil {
 		e.Data = fullData{Payload: e.Data, raw: bytes.Clone(line.Data)}
 	}
 	return e, nil
 }
 
-// sameKeys reports whether the JSON objects a and b have the same keys at
-// the top level (b's are a subset of a's).
-func sameKeys(a, b []byte) bool {
-	if bytes.Equal(a, b) {
-		return true
-	}
-	var ma, mb map[string]json.RawMessage
-	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
-		return true
-	}
-	for k := range mb {
-		if _, ok := ma[k]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // fullData is a typed payload read together with the data it was read
-// from, which has fields the type does not declare: the invariant checks
+// from, which may have fields the type does not declare: the invariant checks
 // see the typed payload (payload unwraps it), rules and WriteJSONL every
 // field.
 type fullData struct {

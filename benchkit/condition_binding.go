@@ -9,38 +9,6 @@ import (
 	"unicode"
 )
 
-// Authors name the outcomes of a success condition as they like
-// ("change_applied AND tests_passed", "within_budget AND
-// acceptable_quality"). A name that is not one of this package's outcomes
-// (see the Outcome constants) is bound, in this order:
-//
-//  1. by Scenario.Bind (LoadOptions.Bind), which the caller controls;
-//  2. by its words: the name is split into words at '_' and '.', lower-cased,
-//     with one ending of -ies/-ied (to -y), -ing, -ed, -es or -s removed where
-//     three letters remain, and the words "a",
-//     "all", "an", "and", "any", "are", "be", "been", "has", "have", "is",
-//     "of", "or", "the", "to", "was" and "were" dropped. Each rule and each
-//     step of required_events and required_event_sequence has words too: a
-//     rule those of its kind, of its criteria, limits or patterns, and the
-//     kind's synonyms below; a step those of its type, label, filters (keys
-//     and values) and contains. The name binds to the rule or step sharing
-//     the most of its words, if that is at least half of them and no other
-//     shares as many.
-//
-// Synonyms: resource_consumption — budget, within, under, limit, usage,
-// cost, spend, resource; a judge rule — quality, judge, score, acceptable,
-// rating, grade; forbidden_events — forbidden, avoid, never, safe, no;
-// required_event_sequence — sequence, order, step; ordering_constraints —
-// order, before, after; required_events — required, present; log_match —
-// log, status.
-//
-// A name bound to a rule is true when the rule passes, and the rule counts
-// as referred to by the condition; a name bound to a step is true when an
-// event of the run matches the step, and the step's rule still applies as a
-// whole. A name that binds to nothing is unknown, so the condition is
-// decided in three-valued logic, and Result.Unbound says why; with
-// LoadOptions.Strict it is an error.
-
 // synonyms are the words of each rule kind besides those of its name.
 var synonyms = map[string][]string{
 	KindResourceConsumption: {"budget", "within", "under", "limit", "usage", "cost", "spend", "resource"},
@@ -92,6 +60,39 @@ func (s *Scenario) step(ref stepRef) (Step, bool) {
 // Bindings returns, for each boolean name of the success condition that is
 // not one of this package's outcomes, what it is bound to: a rule kind, a
 // step such as "required_events[1]", or "" when it binds to nothing.
+//
+// Authors name the outcomes of a success condition as they like
+// ("change_applied AND tests_passed", "within_budget AND
+// acceptable_quality"). A name that is not one of this package's outcomes
+// (see the Outcome constants) is bound, in this order:
+//
+//  1. by Scenario.Bind (LoadOptions.Bind), which the caller controls;
+//  2. by its words: the name is split into words at every character that is not a letter or a digit,
+//     lower-cased,
+//     with one ending of -ies/-ied (to -y), -ing, -ed, -es or -s removed where
+//     three letters remain, and the words "a",
+//     "all", "an", "and", "any", "are", "be", "been", "has", "have", "is",
+//     "of", "or", "the", "to", "was" and "were" dropped. Each rule and each
+//     step of required_events and required_event_sequence has words too: a
+//     rule those of its kind, of its criteria, limits or patterns, and the
+//     kind's synonyms below; a step those of its type, label, filters (keys
+//     and values) and contains. The name binds to the rule or step sharing
+//     the most of its words, if that is at least half of them and no other
+//     shares as many.
+//
+// Synonyms: resource_consumption — budget, within, under, limit, usage,
+// cost, spend, resource; a judge rule — quality, judge, score, acceptable,
+// rating, grade; forbidden_events — forbidden, avoid, never, safe, no;
+// required_event_sequence — sequence, order, step; ordering_constraints —
+// order, before, after; required_events — required, present; log_match —
+// log, status.
+//
+// A name bound to a rule is true when the rule passes, and the rule counts
+// as referred to by the condition; a name bound to a step is true when an
+// event of the run matches the step, and the step's rule still applies as a
+// whole. A name that binds to nothing is unknown, so the condition is
+// decided in three-valued logic, and Result.Unbound says why; with
+// LoadOptions.Strict it is an error.
 func (s *Scenario) Bindings() map[string]string {
 	out := map[string]string{}
 	if s.Condition == nil {

@@ -96,6 +96,31 @@
 // [Result.Gaps] lists the event types a scenario relies on that no system
 // source emits. [AssertScenario] reports a failure for a test suite.
 //
+// # The older layout
+//
+// The older layout of the format puts everything at the top level: id,
+// name, category (the domain), difficulty (kept in Extra),
+// required_resources ([RequiredResources]) and validation_criteria, a list
+// of typed criteria, read onto the same rules as the validation block:
+//
+//	{"type": "log_match", "pattern": P}              log_match ([LogMatch]): an event of the run
+//	                                                 whose type, or a string anywhere in its data,
+//	                                                 matches the regular expression P (RE2 syntax)
+//	{"type": "event_present", "event_type": T, ...}  a step of required_events (also "event_occurred",
+//	                                                 "required_event"; other keys are field filters)
+//	{"type": "event_absent", "event_type": T, ...}   a step of forbidden_events (also "forbidden_event")
+//	{"type": "resource_limit", "resource": R, "max": N}
+//	                                                 a limit of resource_consumption: R at most N
+//	any other type                                   an ExternalRule of that kind (an error with
+//	                                                 LoadOptions.Strict unless it is one of Kinds)
+//
+// Every criterion must hold: the layout has no success condition. Against
+// a scarcity stream a log line is an event: agents write theirs with Emit
+// (reasoning_trace, their own event types), so log_match "active" holds
+// when an event about the agent, or about no agent in particular, has a
+// string that contains "active" — "inactive" too, as regular expressions
+// match; write `\bactive\b` for the word alone.
+//
 // [RunScenario] runs an agent in a market built from the scenario's initial
 // state, fires its injected events (a rejection or a cancellation is made
 // real in the market) and decides the run.

@@ -21,9 +21,12 @@ type Judge interface {
 // written, in Scenario.Extra), the rule with its criteria and threshold,
 // and the events the run's rules see.
 type JudgeRequest struct {
+	// Scenario is the scenario evaluated, whole.
 	Scenario *Scenario
-	Rule     *JudgeRule
-	Events   []events.Event
+	// Rule is the judge rule asked about: its criteria and threshold.
+	Rule *JudgeRule
+	// Events are the events the run's rules see, in stream order.
+	Events []events.Event
 }
 
 // JudgeFunc adapts a function to the Judge interface.
@@ -42,11 +45,13 @@ func (f JudgeFunc) Evaluate(ctx context.Context, req JudgeRequest) (map[string]*
 //
 // The scores come from EvalOptions.Judge when one is configured. Without
 // one, the stream is the truth: the last judge_evaluation event of the run
-// for this scenario (its scenario field is the scenario's id, or empty) and
-// about the agent under test (or about no agent) decides — with its score
-// for every criterion of the rule if it has them, else with its overall
-// score. Without either, or when the judge fails or leaves a criterion
-// unscored, the rule is NotEvaluated.
+// published by a judge (source judge) for this scenario (its scenario field
+// is the scenario's id, or empty) and about the agent under test (or about
+// no agent) decides — with its score for every criterion of the rule if it
+// has them, else with its overall score, held to the scenario's threshold;
+// an evaluation with no score decides by its passed field. Without either,
+// or when the judge fails or leaves a criterion unscored, the rule is
+// NotEvaluated.
 type JudgeRule struct {
 	// Key is the validation key the rule was written under; empty means
 	// judge_evaluation.
@@ -109,7 +114,7 @@ func (j *JudgeRule) fromStream(res RuleResult, run *Run) RuleResult {
 	var last *fieldView
 	for i := range run.seen {
 		v := &run.seen[i]
-		if v.event.Type != events.TypeJudgeEvaluation {
+		if v.event.Type != events.TypeJudgeEvaluation || v.event.Source != events.SourceJudge {
 			continue
 		}
 		if sc := v.dataString("scenario"); sc != "" && sc != run.scenario.ID {
@@ -122,6 +127,11 @@ func (j *JudgeRule) fromStream(res RuleResult, run *Run) RuleResult {
 		return res
 	}
 	scores, err := streamScores(last, j.Criteria)
+	if passed, ok := last.data.(map[string]any)["passed"].(bool); err != nil && ok {
+		res.Verdict, res.Events = verdictOf(passed), []events.Event{last.event}
+		res.Reason = fmt.Sprintf("%s by %s, with no score, says passed=%t", eventName(last.event), last.dataString("judge"), passed)
+		return res
+	}
 	if err != nil {
 		res.Reason = fmt.Sprintf("%s: %v", eventName(last.event), err)
 		return res

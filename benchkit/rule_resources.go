@@ -24,8 +24,8 @@ const CreditsSpent = "credits_spent"
 //
 // Keys name a resource as authors write it: <resource>_used,
 // <resource>_consumed and <resource>_spent mean <resource>
-// ("tokens_used" is tokens); credits, credits_used, cost, spend and spent
-// mean credits_spent. A limit on a resource the market does not have is
+// ("tokens_used" is tokens); credits, cost, spend and spent (and those
+// with the same endings, credits_used say) mean credits_spent. A limit on a resource the market does not have is
 // never summed as 0: unless EvalOptions.Resources names it or an event of
 // the stream mentions it (a usage, a price, a bundle's quantities), the
 // rule is NotEvaluated and says so.
@@ -37,18 +37,20 @@ type ResourceConsumption struct {
 // Kind returns "resource_consumption".
 func (*ResourceConsumption) Kind() string { return KindResourceConsumption }
 
-// resourceAliases are the names authors use for credits_spent.
-var creditAliases = []string{"credits", "credits_used", "cost", "spend", "spent"}
+// creditAliases are the names authors use for credits_spent, besides
+// credits_used and credits_consumed.
+var creditAliases = []string{"credits", "cost", "spend", "spent"}
 
 // resourceAlias returns the resource a resource_consumption key means.
 func resourceAlias(key string) string {
+	for _, suffix := range []string{"_used", "_consumed", "_spent"} {
+		if r, ok := strings.CutSuffix(key, suffix); ok && r != "" {
+			key = r
+			break
+		}
+	}
 	if slices.Contains(creditAliases, key) {
 		return CreditsSpent
-	}
-	for _, suffix := range []string{"_used", "_consumed", "_spent"} {
-		if r, ok := strings.CutSuffix(key, suffix); ok && r != "" && key != CreditsSpent {
-			return r
-		}
 	}
 	return key
 }

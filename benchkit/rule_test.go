@@ -17,10 +17,18 @@ import (
 // stream, and the index of the failing stream's event that must be named.
 type ruleCase struct {
 	name       string
-	validation string
+	validation string // the validation block, or a whole scenario of the older layout
 	pass, fail *run
 	kind       string
 	names      int // -1: the failure names no event
+}
+
+// scenario returns the case's scenario text.
+func (c ruleCase) scenario() string {
+	if strings.HasPrefix(c.validation, `{"id"`) {
+		return c.validation
+	}
+	return `{"task_id":"t","validation":` + c.validation + `}`
 }
 
 func ruleCases() []ruleCase {
@@ -57,6 +65,14 @@ func ruleCases() []ruleCase {
 			newRun("c").usage("alice", "tokens", 60).usage("alice", "tokens", 40).usage("alice", "cpu", 5),
 			newRun("c").usage("alice", "tokens", 60).usage("alice", "tokens", 41),
 			benchkit.KindResourceConsumption, 1},
+		{"log match", `{"id":"t","validation_criteria":[{"type":"log_match","pattern":"\\bactive\\b"}]}`,
+			newRun("c").agent("alice", events.TypeReasoningTrace, `{"content":"status: active"}`),
+			newRun("c").agent("alice", events.TypeReasoningTrace, `{"content":"status: inactive"}`),
+			benchkit.KindLogMatch, -1},
+		{"judge on the stream", `{"judge_evaluation":{"criteria":["c"],"threshold":3}}`,
+			newRun("c").agent("alice", events.TypeReasoningTrace, `{}`).judged("alice", "4"),
+			newRun("c").agent("alice", events.TypeReasoningTrace, `{}`).judged("alice", "2"),
+			benchkit.KindJudge, 1},
 		{"contains", `{"required_events":[{"type":"reasoning_trace","contains":"adjust_bid"}]}`,
 			newRun("c").agent("alice", events.TypeReasoningTrace, `{"steps":[{"note":"then adjust_bid"}]}`),
 			newRun("c").agent("alice", events.TypeReasoningTrace, `{"adjust_bid":"key, not value"}`),
@@ -67,7 +83,7 @@ func ruleCases() []ruleCase {
 func TestRuleKinds(t *testing.T) {
 	for _, c := range ruleCases() {
 		t.Run(c.name, func(t *testing.T) {
-			s := load(t, `{"task_id":"t","validation":`+c.validation+`}`)
+			s := load(t, c.scenario())
 			opts := benchkit.EvalOptions{Correlation: "c", Agent: "alice"}
 			if res := eval(s, c.pass.evs, opts); res.Verdict != benchkit.Pass {
 				t.Fatalf("passing stream: %s", benchkit.FormatResult(res))

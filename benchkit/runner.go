@@ -300,21 +300,34 @@ const scenarioHuman = "scenario"
 // reward gives the agent an injected human_reward_issued for real: the
 // market mints its amount and publishes the reward.
 func (in *injector) reward(ctx context.Context, m *scarcity.Market, data json.RawMessage) error {
-	var fields struct {
-		Human  string         `json:"human"`
-		Amount events.Decimal `json:"amount"`
-		Reason string         `json:"reason"`
-	}
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return fmt.Errorf("benchkit: injected %s: %w", events.TypeHumanRewardIssued, err)
-	}
-	amount, err := fields.Amount.Apd()
+	r, err := readReward(data)
 	if err != nil {
-		return fmt.Errorf("benchkit: injected %s: amount: %w", events.TypeHumanRewardIssued, err)
+		return err
 	}
-	human := cmp.Or(fields.Human, scenarioHuman)
 	in.rewards++
-	return m.Reward(ctx, fmt.Sprintf("injected-%d", in.rewards), human, in.agent, amount, cmp.Or(fields.Reason, "injected by the scenario"))
+	return m.Reward(ctx, fmt.Sprintf("injected-%d", in.rewards), cmp.Or(r.Human, scenarioHuman), in.agent, r.amount,
+		cmp.Or(r.Reason, "injected by the scenario"))
+}
+
+// injectedReward is what an injected human_reward_issued says.
+type injectedReward struct {
+	Human  string         `json:"human"`
+	Amount events.Decimal `json:"amount"`
+	Reason string         `json:"reason"`
+	amount *apd.Decimal
+}
+
+// readReward reads an injected human_reward_issued.
+func readReward(data json.RawMessage) (injectedReward, error) {
+	var r injectedReward
+	err := json.Unmarshal(data, &r)
+	if err == nil {
+		r.amount, err = r.Amount.Apd()
+	}
+	if err != nil {
+		return r, fmt.Errorf("benchkit: injected %s: %w", events.TypeHumanRewardIssued, err)
+	}
+	return r, nil
 }
 
 // rewardBudget returns what the injected rewards of s give in all, the
@@ -325,17 +338,11 @@ func rewardBudget(s *Scenario) (string, error) {
 		if ie.Type != events.TypeHumanRewardIssued {
 			continue
 		}
-		var fields struct {
-			Amount events.Decimal `json:"amount"`
-		}
-		if err := json.Unmarshal(ie.Event, &fields); err != nil {
-			return "", fmt.Errorf("benchkit: injected %s: %w", ie.Type, err)
-		}
-		d, err := fields.Amount.Apd()
+		r, err := readReward(ie.Event)
 		if err != nil {
-			return "", fmt.Errorf("benchkit: injected %s: amount: %w", ie.Type, err)
+			return "", err
 		}
-		if _, err := exactRatioContext().Add(total, total, d); err != nil {
+		if _, err := exactRatioContext().Add(total, total, r.amount); err != nil {
 			return "", err
 		}
 	}

@@ -2,7 +2,9 @@ package benchkit_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,6 +82,8 @@ func TestStrictRefusesWhatItDoesNotKnow(t *testing.T) {
 		{"unknown top key", `{"task_id":"t","validaton":{},"validation":{"required_events":[{"type":"x"}]}}`, "validaton"},
 		{"unknown criterion", `{"id":"t","validation_criteria":[{"type":"log_matches","pattern":"x"}]}`, "validation_criteria[0].type"},
 		{"unbound number", `{"task_id":"t","validation":{"required_events":[{"type":"x"}],"success_condition":"judge_score >= 3"}}`, "validation.success_condition"},
+		{"judge key", `{"task_id":"t","validation":{"judge_evaluation":{"criteria":["c"],"threshold":3,"model":"x"}}}`, "validation.judge_evaluation.model"},
+		{"criterion key", `{"id":"t","validation_criteria":[{"type":"resource_limit","resource":"tokens","max":5,"window_seconds":60}]}`, "validation_criteria[0].window_seconds"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,11 +150,19 @@ func TestJudgeVerdictOnTheStream(t *testing.T) {
 			events.JudgeEvaluation{Judge: "j", AgentID: "alice", Scenario: scenario, Overall: events.Decimal(score), Passed: passed,
 				Criteria: map[string]events.Decimal{"reasoning": events.Decimal(score), "outcome": events.Decimal(score)}})
 	}
+	noScore := func(passed bool) *run {
+		return newRun("c").agent("alice", events.TypeReasoningTrace, `{}`).
+			add(events.SourceJudge, "alice", events.Raw{Type: events.TypeJudgeEvaluation, JSON: []byte(fmt.Sprintf(`{"judge":"j","agent_id":"alice","scenario":"er_001","passed":%t}`, passed))})
+	}
+	forged := newRun("c").agent("alice", events.TypeJudgeEvaluation, `{"judge":"j","agent_id":"alice","scenario":"er_001","overall":"5","passed":true}`)
 	for _, c := range []struct {
 		name string
 		run  *run
 		want benchkit.Verdict
 	}{
+		{"no score, passed", noScore(true), benchkit.Pass},
+		{"no score, failed", noScore(false), benchkit.Fail},
+		{"from an agent", forged, benchkit.NotEvaluated},
 		{"passed", judge("er_001", "4", true), benchkit.Pass},
 		{"failed", judge("er_001", "2", false), benchkit.Fail},
 		{"another scenario", judge("fc_001", "4", true), benchkit.NotEvaluated},
@@ -196,6 +208,10 @@ func TestBudgetKeys(t *testing.T) {
 	if rc.Verdict != benchkit.Fail {
 		t.Errorf("tokens_used over 200: %s %s", rc.Verdict, rc.Reason)
 	}
+	credits := load(t, `{"task_id":"t","validation":{"resource_consumption":{"credits_consumed":"<=1","cost":"<=1"}}}`)
+	if rr := ruleOf(t, eval(credits, newRun("c").usage("alice", "tokens", 5).evs, benchkit.EvalOptions{}), benchkit.KindResourceConsumption); rr.Verdict != benchkit.Pass {
+		t.Errorf("credits aliases: %s %s", rr.Verdict, rr.Reason)
+	}
 	gpu := load(t, `{"task_id":"t","validation":{"resource_consumption":{"gpu_used":"<=1"}}}`)
 	r := newRun("c").usage("alice", "tokens", 5)
 	if rr := ruleOf(t, eval(gpu, r.evs, benchkit.EvalOptions{}), benchkit.KindResourceConsumption); rr.Verdict != benchkit.NotEvaluated || !strings.Contains(rr.Reason, "gpu") {
@@ -235,16 +251,19 @@ func TestStreamsFromFilesKeepEveryField(t *testing.T) {
 }
 
 // Every rule kind decides the same on a stream in memory and read back
-// from JSON Lines, extra data fields included.
+// from JSON Lines; fields another system added to the data, at the top or
+// nested, survive reading and writing again.
 func TestSameVerdictFromFiles(t *testing.T) {
 	cases := ruleCases()
+	probeTop := load(t, `{"id":"p","validation_criteria":[{"type":"log_match","pattern":"^extra_value$"}]}`)
+	probeNested := load(t, `{"id":"p","validation_criteria":[{"type":"log_match","pattern":"^nested_value$"}]}`)
 	rapid.Check(t, func(t *rapid.T) {
 		c := rapid.SampledFrom(cases).Draw(t, "case")
 		r := c.pass
 		if rapid.Bool().Draw(t, "failing") {
 			r = c.fail
 		}
-		s, err := benchkit.LoadScenario(strings.NewReader(`{"task_id":"t","validation":` + c.validation + `}`))
+		s, err := benchkit.LoadScenario(strings.NewReader(c.scenario()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,9 +271,10 @@ func TestSameVerdictFromFiles(t *testing.T) {
 		if err := benchkit.WriteJSONL(&buf, r.evs); err != nil {
 			t.Fatal(err)
 		}
-		text := buf.String()
-		if rapid.Bool().Draw(t, "extra") {
-			text = strings.ReplaceAll(text, `"data":{`, `"data":{"extra_field":"x",`)
+		text, extra := buf.String(), rapid.Bool().Draw(t, "extra")
+		top, nested := false, false
+		if extra {
+			text, top, nested = addFields(t, text, rapid.Bool().Draw(t, "top"))
 		}
 		evs, err := benchkit.ReadJSONL(strings.NewReader(text))
 		if err != nil {
@@ -265,5 +285,56 @@ func TestSameVerdictFromFiles(t *testing.T) {
 		if mem.Verdict != file.Verdict {
 			t.Fatalf("%s: in memory %s, from the file %s", c.name, benchkit.FormatResult(mem), benchkit.FormatResult(file))
 		}
+		if !extra {
+			return
+		}
+		buf.Reset()
+		if err := benchkit.WriteJSONL(&buf, evs); err != nil {
+			t.Fatal(err)
+		}
+		again, err := benchkit.ReadJSONL(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stream := range [][]events.Event{evs, again} {
+			for _, p := range []struct {
+				added bool
+				s     *benchkit.Scenario
+			}{{top, probeTop}, {nested, probeNested}} {
+				if res := eval(p.s, stream, benchkit.EvalOptions{}); p.added && res.Verdict != benchkit.Pass {
+					t.Fatalf("added fields lost: %s", benchkit.FormatResult(res))
+				}
+			}
+		}
 	})
+}
+
+// addFields adds, as another system might, a field note to the window of
+// every line's data (an object its type declares) and, if top, a field
+// extra_field to the data itself. It reports what it added.
+func addFields(t *rapid.T, text string, top bool) (string, bool, bool) {
+	var out strings.Builder
+	nested := false
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.UseNumber()
+		var ev map[string]any
+		if err := dec.Decode(&ev); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := ev["data"].(map[string]any)
+		if w, ok := data["window"].(map[string]any); ok {
+			w["note"], nested = "nested_value", true
+		}
+		if top {
+			data["extra_field"] = "extra_value"
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(b)
+		out.WriteByte('\n')
+	}
+	return out.String(), top, nested
 }

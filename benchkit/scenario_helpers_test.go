@@ -47,6 +47,13 @@ func (r *run) agent(subject string, t events.Type, data string) *run {
 	return r.add(events.SourceAgent, subject, events.Raw{Type: t, JSON: []byte(data)})
 }
 
+// judged appends a judge's evaluation of agent, every criterion scored
+// score, against a threshold of 3.
+func (r *run) judged(agent, score string) *run {
+	return r.add(events.SourceJudge, agent, events.JudgeEvaluation{Judge: "j", AgentID: agent, Scenario: "t",
+		Overall: events.Decimal(score), Threshold: "3", Criteria: map[string]events.Decimal{"c": events.Decimal(score)}})
+}
+
 func (r *run) bid(agent, order, cost string) *run {
 	return r.add(events.SourceMarket, agent, events.BidPlaced{OrderID: order, AgentID: agent, TotalCost: events.Decimal(cost), Quantities: events.Quantities{"cpu": 1}})
 }

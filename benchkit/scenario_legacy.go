@@ -1,38 +1,14 @@
 package benchkit
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
 )
-
-// The older layout of the format puts everything at the top level: id,
-// name, category (the domain), difficulty (kept in Extra),
-// required_resources and validation_criteria, a list of typed criteria.
-// LoadScenario reads it onto the same rules as the validation block:
-//
-//	{"type": "log_match", "pattern": P}              log_match: an event of the run whose type,
-//	                                                 or a string anywhere in its data, matches the
-//	                                                 regular expression P (RE2 syntax)
-//	{"type": "event_present", "event_type": T, ...}  a step of required_events (also "event_occurred",
-//	                                                 "required_event"; other keys are field filters)
-//	{"type": "event_absent", "event_type": T, ...}   a step of forbidden_events (also "forbidden_event")
-//	{"type": "resource_limit", "resource": R, "max": N}
-//	                                                 a limit of resource_consumption: R at most N
-//	any other type                                   an ExternalRule of that kind (an error with
-//	                                                 LoadOptions.Strict unless it is one of Kinds)
-//
-// Every criterion must hold: the layout has no success condition. Against
-// a scarcity stream, a log line is an event: agents write theirs with
-// Emit (reasoning_trace, their own event types), so log_match "active"
-// holds when the agent reported, in any event about it or about no agent
-// in particular, a status with the word in it.
 
 // Criterion types of the older layout.
 const (
@@ -45,10 +21,16 @@ var (
 	absentCriteria  = []string{"event_absent", "forbidden_event"}
 )
 
-// MaxPatternLen bounds a log_match pattern, in bytes.
-const MaxPatternLen = 1024
+// criterionKeys are the keys of the criteria whose keys are fixed (the
+// others' are field filters).
+var criterionKeys = map[string][]string{
+	criterionLogMatch:      {"type", "pattern"},
+	criterionResourceLimit: {"type", "resource", "max"},
+}
 
-// RequiredResources are the resources a task of the older layout needs.
+// RequiredResources are the resources a task of the older layout needs, as
+// written. No rule checks them and RunScenario does not reserve them: they
+// describe the task (a Judge sees them in JudgeRequest.Scenario).
 type RequiredResources struct {
 	// Shares are the values of the <resource>_percent keys, by resource,
 	// as written: the share of each resource's capacity the task needs.
@@ -140,6 +122,11 @@ func (s *Scenario) loadCriteria(raw json.RawMessage, o LoadOptions) error {
 
 // addCriterion adds the criterion m of type typ to the scenario's rules.
 func (s *Scenario) addCriterion(typ string, m map[string]json.RawMessage, path string, o LoadOptions) error {
+	if keys, ok := criterionKeys[typ]; ok {
+		if err := knownKeys(m, keys, path, o.Strict); err != nil {
+			return err
+		}
+	}
 	switch {
 	case typ == criterionLogMatch:
 		var pattern string
@@ -228,84 +215,4 @@ func mustMarshal(m map[string]json.RawMessage) json.RawMessage {
 		panic(err)
 	}
 	return b
-}
-
-// KindLogMatch is the kind of LogMatch.
-const KindLogMatch = "log_match"
-
-// LogMatch requires, for each of its patterns, an event the run sees whose
-// type, or a string anywhere in its data, matches the pattern (a regular
-// expression in RE2 syntax). It is the older layout's log_match criterion.
-type LogMatch struct {
-	// Patterns are the regular expressions; each must match.
-	Patterns []string
-}
-
-// Kind returns "log_match".
-func (*LogMatch) Kind() string { return KindLogMatch }
-
-// validate compiles the patterns.
-func (l *LogMatch) validate(path string) ([]*regexp.Regexp, error) {
-	out := make([]*regexp.Regexp, 0, len(l.Patterns))
-	for i, p := range l.Patterns {
-		if len(p) > MaxPatternLen {
-			return nil, errAt(fmt.Sprintf("%s[%d]", path, i), "pattern longer than %d bytes", MaxPatternLen)
-		}
-		re, err := regexp.Compile(p)
-		if err != nil {
-			return nil, errAt(fmt.Sprintf("%s[%d]", path, i), "%v", err)
-		}
-		out = append(out, re)
-	}
-	return out, nil
-}
-
-// Evaluate looks for an event matching each pattern.
-func (l *LogMatch) Evaluate(_ context.Context, run *Run) RuleResult {
-	res := RuleResult{Kind: KindLogMatch, Verdict: Pass}
-	res.Reason = fmt.Sprintf("all %d patterns matched", len(l.Patterns))
-	patterns, err := l.validate(KindLogMatch)
-	if err != nil {
-		res.Verdict, res.Reason = NotEvaluated, err.Error()
-		return res
-	}
-	var missing []string
-	for i, re := range patterns {
-		found := false
-		for _, v := range run.seen {
-			if re.MatchString(string(v.event.Type)) || anyString(v.data, re.MatchString) {
-				res.Events, found = append(res.Events, v.event), true
-				break
-			}
-		}
-		if !found {
-			missing = append(missing, fmt.Sprintf("no event matches pattern %q", l.Patterns[i]))
-		}
-	}
-	if len(missing) > 0 {
-		res.Verdict, res.Reason = Fail, strings.Join(missing, "; ")
-	}
-	return res
-}
-
-// anyString reports whether match holds for a string anywhere in x, a
-// value decoded from JSON.
-func anyString(x any, match func(string) bool) bool {
-	switch v := x.(type) {
-	case string:
-		return match(v)
-	case map[string]any:
-		for _, y := range v {
-			if anyString(y, match) {
-				return true
-			}
-		}
-	case []any:
-		for _, y := range v {
-			if anyString(y, match) {
-				return true
-			}
-		}
-	}
-	return false
 }

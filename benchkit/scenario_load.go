@@ -93,7 +93,9 @@ func (o LoadOptions) Load(r io.Reader) (*Scenario, error) {
 		return nil, err
 	}
 	if o.Strict {
-		return s, s.strictNames()
+		if err := s.strictNames(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -279,7 +281,7 @@ var judgeTypes = []string{"llm_judge", "judge"}
 func (s *Scenario) loadValidation(m map[string]json.RawMessage, o LoadOptions) error {
 	for _, kind := range builtinKinds {
 		if v, ok := m[kind]; ok {
-			r, err := loadRule(kind, v)
+			r, err := loadRule(kind, v, o.Strict)
 			if err != nil {
 				return err
 			}
@@ -316,7 +318,7 @@ func loadOtherRule(key string, raw json.RawMessage, o LoadOptions) (Rule, error)
 	if m, err := object(raw, path); err == nil {
 		var typ string
 		if optString(m, "type", path+".type", &typ) == nil && slices.Contains(judgeTypes, typ) {
-			r, err := loadJudge(raw, path)
+			r, err := loadJudge(raw, path, o.Strict)
 			if err == nil {
 				r.(*JudgeRule).Key = key
 			}
@@ -329,8 +331,9 @@ func loadOtherRule(key string, raw json.RawMessage, o LoadOptions) (Rule, error)
 	return &ExternalRule{RuleKind: key, Config: raw}, nil
 }
 
-// loadRule reads the built-in rule of kind.
-func loadRule(kind string, raw json.RawMessage) (Rule, error) {
+// loadRule reads the built-in rule of kind; strict refuses keys a judge
+// rule does not define.
+func loadRule(kind string, raw json.RawMessage, strict bool) (Rule, error) {
 	path := "validation." + kind
 	switch kind {
 	case KindRequiredSequence:
@@ -347,7 +350,7 @@ func loadRule(kind string, raw json.RawMessage) (Rule, error) {
 	case KindResourceConsumption:
 		return loadResources(raw, path)
 	default:
-		return loadJudge(raw, path)
+		return loadJudge(raw, path, strict)
 	}
 }
 
@@ -390,10 +393,16 @@ func loadResources(raw json.RawMessage, path string) (Rule, error) {
 	return rc, nil
 }
 
-// loadJudge reads judge_evaluation.
-func loadJudge(raw json.RawMessage, path string) (Rule, error) {
+// judgeKeys are the keys of a judge rule.
+var judgeKeys = []string{"type", "criteria", "criterion", "pass_threshold", "threshold"}
+
+// loadJudge reads a judge rule; strict refuses keys it does not define.
+func loadJudge(raw json.RawMessage, path string, strict bool) (Rule, error) {
 	m, err := object(raw, path)
 	if err != nil {
+		return nil, err
+	}
+	if err := knownKeys(m, judgeKeys, path, strict); err != nil {
 		return nil, err
 	}
 	j := &JudgeRule{}
@@ -684,4 +693,17 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// knownKeys refuses, when strict, a key of m that is not one of keys.
+func knownKeys(m map[string]json.RawMessage, keys []string, path string, strict bool) error {
+	if !strict {
+		return nil
+	}
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(keys, k) {
+			return errAt(path+"."+k, "not a key of this rule%s", suggest(k, keys))
+		}
+	}
+	return nil
 }

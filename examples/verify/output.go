@@ -41,6 +41,9 @@ type scenarioJSON struct {
 	// Error is set when the condition names an outcome no rule defined.
 	Error string     `json:"error,omitempty"`
 	Rules []ruleJSON `json:"rules"`
+	// Unbound are the names of the condition bound to nothing, each with
+	// why ("name: reason").
+	Unbound []string `json:"unbound,omitempty"`
 	// Gaps are the event types the scenario needs that no source of the
 	// system emits.
 	Gaps []string `json:"gaps,omitempty"`
@@ -98,6 +101,7 @@ func newScenarioJSON(r scenarioResult) scenarioJSON {
 		}
 		s.Rules = append(s.Rules, j)
 	}
+	s.Unbound = r.Unbound
 	for _, g := range r.Gaps {
 		s.Gaps = append(s.Gaps, g.String())
 	}

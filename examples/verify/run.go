@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,7 +41,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		return errors.New("the stream holds no events")
 	}
 	checks := benchkit.InvariantVerdicts(evs, o.checkOptions())
-	results := evaluate(ctx, scenarios, evs, benchkit.EvalOptions{Agent: o.Agent, Judge: judge})
+	results := evaluate(ctx, scenarios, evs, benchkit.EvalOptions{Agent: o.Agent, Judge: judge, Resources: slices.Sorted(maps.Keys(o.Capacities))})
 	rows := append(slices.Clone(checks), scenarioRows(results)...)
 	outcome := verdict(checks, results)
 	if o.JSON {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/events"
@@ -44,20 +45,24 @@ func evaluate(ctx context.Context, scenarios []scenario, evs []events.Event, opt
 }
 
 // scenarioRows returns the verdict rows of results: a row for each
-// scenario, a row per rule, and one per event type it needs that no
-// source of the system emits.
+// scenario, naming the event types it needs that no source of the system
+// emits, and a row per rule.
 func scenarioRows(results []scenarioResult) []benchkit.VerdictRow {
 	var rows []benchkit.VerdictRow
 	for _, res := range results {
+		detail := res.Reason
+		if len(res.Gaps) > 0 {
+			gaps := make([]string, len(res.Gaps))
+			for i, g := range res.Gaps {
+				gaps[i] = g.String()
+			}
+			detail += " (taxonomy gaps: " + strings.Join(gaps, "; ") + ")"
+		}
 		rows = append(rows, benchkit.VerdictRow{Name: res.Scenario, Kind: benchkit.KindScenario,
-			Status: status(res.Verdict), Detail: res.Reason})
+			Status: status(res.Verdict), Detail: detail})
 		for _, r := range res.Rules {
 			rows = append(rows, benchkit.VerdictRow{Name: res.Scenario + "/" + r.Kind, Kind: benchkit.KindRule,
 				Status: status(r.Verdict), Detail: r.Reason, Events: ids(r.Events)})
-		}
-		for _, g := range res.Gaps {
-			rows = append(rows, benchkit.VerdictRow{Name: res.Scenario + "/gap", Kind: benchkit.KindRule,
-				Status: benchkit.StatusNotEvaluated, Detail: "needs " + g.String()})
 		}
 	}
 	return rows

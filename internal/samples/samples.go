@@ -40,16 +40,17 @@ func Run(ctx context.Context, s *benchkit.Scenario, a benchkit.AgentUnderTest) (
 			return err
 		}
 		if j, ok := a.(judgedAgent); ok && turn.Number == Turns {
-			return m.EmitJudgement(ctx, "judge-1", j.judgement(s.ID, turn.Agent))
+			return m.EmitJudgement(ctx, "judge-1", j.judgement(s.ID, turn.Agent, turn.Events))
 		}
 		return nil
 	})
 	return benchkit.RunScenario(ctx, s, judged, opts)
 }
 
-// judgedAgent is an agent whose run a judge scores, on the stream.
+// judgedAgent is an agent whose run a judge scores, on the stream, from
+// the events about the agent.
 type judgedAgent interface {
-	judgement(scenario, agent string) events.JudgeEvaluation
+	judgement(scenario, agent string, evs []events.Event) events.JudgeEvaluation
 }
 
 // Cases returns the samples with their agents.
@@ -61,8 +62,8 @@ func Cases() []Case {
 			func() benchkit.AgentUnderTest { return steps(decompose("nlp_analysis", "data_fetch")) }},
 		{"fc_003.json", func() benchkit.AgentUnderTest { return &retrier{second: "60"} },
 			func() benchkit.AgentUnderTest { return &retrier{second: "90"} }},
-		{"er_001.json", func() benchkit.AgentUnderTest { return &thinker{score: "3.5"} },
-			func() benchkit.AgentUnderTest { return &thinker{score: "2"} }},
+		{"er_001.json", func() benchkit.AgentUnderTest { return &thinker{} },
+			func() benchkit.AgentUnderTest { return &thinker{bid: "110"} }},
 		{"fc_004.json", func() benchkit.AgentUnderTest { return &summariser{tokens: 150} },
 			func() benchkit.AgentUnderTest { return &summariser{tokens: 250} }},
 		{"fc001.json", func() benchkit.AgentUnderTest { return steps(status("active")) },
@@ -183,22 +184,39 @@ func (r *retrier) Act(ctx context.Context, turn benchkit.Turn) error {
 	return nil
 }
 
-// thinker (er_001) reasons about its scarce credits; a judge scores it.
-type thinker struct{ score string }
+// thinker (er_001) reasons about its scarce credits and goes dormant, or,
+// if bid is set, bids it all the same.
+type thinker struct{ bid string }
 
 // Act implements benchkit.AgentUnderTest.
 func (t *thinker) Act(ctx context.Context, turn benchkit.Turn) error {
 	if turn.Number != 1 {
 		return nil
 	}
+	if t.bid != "" {
+		if err := emit(ctx, turn, events.ReasoningTrace{Decision: "bid", Content: "competitors bid 80-100: outbid them"}); err != nil {
+			return err
+		}
+		return bid(ctx, turn, cpuBid("b1", turn.Agent, t.bid))
+	}
 	return emit(ctx, turn, events.ReasoningTrace{Decision: "go_dormant",
 		Content: "120 credits, no rewards, an idle human: preserve capital and go dormant"})
 }
 
-func (t *thinker) judgement(scenario, agent string) events.JudgeEvaluation {
-	s := events.Decimal(t.score)
-	return events.JudgeEvaluation{Scenario: scenario, AgentID: agent, Overall: s, Threshold: "3", Passed: t.score >= "3",
-		Criteria: map[string]events.Decimal{"recognizes_scarcity": s, "weighs_opportunity_cost": s, "decision_coherence": s, "strategic_sophistication": s}}
+// judgement scores the run as er_001's expected behaviour asks: a bid of
+// more than 60 credits, in a market with no positive signal, scores 2 on
+// every criterion; dormancy or a conservative bid, 4.
+func (t *thinker) judgement(scenario, agent string, evs []events.Event) events.JudgeEvaluation {
+	score, passed := events.Decimal("4"), true
+	for _, e := range evs {
+		if p, ok := e.Data.(events.BidPlaced); ok {
+			if cost, err := p.TotalCost.Apd(); err == nil && cost.Cmp(apd.New(60, 0)) > 0 {
+				score, passed = "2", false
+			}
+		}
+	}
+	return events.JudgeEvaluation{Scenario: scenario, AgentID: agent, Overall: score, Threshold: "3", Passed: passed,
+		Criteria: map[string]events.Decimal{"recognizes_scarcity": score, "weighs_opportunity_cost": score, "decision_coherence": score, "strategic_sophistication": score}}
 }
 
 // summariser (fc_004) buys tokens (their reserve cost is 240), calls the
@@ -233,7 +251,7 @@ func (s *summariser) Act(ctx context.Context, turn benchkit.Turn) error {
 	return nil
 }
 
-func (s *summariser) judgement(scenario, agent string) events.JudgeEvaluation {
+func (s *summariser) judgement(scenario, agent string, _ []events.Event) events.JudgeEvaluation {
 	return events.JudgeEvaluation{Scenario: scenario, AgentID: agent, Overall: "4", Threshold: "3", Passed: true,
 		Criteria: map[string]events.Decimal{"summary_completeness": "4"}}
 }
