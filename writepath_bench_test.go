@@ -162,16 +162,7 @@ func BenchmarkClearRoundBaseline(b *testing.B) {
 	})
 	b.Run("bids=10000/transport=jetstream", func(b *testing.B) {
 		tr := openBenchTransport(b, "jetstream")
-		log := events.NewLog(events.LogOptions{MaxEvents: 1 << 26})
-		m, clk := benchMarket(b, log, 100)
-		n := 0
-		placeRound(b, m, 10_000, &n)
-		clk.Add(time.Minute)
-		before := log.Len()
-		if err := m.Tick(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		round := encodeAll(b, log.Events(before))
+		round := encodeAll(b, clearedRound(b))
 		b.ResetTimer()
 		for b.Loop() {
 			rawPublish(b, tr, 1, round)
@@ -181,16 +172,7 @@ func BenchmarkClearRoundBaseline(b *testing.B) {
 	// SHA-256 of each), which every transport pays. It is the floor under
 	// transport=memory that the mechanism alone does not show.
 	b.Run("bids=10000/chain", func(b *testing.B) {
-		log := events.NewLog(events.LogOptions{MaxEvents: 1 << 26})
-		m, clk := benchMarket(b, log, 100)
-		n := 0
-		placeRound(b, m, 10_000, &n)
-		clk.Add(time.Minute)
-		before := log.Len()
-		if err := m.Tick(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		round := log.Events(before)
+		round := clearedRound(b)
 		chain, err := events.NewChain("", nil)
 		if err != nil {
 			b.Fatal(err)
@@ -199,6 +181,22 @@ func BenchmarkClearRoundBaseline(b *testing.B) {
 			chain.Extend(round)
 		}
 	})
+}
+
+// clearedRound returns the events of a round of 10,000 winning bids,
+// cleared in memory.
+func clearedRound(b *testing.B) []events.Event {
+	b.Helper()
+	log := events.NewLog(events.LogOptions{MaxEvents: 1 << 26})
+	m, clk := benchMarket(b, log, 100)
+	n := 0
+	placeRound(b, m, 10_000, &n)
+	clk.Add(time.Minute)
+	before := log.Len()
+	if err := m.Tick(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return log.Events(before)
 }
 
 // placeRound places bids winning bids across the market's 100 agents.
