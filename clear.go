@@ -153,9 +153,12 @@ func (m *Market) closeRound(bids int, res auction.Result) error {
 		})
 	}
 	batch.Add("", m.summary(bids, res, util))
+	m.cleared = batch.Events()[len(batch.Events())-1].Time
 	_ = batch.Publish(context.Background(), m.stage) // staging cannot fail
 	for name, p := range res.Prices {
-		if _, ok := m.prices[name]; ok && p != nil {
+		// Only a price that changed moves, as its price_update says: a
+		// market replayed from its events holds the same decimals.
+		if old, ok := m.prices[name]; ok && p != nil && p.Cmp(old) != 0 {
 			m.prices[name] = new(apd.Decimal).Set(p)
 		}
 	}

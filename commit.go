@@ -59,6 +59,17 @@ func (s *stage) take() []events.Event {
 type pending struct {
 	evs  []events.Event
 	done chan error // receives the outcome, once
+	// mark, if set, receives where the unit's last event stands in the
+	// chain when its group is linked: a snapshot's place.
+	mark *chainMark
+}
+
+// chainMark is where an event stands in the market's chain: Head is the
+// Hash of the event before it ("" if it is the first), Key the public key
+// that signs the seal of its group.
+type chainMark struct {
+	Head string
+	Key  ed25519.PublicKey
 }
 
 // flight is a group sent and not yet acknowledged: the outcome of each
@@ -103,6 +114,13 @@ func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.Private
 // empty unit, a command that changed nothing, is answered once every unit
 // before it is: what it read is then on the stream.
 func (c *committer) submit(evs []events.Event) <-chan error {
+	return c.submitMarked(evs, nil)
+}
+
+// submitMarked is submit that also sets *mark, before the outcome comes, to
+// where the last event of evs, which must not be empty if mark is set,
+// stands in the chain.
+func (c *committer) submitMarked(evs []events.Event, mark *chainMark) <-chan error {
 	done := make(chan error, 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -114,7 +132,7 @@ func (c *committer) submit(evs []events.Event) <-chan error {
 		done <- nil
 		return done
 	}
-	c.queue = append(c.queue, pending{evs: evs, done: done})
+	c.queue = append(c.queue, pending{evs: evs, done: done, mark: mark})
 	c.busy++
 	if !c.sending {
 		c.sending = true
@@ -200,7 +218,9 @@ func (c *committer) publish(units []pending) flight {
 	if len(evs) == 0 { // commands that changed nothing wait their turn
 		return f
 	}
-	c.link(evs)
+	before := c.chain.Head()
+	signer := c.link(evs)
+	markUnits(units, evs, chainMark{Head: before, Key: signer})
 	for len(evs) > maxGroup {
 		f.outcomes = append(f.outcomes, c.start(evs[:maxGroup]))
 		evs = evs[maxGroup:]
@@ -209,10 +229,27 @@ func (c *committer) publish(units []pending) flight {
 	return f
 }
 
+// markUnits tells each unit of the linked group evs that asks for it where
+// its last event stands: group is where the group's first event stands.
+func markUnits(units []pending, evs []events.Event, group chainMark) {
+	n := 0
+	for _, u := range units {
+		n += len(u.evs)
+		if u.mark == nil {
+			continue
+		}
+		*u.mark = group
+		if n > 1 {
+			u.mark.Head = evs[n-2].Hash
+		}
+	}
+}
+
 // link stamps evs, one group, with the chain, sealing its last event and
-// signing it with the key in force. A group that announces the market's key
-// switches the chain to it; the first announcement signs itself.
-func (c *committer) link(evs []events.Event) {
+// signing it with the key in force, whose public key it returns (nil for an
+// unsigned chain). A group that announces the market's key switches the
+// chain to it; the first announcement signs itself.
+func (c *committer) link(evs []events.Event) ed25519.PublicKey {
 	announces := false
 	for i := range evs {
 		if _, ok := evs[i].Data.(events.SigningKeyAnnounced); ok {
@@ -222,12 +259,17 @@ func (c *committer) link(evs []events.Event) {
 	if announces && c.chain.Key() == nil {
 		c.chain.SetKey(c.key)
 	}
+	var signer ed25519.PublicKey
+	if key := c.chain.Key(); key != nil {
+		signer = key.Public().(ed25519.PublicKey)
+	}
 	last := len(evs) - (len(evs)-1)%maxGroup - 1 // the start of the last part
 	c.chain.Extend(evs[:last])
 	c.chain.Link(evs[last:])
 	if announces {
 		c.chain.SetKey(c.key)
 	}
+	return signer
 }
 
 // start sends evs and returns the channel of the outcome. A call that

@@ -25,6 +25,12 @@ const (
 	// at most DefaultEmitBytes of encoded payloads per DefaultEmitPeriod.
 	DefaultEmitBytes  = 1 << 20
 	DefaultEmitPeriod = time.Minute
+	// DefaultSnapshotEvery is the number of events between snapshots when
+	// Config.Snapshots is set: about a second of replay saved per second of
+	// restore (docs/decisions/0002-market-snapshots.md).
+	DefaultSnapshotEvery = 250_000
+	// DefaultKeepSnapshots is the number of a market's snapshots kept.
+	DefaultKeepSnapshots = 3
 	// OperatorAccount is the ledger account that receives payments.
 	OperatorAccount = "operator"
 )
@@ -154,6 +160,28 @@ type Config struct {
 	// the market's clock, so a budget renews at the same instants
 	// whenever the market started or was restored.
 	RewardPeriod time.Duration
+	// Snapshots, if set, is where the market keeps snapshots of its state
+	// (natstransport's Object Store, or events.MemorySnapshots), so that
+	// Reopen restores it from the newest snapshot and the events after it
+	// rather than from its whole history. The market takes one every
+	// SnapshotEvery events and every SnapshotInterval, and on demand
+	// (Market.Snapshot); Publisher must then be an events.TailReader. A
+	// snapshot holds what the market remembers: a market meant to run for
+	// months sets Retention and MaxBundles, or its snapshots, and so its
+	// restarts, grow with its history. Nil means no snapshots: a restart
+	// replays the whole stream.
+	Snapshots events.SnapshotStore
+	// SnapshotEvery is the number of events between snapshots; zero means
+	// DefaultSnapshotEvery, negative none by count.
+	SnapshotEvery int
+	// SnapshotInterval is the time between snapshots on the market's
+	// clock; zero means none by time.
+	SnapshotInterval time.Duration
+	// KeepSnapshots is the number of the market's newest snapshots kept:
+	// an older one is deleted once a newer one is bound to the stream.
+	// Zero means DefaultKeepSnapshots. Events are never deleted: see
+	// Market.SnapshotFloor for the history a user may choose to trim.
+	KeepSnapshots int
 }
 
 // withDefaults returns c with its zero fields set to their defaults.
@@ -184,6 +212,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RewardPeriod == 0 {
 		c.RewardPeriod = DefaultRewardPeriod
+	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if c.KeepSnapshots == 0 {
+		c.KeepSnapshots = DefaultKeepSnapshots
 	}
 	if c.Clock == nil {
 		c.Clock = clock.New()
@@ -217,6 +251,12 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	}
 	if _, err := c.rewardBudget(); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if c.SnapshotInterval < 0 || c.KeepSnapshots < 1 {
+		return nil, nil, fmt.Errorf("%w: SnapshotInterval %v, KeepSnapshots %d", ErrInvalidConfig, c.SnapshotInterval, c.KeepSnapshots)
+	}
+	if _, ok := c.Publisher.(events.TailReader); c.Snapshots != nil && !ok {
+		return nil, nil, fmt.Errorf("%w: snapshots need a Publisher that is an events.TailReader, not %T", ErrInvalidConfig, c.Publisher)
 	}
 	if c.RewardPeriod <= 0 {
 		return nil, nil, fmt.Errorf("%w: RewardPeriod %v is not positive", ErrInvalidConfig, c.RewardPeriod)

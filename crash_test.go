@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/natstest"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
@@ -24,7 +26,9 @@ import (
 // market on the same stream and checks that it shows what was acknowledged
 // before the kill, that republished events are deduplicated, and that
 // benchkit's checks pass over the whole stream once the new market has
-// run on.
+// run on. The market keeps snapshots in the stream's Object Store: the new
+// market is both replayed from the whole stream and reopened from its
+// snapshot and the events after it, and the two must be the one killed.
 func TestCrashOverNATS(t *testing.T) {
 	for _, restartServer := range []bool{false, true} {
 		t.Run(fmt.Sprintf("server restarted=%t", restartServer), func(t *testing.T) {
@@ -34,13 +38,19 @@ func TestCrashOverNATS(t *testing.T) {
 			clk := clock.NewMock()
 			clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			cfg := scarcity.Config{Resources: testResources, Clock: clk, Publisher: tr, Correlation: "crash",
-				Reserve: map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"}}
+				Reserve:    map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"},
+				SigningKey: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), Snapshots: snapshotsOf(t, tr), SnapshotEvery: -1}
 			m, err := scarcity.New(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			live := &fixture{cfg: cfg, m: m, clk: clk, ctx: ctx}
-			runMarket(t, live, 0, 6)
+			runMarket(t, live, 0, 3)
+			snap, err := m.Snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runMarket(t, live, 3, 3)
 			// Orders still open at the kill, and a bundle released early.
 			for i, a := range agentPool[:3] {
 				if err := m.Bid(ctx, cpuBid(fmt.Sprintf("open-%d", i), a, 5, "20")); err != nil && !errors.Is(err, scarcity.ErrBidRejected) {
@@ -63,7 +73,7 @@ func TestCrashOverNATS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Publisher = tr
+			cfg.Publisher, cfg.Snapshots = tr, snapshotsOf(t, tr)
 			restored, err := scarcity.Restore(ctx, cfg, stream)
 			if err != nil {
 				t.Fatalf("Restore: %v", err)
@@ -72,9 +82,18 @@ func TestCrashOverNATS(t *testing.T) {
 			if diff := cmp.Diff(before, after.capture(agentPool, allOrders(6)), cmp.Comparer(decEqual)); diff != "" {
 				t.Fatalf("the restored market differs from the one killed (-killed +restored):\n%s", diff)
 			}
+			reopened, report, err := scarcity.Reopen(ctx, cfg)
+			if err != nil || report.Snapshot.Name != snap.Name || report.Events >= len(stream) {
+				t.Fatalf("Reopen: %v; from %q (want %q) and %d events of %d", err, report.Snapshot.Name, snap.Name, report.Events, len(stream))
+			}
+			if restartServer { // the market goes on from its snapshot
+				after.m = reopened
+			}
+			if diff := cmp.Diff(before, after.capture(agentPool, allOrders(6)), cmp.Comparer(decEqual)); diff != "" {
+				t.Fatalf("the market reopened from its snapshot differs from the one killed (-killed +reopened):\n%s", diff)
+			}
 
-			// A publisher that retries its last batch adds nothing. (The
-			// restored market announced its own key: one event more.)
+			// A publisher that retries its last batch adds nothing.
 			stream, err = tr.ReadAll(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -107,6 +126,16 @@ func openNATS(t *testing.T, url string) *natstransport.Transport {
 	}
 	t.Cleanup(func() { tr.Close() })
 	return tr
+}
+
+// snapshotsOf returns the snapshot store beside tr's stream.
+func snapshotsOf(t *testing.T, tr *natstransport.Transport) events.SnapshotStore {
+	t.Helper()
+	store, err := tr.Snapshots(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 // runMarket runs rounds [from, from+n) of a small market: agents open,

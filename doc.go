@@ -10,8 +10,9 @@
 // The root package composes the services into one [Market]: bids in,
 // clearing on a clock, allocations leased in the ledger (paid as their time
 // passes, the unused time refunded on an early [Market.Release]), bundles
-// handed to the scheduler, events out. [Restore] rebuilds a market from its
-// stream after a crash. [AgentAPI] is what an agent does in a market; the
+// handed to the scheduler, events out. [Reopen] restarts a market from its
+// newest snapshot and the events after it; [Restore] rebuilds one from all
+// its events. [AgentAPI] is what an agent does in a market; the
 // Market implements it in process and transport/agentapi over NATS.
 //
 // # Packages
@@ -61,6 +62,20 @@
 // the stream, so Restore and benchkit verify the stream with the public key
 // alone (events.Verify) and trust only whole groups. See
 // docs/decisions/0001-one-command-one-batch.md.
+//
+// # Snapshots
+//
+// A market with Config.Snapshots takes a snapshot of its whole state — its
+// ledger, its scheduler and its own book, round, prices and rewards —
+// every Config.SnapshotEvery events and Config.SnapshotInterval, or on
+// demand (Market.Snapshot): a command copies the state under the writer's
+// lock and stages a snapshot_taken event naming the state's hash
+// (Market.StateHash); the snapshot is stored once that event is committed.
+// Reopen restores a market from the newest snapshot its stream binds, and
+// the events after it, in time and memory that depend on the work since
+// that snapshot, not on the market's age; it falls back to an older
+// snapshot, then to the whole stream, and says which it did
+// (RestoreReport). See docs/decisions/0002-market-snapshots.md.
 //
 // # Concurrency
 //

@@ -46,9 +46,10 @@ type Market struct {
 
 	mu sync.Mutex // the writer's: every command and query takes it
 	marketState
-	stage  *stage
-	commit *committer
-	wake   chan struct{} // signalled when Next may have moved earlier
+	snapshots snapshotPolicy
+	stage     *stage
+	commit    *committer
+	wake      chan struct{} // signalled when Next may have moved earlier
 }
 
 // marketState is what a market rebuilds from its stream.
@@ -61,7 +62,10 @@ type marketState struct {
 	prices    bundle.Prices
 	round     uint64
 	nextClear time.Time
-	emit      *emitState // agents' and judges' sequencers and emit budgets
+	// created is the time of the market's first event, cleared of its
+	// last round's summary: rounds fall due ClearEvery apart from created.
+	created, cleared time.Time
+	emit             *emitState // agents' and judges' sequencers and emit budgets
 	// opened holds the credits each agent was opened with by Open, so
 	// that opening it again never mints twice, however long ago.
 	opened map[string]*apd.Decimal
@@ -93,6 +97,7 @@ func New(ctx context.Context, cfg Config) (*Market, error) {
 func (m *Market) create(ctx context.Context, reserve bundle.Prices, last stream) error {
 	m.marketState = newState(m.cfg, reserve, nil, nil, last)
 	m.announceKey()
+	m.created = m.stage.unit[len(m.stage.unit)-1].Time
 	opts := ledgerOptionsAt(m.cfg, m.stage, last.ledger)
 	l, err := ledger.New(ctx, opts)
 	if err != nil {
@@ -196,7 +201,12 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 		return err
 	}
 	err := cmd()
-	done := m.commit.submit(m.stage.take())
+	snap := m.snapshotDue(ctx)
+	var mark *chainMark
+	if snap != nil {
+		mark = &snap.mark
+	}
+	done := m.commit.submitMarked(m.stage.take(), mark)
 	m.mu.Unlock()
 	select {
 	case cerr := <-done:
@@ -204,6 +214,7 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 			m.rebuildNow(ctx) // the caller then sees the market its stream holds
 			return errors.Join(cerr, err)
 		}
+		m.store(snap)
 		return err
 	case <-ctx.Done():
 		return fmt.Errorf("%w: the command was applied and its events sent; %w", events.ErrInDoubt, context.Cause(ctx))

@@ -31,6 +31,7 @@ type marketMachine struct {
 	transfers    []string // transfer ids used, for retries
 	rewards      []string // reward ids used, for retries
 	reservations []string // reservation ids made, for commits after their end
+	snapshots    int      // snapshots taken
 	next         int
 }
 
@@ -348,8 +349,13 @@ func TestMarketStateMachine(t *testing.T) {
 		// Retention is off, or short enough for ids to be forgotten and
 		// used again within a run.
 		retention := time.Duration(rapid.SampledFrom([]int{0, 1, 30, 90, 300}).Draw(t, "retention seconds")) * time.Second
-		mm := &marketMachine{f: newFixture(t, scarcity.Config{MaxBids: 8, Settlement: settlement, Retention: retention,
-			RewardBudget: "50", RewardPeriod: 5 * time.Minute})}
+		cfg := scarcity.Config{MaxBids: 8, Settlement: settlement, Retention: retention,
+			RewardBudget: "50", RewardPeriod: 5 * time.Minute}
+		if rapid.Bool().Draw(t, "snapshots") { // taken by the machine, not by count: a run must be repeatable
+			cfg.Snapshots, cfg.SnapshotEvery = events.NewMemorySnapshots(), -1
+			cfg.KeepSnapshots = rapid.IntRange(1, 3).Draw(t, "snapshots kept")
+		}
+		mm := &marketMachine{f: newFixture(t, cfg)}
 		t.Repeat(map[string]func(*rapid.T){
 			"open":       mm.open,
 			"mint":       mm.mint,
@@ -367,6 +373,7 @@ func TestMarketStateMachine(t *testing.T) {
 			"views":      mm.views,
 			"edgeWindow": mm.edgeWindow,
 			"restore":    mm.restore,
+			"snapshot":   mm.snapshot,
 			"":           mm.check,
 		})
 	})

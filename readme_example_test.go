@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -138,4 +139,73 @@ func Example_rebuild() {
 	fmt.Println("orders:", len(restored.Orders()), "alice holds", b.Pending)
 	// Output:
 	// orders: 1 alice holds 30
+}
+
+func reopen(ctx context.Context, cfg scarcity.Config, url string) (*scarcity.Market, error) {
+	tr, err := natstransport.Open(ctx, natstransport.Options{URL: url})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Snapshots, err = tr.Snapshots(ctx); err != nil {
+		return nil, err
+	}
+	cfg.Publisher = tr
+	m, report, err := scarcity.Reopen(ctx, cfg) // its newest snapshot, and the events after it
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("restored from %s and %d events\n", report.Snapshot.Name, report.Events)
+	return m, nil
+}
+
+// The README's "Restart from a snapshot": a market over an embedded
+// JetStream server keeps snapshots in the stream's Object Store; it is
+// dropped, and reopened from its snapshot and the events after it.
+func Example_reopen() {
+	ctx := context.Background()
+	srv, err := natstransport.StartEmbedded(natstransport.EmbeddedOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown()
+	tr, err := natstransport.Open(ctx, natstransport.Options{URL: srv.ClientURL()})
+	if err != nil {
+		panic(err)
+	}
+	snapshots, err := tr.Snapshots(ctx)
+	if err != nil {
+		panic(err)
+	}
+	cfg := scarcity.Config{
+		Resources:   []bundle.Resource{{Name: "cpu", Unit: "percent", Capacity: 100, Enforcement: bundle.OSLevel}},
+		Clock:       clock.NewMock(),
+		Correlation: "demo",
+		SigningKey:  ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), // the market's, across restarts
+		Publisher:   tr, Snapshots: snapshots,
+	}
+	m, err := scarcity.New(ctx, cfg)
+	if err != nil {
+		panic(err)
+	}
+	if err := m.Open(ctx, "alice", apd.New(100, 0)); err != nil {
+		panic(err)
+	}
+	if _, err := m.Snapshot(ctx); err != nil { // Config.SnapshotEvery takes them as the market runs
+		panic(err)
+	}
+	err = m.Bid(ctx, scarcity.Bid{ID: "a1", Agent: "alice", Limit: apd.New(30, 0),
+		Bundle: bundle.Bundle{Quantities: bundle.Quantities{"cpu": 10}, Window: bundle.Window{Duration: 10 * time.Minute}}})
+	if err != nil {
+		panic(err)
+	}
+	tr.Close() // the market is gone; its stream and snapshots stay
+
+	restored, err := reopen(ctx, cfg, srv.ClientURL())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("orders:", len(restored.Orders()))
+	// Output:
+	// restored from demo/00000000000000000002 and 3 events
+	// orders: 1
 }

@@ -2,7 +2,6 @@ package scarcity
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"strings"
@@ -99,14 +98,7 @@ func (m *Market) rebuild(ctx context.Context, reserve bundle.Prices, evs []event
 		return err
 	}
 	m.marketState = st
-	chain := mustChain(v.Heads[m.cfg.Correlation])
-	m.commit = newCommitter(m.cfg.Publisher, chain, m.cfg.SigningKey, m.rebuildLater)
-	ours := m.cfg.SigningKey.Public().(ed25519.PublicKey)
-	if key, ok := v.Keys[m.cfg.Correlation]; ok && key.Equal(ours) {
-		chain.SetKey(m.cfg.SigningKey)
-	} else {
-		m.announceKey() // goes out with the next command
-	}
+	m.resume(mustChain(v.Heads[m.cfg.Correlation]), v.Keys[m.cfg.Correlation])
 	return nil
 }
 
@@ -146,15 +138,11 @@ func (m *Market) recover(ctx context.Context) error {
 	if !ok {
 		return fenced(failed)
 	}
-	evs, err := r.ReadAll(ctx)
-	if err != nil {
-		return errors.Join(fenced(failed), err)
-	}
 	_, reserve, err := m.cfg.validate()
 	if err != nil {
 		return err
 	}
-	if err := m.rebuild(ctx, reserve, ofCorrelation(evs, m.cfg.Correlation)); err != nil {
+	if _, err := m.reload(ctx, reserve, r); err != nil {
 		return errors.Join(fenced(failed), err)
 	}
 	return nil
@@ -162,11 +150,10 @@ func (m *Market) recover(ctx context.Context) error {
 
 // replay rebuilds the market's own state from its trusted events.
 func (st *marketState) replay(cfg Config, evs []events.Event) error {
-	var created, cleared time.Time
 	var last uint64
 	for _, e := range evs {
-		if created.IsZero() {
-			created = e.Time
+		if st.created.IsZero() {
+			st.created = e.Time
 		}
 		if e.Source == events.SourceLedger {
 			st.replayLedgerEvent(e)
@@ -182,11 +169,11 @@ func (st *marketState) replay(cfg Config, evs []events.Event) error {
 			return fmt.Errorf("%w: %v: %w", ErrRestore, e, err)
 		}
 		if e.Type == events.TypeMarketCleared {
-			cleared = e.Time
+			st.cleared = e.Time
 		}
 	}
-	if !created.IsZero() {
-		st.nextClear = nextRound(created, cleared, cfg.ClearEvery)
+	if !st.created.IsZero() {
+		st.nextClear = nextRound(st.created, st.cleared, cfg.ClearEvery)
 	}
 	return nil
 }
@@ -198,6 +185,7 @@ func (st *marketState) replayLedgerEvent(e events.Event) {
 	switch p := e.Data.(type) {
 	case events.HoldPlaced:
 		if id, n, bid := parseBidHold(p.HoldID); bid {
+			st.book.forgetOld(e.Time)                           // as the bid that placed it did
 			st.book.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
 		}
 	case events.CreditsMinted:

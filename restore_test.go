@@ -20,17 +20,18 @@ import (
 
 // marketState is what a market shows of itself.
 type marketState struct {
-	StateHash string
-	LastHash  string
-	Balances  map[string]ledger.Balance
-	Round     uint64
-	Prices    bundle.Prices
-	Reserve   bundle.Prices
-	Next      time.Time
-	Orders    []scarcity.Bid
-	Active    map[string][]string
-	Bundles   map[string]sched.Info
-	Unsettled int
+	MarketHash string // Market.StateHash: the whole state
+	StateHash  string
+	LastHash   string
+	Balances   map[string]ledger.Balance
+	Round      uint64
+	Prices     bundle.Prices
+	Reserve    bundle.Prices
+	Next       time.Time
+	Orders     []scarcity.Bid
+	Active     map[string][]string
+	Bundles    map[string]sched.Info
+	Unsettled  int
 	// Allowances is what each of rewardHumans may still give this period.
 	Allowances map[string]string
 }
@@ -42,7 +43,7 @@ var rewardHumans = []string{"h0", "h1"}
 // look at.
 func (f *fixture) capture(agents, orders []string) marketState {
 	l := f.m.Ledger()
-	st := marketState{StateHash: l.StateHash(), LastHash: l.LastHash(), Balances: l.Balances(), Round: f.m.Round(),
+	st := marketState{MarketHash: f.m.StateHash(), StateHash: l.StateHash(), LastHash: l.LastHash(), Balances: l.Balances(), Round: f.m.Round(),
 		Prices: f.m.Prices(), Reserve: f.m.ReservePrices(), Next: f.m.Next(), Orders: f.m.Orders(), Active: map[string][]string{},
 		Bundles: map[string]sched.Info{}, Unsettled: f.m.Scheduler().Unsettled(), Allowances: map[string]string{}}
 	for _, h := range rewardHumans {
@@ -63,6 +64,11 @@ func (f *fixture) capture(agents, orders []string) marketState {
 // restore replaces the machine's market with one restored from its stream,
 // as after a crash, checks that nothing observable changed and that
 // nothing was published, and goes on with it.
+//
+// A market that keeps snapshots is also reopened from its newest snapshot
+// and the tail after it (Reopen): that market must equal both the live one
+// and the one replayed from the whole stream, and the machine goes on with
+// one of the two at random.
 func (mm *marketMachine) restore(t *rapid.T) {
 	before := mm.f.capture(agentPool, mm.placed)
 	published := mm.f.log.Len()
@@ -71,12 +77,50 @@ func (mm *marketMachine) restore(t *rapid.T) {
 		t.Fatalf("Restore: %v", err)
 	}
 	mm.f.m = m
+	if mm.f.cfg.Snapshots != nil {
+		reopened, report, err := scarcity.Reopen(mm.f.ctx, mm.f.cfg)
+		if err != nil {
+			t.Fatalf("Reopen: %v", err)
+		}
+		if report.FullReplay() != (mm.snapshots == 0) || len(report.Rejected) > 0 {
+			t.Fatalf("Reopen after %d snapshots: from %q, rejected %v", mm.snapshots, report.Snapshot.Name, report.Rejected)
+		}
+		full := mm.f.capture(agentPool, mm.placed)
+		mm.f.m = reopened
+		if diff := cmp.Diff(full, mm.f.capture(agentPool, mm.placed), cmp.Comparer(decEqual)); diff != "" {
+			t.Fatalf("market from snapshot %q and %d events differs from the whole stream's (-full +snapshot):\n%s",
+				report.Snapshot.Name, report.Events, diff)
+		}
+		if rapid.Bool().Draw(t, "go on with the replayed market") {
+			mm.f.m = m
+		}
+	}
 	if n := mm.f.log.Len(); n != published {
 		t.Fatalf("Restore of a whole stream published %d events", n-published)
 	}
 	after := mm.f.capture(agentPool, mm.placed)
 	if diff := cmp.Diff(before, after, cmp.Comparer(decEqual)); diff != "" {
 		t.Fatalf("restored market differs (-before +after):\n%s", diff)
+	}
+}
+
+// snapshot takes a snapshot of a market that keeps them: it holds the
+// market's whole state as it is.
+func (mm *marketMachine) snapshot(t *rapid.T) {
+	if mm.f.cfg.Snapshots == nil {
+		t.Skip("no snapshots")
+	}
+	info, err := mm.f.m.Snapshot(mm.f.ctx)
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	mm.snapshots++
+	if got := mm.f.m.StateHash(); got != info.StateHash {
+		t.Fatalf("snapshot %s holds state %s, the market %s", info.Name, info.StateHash, got)
+	}
+	names, err := mm.f.cfg.Snapshots.ListSnapshots(mm.f.ctx, "")
+	if err != nil || len(names) > mm.f.cfg.KeepSnapshots || names[len(names)-1] != info.Name {
+		t.Fatalf("after snapshot %s the store holds %v (%v), at most %d", info.Name, names, err, mm.f.cfg.KeepSnapshots)
 	}
 }
 
@@ -106,6 +150,7 @@ func TestRestoreNeverHoldsHalfACommand(t *testing.T) {
 	fresh.clk.Set(live.clk.Now())
 	sealed := fresh.capture([]string{"alice", "bob"}, []string{"a1", "b1"})
 	sealed.Next = time.Time{}
+	sealed.MarketHash = "" // a market made anew at the restore is created then
 	for n := 1; n <= len(evs); n++ {
 		f := newFixture(t, scarcity.Config{})
 		f.clk.Set(live.clk.Now())
@@ -116,6 +161,9 @@ func TestRestoreNeverHoldsHalfACommand(t *testing.T) {
 		f.m = m
 		got := f.capture([]string{"alice", "bob"}, []string{"a1", "b1"})
 		got.Next = time.Time{}
+		if sealed.MarketHash == "" {
+			got.MarketHash = ""
+		}
 		if evs[n-1].Seal {
 			sealed = got
 		} else if diff := cmp.Diff(sealed, got, cmp.Comparer(decEqual)); diff != "" {

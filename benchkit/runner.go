@@ -245,6 +245,19 @@ func (in *injector) Publish(ctx context.Context, evs ...events.Event) error {
 // if a publish fails.
 func (in *injector) ReadAll(ctx context.Context) ([]events.Event, error) { return in.log.ReadAll(ctx) }
 
+// ReadFrom returns the log's events from stream sequence from: the tail a
+// market restored from a snapshot reads.
+func (in *injector) ReadFrom(ctx context.Context, from uint64) ([]events.Event, uint64, error) {
+	return in.log.ReadFrom(ctx, from)
+}
+
+// LastSequence returns the stream sequence of the log's last event.
+func (in *injector) LastSequence(ctx context.Context) (uint64, error) {
+	return in.log.LastSequence(ctx)
+}
+
+var _ events.TailReader = (*injector)(nil)
+
 // turnDue notes the triggers due before turn n.
 func (in *injector) turnDue(n int) {
 	in.trigger(func(trigger string) bool {

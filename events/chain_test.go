@@ -221,3 +221,34 @@ func TestVerifyNamesTheFirstBadEvent(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyTailFromHeadAndKey verifies a stream read from the middle: its
+// first event links to the head given, its seals are signed with the key
+// given, and any other head or key breaks it.
+func TestVerifyTailFromHeadAndKey(t *testing.T) {
+	key, other := newKey(t), newKey(t)
+	evs := chainedStream(t, key, 2, 3, 2)
+	pub := key.Public().(ed25519.PublicKey)
+	head, tail := evs[4].Hash, evs[5:] // after the second group's seal
+	opts := events.VerifyOptions{PublicKey: pub, AllSignatures: true,
+		Heads: map[string]string{"run": head}, Keys: map[string]ed25519.PublicKey{"run": pub}}
+	v, err := events.Verify(tail, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Trusted) != 2 || v.Heads["run"] != evs[6].Hash || !v.Keys["run"].Equal(pub) {
+		t.Fatalf("trusted %d, head %q, key %x", len(v.Trusted), v.Heads["run"], v.Keys["run"])
+	}
+	opts.Keys = map[string]ed25519.PublicKey{"run": other.Public().(ed25519.PublicKey)}
+	if _, err := events.Verify(tail, opts); !errors.Is(err, events.ErrTampered) {
+		t.Errorf("a tail verified with another key: %v", err)
+	}
+	opts.Keys = nil
+	if _, err := events.Verify(tail, opts); !errors.Is(err, events.ErrTampered) {
+		t.Errorf("a signed tail verified with no key: %v", err)
+	}
+	opts.Keys, opts.Heads = map[string]ed25519.PublicKey{"run": pub}, map[string]string{"run": evs[3].Hash}
+	if _, err := events.Verify(tail, opts); !errors.Is(err, events.ErrTampered) {
+		t.Errorf("a tail verified from another head: %v", err)
+	}
+}

@@ -37,6 +37,42 @@ type Reader interface {
 	ReadAll(ctx context.Context) ([]Event, error)
 }
 
+// TailReader reads a stream from a position: what a writer restored from
+// a snapshot reads after it, in memory bounded by the tail, not by the
+// stream's history.
+type TailReader interface {
+	Reader
+	// LastSequence returns the stream sequence of the last event the
+	// stream holds now; 0 if it holds none.
+	LastSequence(ctx context.Context) (uint64, error)
+	// ReadFrom returns the events from stream sequence from (1 is the
+	// first; 0 means 1) to the last the stream holds now, in stream order,
+	// and the stream sequence of that last event. Like ReadAll, a read
+	// through a writer's own TailReader tells the writer where its stream
+	// stands.
+	ReadFrom(ctx context.Context, from uint64) (evs []Event, last uint64, err error)
+}
+
+// SnapshotStore keeps a writer's snapshots beside its stream: named blobs,
+// written once and read whole. A snapshot is state a writer can resume
+// from without reading the stream's history; the writer binds each to its
+// stream (scarcity: docs/decisions/0002-market-snapshots.md), so a store
+// need only keep bytes.
+type SnapshotStore interface {
+	// PutSnapshot stores data as name, replacing any snapshot of that name.
+	PutSnapshot(ctx context.Context, name string, data []byte) error
+	// GetSnapshot returns the snapshot name: ErrNoSnapshot if there is
+	// none, another error if it cannot be read whole (a store that checks
+	// a digest, as natstransport's does, refuses a corrupt one).
+	GetSnapshot(ctx context.Context, name string) ([]byte, error)
+	// ListSnapshots returns the names of the snapshots that begin with
+	// prefix, in ascending byte order.
+	ListSnapshots(ctx context.Context, prefix string) ([]string, error)
+	// DeleteSnapshot removes the snapshot name; removing one that is not
+	// there is not an error.
+	DeleteSnapshot(ctx context.Context, name string) error
+}
+
 // Subscriber delivers the events of a stream in stream order, from where
 // opts says, then follows new events as they are published. A replay and a
 // live tail are the same call.

@@ -1,7 +1,8 @@
 // Package events defines the immutable event envelope that every scarcity
 // service emits, the event taxonomy with its typed payloads, the CloudEvents
-// 1.0 JSON codec, the publisher and subscriber contracts that transports
-// implement, and an in-memory log.
+// 1.0 JSON codec, the publisher, subscriber, reader and snapshot-store
+// contracts that transports implement, an in-memory log and an in-memory
+// snapshot store.
 //
 // # Envelope
 //
@@ -52,6 +53,7 @@
 //
 // # Concurrency
 //
-// [Log] is safe for concurrent use. A [Sequencer] and its batches are not:
-// each belongs to the single writer of one service.
+// [Log] and [MemorySnapshots] are safe for concurrent use. A [Sequencer]
+// and its batches are not: each belongs to the single writer of one
+// service.
 package events

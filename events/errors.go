@@ -24,6 +24,12 @@ var (
 	// was in doubt: the writer's state may differ from the stream's, so it
 	// publishes nothing more. Rebuild the writer from the stream.
 	ErrFenced = errors.New("events: writer fenced after a publish in doubt")
+	// ErrNoSnapshot reports a snapshot a SnapshotStore does not hold.
+	ErrNoSnapshot = errors.New("events: no such snapshot")
+	// ErrSnapshotName reports a snapshot name a SnapshotStore refuses to
+	// store: the empty name, which names no snapshot, or one that is not
+	// valid UTF-8 (see ValidSnapshotName).
+	ErrSnapshotName = errors.New("events: invalid snapshot name")
 	// ErrBadDecimal reports a string that is not a finite decimal number.
 	ErrBadDecimal = errors.New("events: bad decimal")
 )

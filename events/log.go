@@ -42,6 +42,7 @@ type Log struct {
 var (
 	_ Publisher  = (*Log)(nil)
 	_ Subscriber = (*Log)(nil)
+	_ TailReader = (*Log)(nil)
 )
 
 // NewLog returns an empty log.
@@ -147,6 +148,29 @@ func (l *Log) ReadAll(ctx context.Context) ([]Event, error) {
 		return nil, err
 	}
 	return l.Events(0), nil
+}
+
+// LastSequence returns the number of events the log holds, which is the
+// stream sequence of the last one (0 if it holds none).
+func (l *Log) LastSequence(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return l.Len(), nil
+}
+
+// ReadFrom returns a copy of the events from stream sequence from (1-based;
+// 0 means 1) to the last the log holds, and the stream sequence of that
+// last event: the number of events the log holds. A from beyond the last
+// returns no events.
+func (l *Log) ReadFrom(ctx context.Context, from uint64) ([]Event, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.events.len()
+	return l.events.copyFrom(int(min(max(from, 1)-1, uint64(n)))), uint64(n), nil
 }
 
 // Close ends every subscription and refuses later publishes. Closing twice

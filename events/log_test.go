@@ -443,3 +443,43 @@ func TestSubscribeFilteredAndSince(t *testing.T) {
 		})
 	}
 }
+
+func TestLogReadFrom(t *testing.T) {
+	ctx := context.Background()
+	l := events.NewLog(events.LogOptions{})
+	if last, err := l.LastSequence(ctx); err != nil || last != 0 {
+		t.Fatalf("LastSequence of an empty log = %d, %v", last, err)
+	}
+	if evs, last, err := l.ReadFrom(ctx, 1); err != nil || len(evs) != 0 || last != 0 {
+		t.Fatalf("ReadFrom(1) of an empty log = %v, %d, %v", evs, last, err)
+	}
+	s := events.NewSequencer(events.SourceAgent, "readfrom", 0)
+	b := s.Batch(t0)
+	for i := range 5 {
+		b.Add(fmt.Sprintf("a%d", i), events.AgentAwake{AgentID: fmt.Sprintf("a%d", i)})
+	}
+	if err := b.Publish(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	want := l.Events(0)
+	if last, err := l.LastSequence(ctx); err != nil || last != 5 {
+		t.Fatalf("LastSequence = %d, %v; want 5", last, err)
+	}
+	for _, c := range []struct{ from, first uint64 }{{0, 0}, {1, 0}, {3, 2}, {5, 4}, {6, 5}, {1 << 62, 5}} {
+		got, last, err := l.ReadFrom(ctx, c.from)
+		if err != nil || last != 5 {
+			t.Fatalf("ReadFrom(%d) = %d, %v", c.from, last, err)
+		}
+		if diff := cmp.Diff(want[c.first:], got); diff != "" {
+			t.Errorf("ReadFrom(%d) (-want +got):\n%s", c.from, diff)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := l.ReadFrom(cancelled, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadFrom with a cancelled context = %v", err)
+	}
+	if _, err := l.LastSequence(cancelled); !errors.Is(err, context.Canceled) {
+		t.Errorf("LastSequence with a cancelled context = %v", err)
+	}
+}

@@ -96,3 +96,20 @@ func (ResourcesAllocated) EventType() Type { return TypeResourcesAllocated }
 
 // EventType implements Payload.
 func (PriceUpdate) EventType() Type { return TypePriceUpdate }
+
+// EventType implements Payload.
+func (SnapshotTaken) EventType() Type { return TypeSnapshotTaken }
+
+// SnapshotTaken records that the market took a snapshot of its state:
+// the snapshot holds the effect of every event up to this one, and hashes
+// to StateHash. It binds the snapshot to the stream: a restore accepts a
+// snapshot only if the chain it restores holds this event (scarcity:
+// docs/decisions/0002-market-snapshots.md). The snapshot is stored after
+// this event is; a snapshot_taken whose snapshot was never stored is not
+// an error.
+type SnapshotTaken struct {
+	// Name is the snapshot's name in its store.
+	Name string `json:"name"`
+	// StateHash is the hash of the market's state in the snapshot.
+	StateHash string `json:"state_hash"`
+}

@@ -52,6 +52,7 @@ var payloadDecoders = map[Type]func([]byte) (Payload, error){
 	TypeMarketCleared:       decodeAs[MarketCleared],
 	TypeResourcesAllocated:  decodeAs[ResourcesAllocated],
 	TypePriceUpdate:         decodeAs[PriceUpdate],
+	TypeSnapshotTaken:       decodeAs[SnapshotTaken],
 	TypeAccountOpened:       decodeAs[AccountOpened],
 	TypeAccountClosed:       decodeAs[AccountClosed],
 	TypeCreditsTransferred:  textDecoder(creditsTransferredField),

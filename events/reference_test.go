@@ -107,6 +107,7 @@ var referenceDecoders = map[Type]func([]byte) (Payload, error){
 	TypeHumanRewardIssued:   decodeAs[HumanRewardIssued],
 	TypeJudgeEvaluation:     decodeAs[JudgeEvaluation],
 	TypeSigningKeyAnnounced: decodeAs[SigningKeyAnnounced],
+	TypeSnapshotTaken:       decodeAs[SnapshotTaken],
 }
 
 // encodeReference is Encode as it was before its hand-written writer:

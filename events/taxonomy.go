@@ -30,6 +30,7 @@ const (
 	TypeMarketCleared      Type = "market_cleared"
 	TypeResourcesAllocated Type = "resources_allocated"
 	TypePriceUpdate        Type = "price_update"
+	TypeSnapshotTaken      Type = "snapshot_taken"
 )
 
 // Ledger events.
@@ -107,7 +108,7 @@ var taxonomy = map[Type]bool{
 	TypeReasoningTrace: true, TypeToolCallInitiated: true, TypeToolCallCompleted: true,
 	TypeServiceInvoked: true, TypeReflection: true, TypeHumanRewardIssued: true, TypeJudgeEvaluation: true,
 
-	TypeSigningKeyAnnounced: true,
+	TypeSigningKeyAnnounced: true, TypeSnapshotTaken: true,
 }
 
 // InTaxonomy reports whether t is a type of the taxonomy: a market, ledger,

@@ -20,6 +20,11 @@ type VerifyOptions struct {
 	// links to, for a stream read from the middle (a tail after a
 	// snapshot); a correlation not in Heads must start its chain in evs.
 	Heads map[string]string
+	// Keys gives, by correlation, the signing key in force at the head
+	// Heads gives: the key a tail's seals are signed with until it
+	// announces another. A correlation with a head but no key must
+	// announce one before its first signed seal.
+	Keys map[string]ed25519.PublicKey
 	// AllSignatures verifies the signature of every seal. By default only
 	// the last seal of each key is verified, and the groups announcing a
 	// key: the hash chain ties every earlier event to it. Every signature
@@ -93,6 +98,9 @@ func Verify(evs []Event, opts VerifyOptions) (Verification, error) {
 					return v, fmt.Errorf("%w: head %q of %q", ErrMalformed, h, e.Correlation)
 				}
 				c.head, c.sealed = head, slices.Clone(head)
+				if k := opts.Keys[e.Correlation]; k != nil {
+					c.key, c.signed = k, true
+				}
 			}
 			chains[e.Correlation] = c
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/canon"
 )
 
 // Snapshot is the state of a ledger after its event LastSequence: what
@@ -116,57 +117,28 @@ func (l *Ledger) StateHash() string { return l.Snapshot().StateHash }
 
 // stateHash hashes the state of s, which must be sorted.
 func (s *Snapshot) stateHash() string {
-	w := appendString(nil, "scarcity.ledger.state.v2")
+	w := canon.AppendString(nil, "scarcity.ledger.state.v2")
 	w = binary.AppendUvarint(w, uint64(len(s.Accounts)))
 	for _, a := range s.Accounts {
-		w = appendStrings(w, a.ID, string(a.Kind), text(a.OverdraftLimit))
-		w = appendBool(w, a.Closed)
-		w = appendStrings(w, text(a.Posted), text(a.Pending))
+		w = canon.AppendStrings(w, a.ID, string(a.Kind), text(a.OverdraftLimit))
+		w = canon.AppendBool(w, a.Closed)
+		w = canon.AppendStrings(w, text(a.Posted), text(a.Pending))
 	}
 	w = binary.AppendUvarint(w, uint64(len(s.Holds)))
 	for _, h := range s.Holds {
-		w = appendStrings(w, h.ID, h.Account, text(h.Amount), text(h.Remaining), text(h.Captured))
+		w = canon.AppendStrings(w, h.ID, h.Account, text(h.Amount), text(h.Remaining), text(h.Captured))
 		w = binary.BigEndian.AppendUint64(w, uint64(h.Timeout))
-		w = appendTime(w, h.Deadline)
-		w = appendStrings(w, h.State, h.Capture, h.Reason)
-		w = appendTime(w, h.Closed)
+		w = canon.AppendTime(w, h.Deadline)
+		w = canon.AppendStrings(w, h.State, h.Capture, h.Reason)
+		w = canon.AppendTime(w, h.Closed)
 	}
 	w = binary.AppendUvarint(w, uint64(len(s.Transfers)))
 	for _, t := range s.Transfers {
-		w = appendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
-		w = appendTime(w, t.At)
+		w = canon.AppendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
+		w = canon.AppendTime(w, t.At)
 	}
 	sum := sha256.Sum256(w)
 	return hex.EncodeToString(sum[:])
-}
-
-func appendString(w []byte, s string) []byte {
-	if len(s) < 0x80 { // a one-byte varint
-		return append(append(w, byte(len(s))), s...)
-	}
-	w = binary.AppendUvarint(w, uint64(len(s)))
-	return append(w, s...)
-}
-
-func appendStrings(w []byte, ss ...string) []byte {
-	for _, s := range ss {
-		w = appendString(w, s)
-	}
-	return w
-}
-
-func appendBool(w []byte, b bool) []byte {
-	if b {
-		return append(w, 1)
-	}
-	return append(w, 0)
-}
-
-func appendTime(w []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(w, 0)
-	}
-	return binary.BigEndian.AppendUint64(append(w, 1), uint64(t.UnixNano()))
 }
 
 // ReplayFrom rebuilds a ledger from a snapshot and the events after it. It
@@ -200,13 +172,13 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	l := newLedger(cfg)
 	l.transfers = newTransferIndex(len(snap.Transfers) + transferCount(want.events))
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
+	if got := snap.stateHash(); got != snap.StateHash {
+		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
+	}
 	if err := l.restore(snap); err != nil {
 		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
 	}
 	l.requeue()
-	if got := l.Snapshot().StateHash; got != snap.StateHash {
-		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
-	}
 	return l.replay(cfg, want, &s)
 }
 
@@ -251,7 +223,9 @@ func (l *Ledger) restore(snap Snapshot) error {
 	states := map[string]holdState{"open": holdOpen, "captured": holdCaptured, "released": holdReleased}
 	for _, h := range snap.Holds {
 		state, ok := states[h.State]
-		switch {
+		switch _, dup := l.holds[h.ID]; {
+		case dup:
+			return fmt.Errorf("hold %q twice", h.ID)
 		case !ok:
 			return fmt.Errorf("hold %q in state %q", h.ID, h.State)
 		case l.accounts[h.Account] == nil:

@@ -69,7 +69,9 @@
 // more spend than the limit at any instant and LLM spend is priced and
 // allocated in the same market as CPU. On top of that a sliding-window
 // meter bounds what is actually spent: the window ending at now is
-// (now−Window, now], so a spend made at t frees exactly at t+Window. A Use
+// (now−Window, now], so a spend made at t frees exactly at t+Window (under
+// Options.UsageBatch, a spend counts from when it is made and frees Window
+// after its usage is published, the time the stream gives it). A Use
 // or Reserve that would take spent plus reserved past the limit publishes
 // spend_limit_reached, consumes nothing and returns a *[SpendLimitError]
 // (ErrSpendLimit and ErrServiceDenied).
@@ -83,6 +85,17 @@
 // reservation counts as used in its bundles, so no request can overshoot a
 // budget. A [PriceTable] prices calls per model exactly and converts
 // credits to spend units.
+//
+// # Restarting
+//
+// A scheduler's events describe its state: [Restore] rebuilds it from
+// them after a crash. [Scheduler.State] copies the state itself (bundles,
+// usage, reservations, the spend window), plain data to store beside the
+// stream, with its sequence, chain head and [Scheduler.StateHash];
+// [RestoreFrom] rebuilds the scheduler from a state and the events after
+// it, in time that depends on those events only, and equals what Restore
+// rebuilds from the whole stream. The state holds what the stream says:
+// usage not yet published is not in it.
 //
 // # Invariants
 //

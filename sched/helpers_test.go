@@ -46,6 +46,12 @@ type fixture struct {
 
 func newFixture(tb testing.TB, opts Options) *fixture {
 	tb.Helper()
+	return newCatalogFixture(tb, testCatalog(tb), opts)
+}
+
+// newCatalogFixture is newFixture over cat.
+func newCatalogFixture(tb testing.TB, cat *bundle.Catalog, opts Options) *fixture {
+	tb.Helper()
 	f := &fixture{clk: clock.NewMock(), log: events.NewLog(events.LogOptions{}), exec: &recordingExecutor{}}
 	f.clk.Set(t0)
 	f.pub = &flakyPublisher{next: f.log}
@@ -53,7 +59,7 @@ func newFixture(tb testing.TB, opts Options) *fixture {
 	if opts.Executor == nil {
 		opts.Executor = f.exec
 	}
-	s, err := New(testCatalog(tb), opts)
+	s, err := New(cat, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -72,6 +72,12 @@ func (m *leaseModel) schedule(t *rapid.T, id, agent string, b bundle.Bundle) err
 	return nil
 }
 
+// holdOpen reports whether the model's ledger has hold id open.
+func (m *leaseModel) holdOpen(id string) bool {
+	_, open := m.l.HoldAmount(id)
+	return open
+}
+
 // states returns the states of ids before an operation.
 func (m *leaseModel) states(s *Scheduler, ids []string) map[string]State {
 	out := make(map[string]State, len(ids))

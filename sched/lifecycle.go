@@ -70,14 +70,18 @@ func (s *Scheduler) unhold(e *entry) {
 // finished entry beyond MaxBundles.
 func (s *Scheduler) remember(e *entry) {
 	s.finished = append(s.finished, e)
-	if len(s.finished) <= s.max {
-		return
-	}
-	old := s.finished[0]
-	s.finished[0] = nil
-	s.finished = s.finished[1:]
-	if s.entries[old.id] == old {
-		delete(s.entries, old.id)
+	s.forget()
+}
+
+// forget forgets the oldest finished entries beyond MaxBundles.
+func (s *Scheduler) forget() {
+	for len(s.finished) > s.max {
+		old := s.finished[0]
+		s.finished[0] = nil
+		s.finished = s.finished[1:]
+		if s.entries[old.id] == old {
+			delete(s.entries, old.id)
+		}
 	}
 }
 

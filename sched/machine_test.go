@@ -58,19 +58,8 @@ func (m *machine) take(t *rapid.T) []events.Event {
 
 func (m *machine) schedule(t *rapid.T) {
 	agent := rapid.SampledFrom(m.agents).Draw(t, "agent")
-	q := bundle.Quantities{}
-	if rapid.Bool().Draw(t, "has cpu") {
-		q["cpu"] = rapid.Int64Range(1, 60).Draw(t, "cpu")
-	}
-	if rapid.Bool().Draw(t, "has mem") {
-		q["mem"] = rapid.Int64Range(1, 600).Draw(t, "mem")
-	}
-	if len(q) == 0 || rapid.Bool().Draw(t, "has tokens") {
-		q["tokens"] = rapid.Int64Range(1, 4000).Draw(t, "tokens")
-	}
 	now := m.f.clk.Now()
-	start := now.Truncate(time.Second).Add(time.Duration(rapid.IntRange(-3, 20).Draw(t, "start")) * time.Second)
-	b := bundle.Bundle{Quantities: q, Window: bundle.Window{Start: start, Duration: time.Duration(rapid.IntRange(1, 15).Draw(t, "dur")) * time.Second}}
+	b := drawBundle(t, now)
 	id := fmt.Sprintf("b%d", len(m.ids))
 	var want error
 	switch {
@@ -101,10 +90,29 @@ func (m *machine) schedule(t *rapid.T) {
 	}
 }
 
-func (m *machine) tick(t *rapid.T) {
-	d := time.Duration(rapid.IntRange(0, 8).Draw(t, "seconds"))*time.Second +
+// drawBundle draws a bundle of testCatalog's resources whose window starts
+// from 3 s before now to 20 s after it.
+func drawBundle(t *rapid.T, now time.Time) bundle.Bundle {
+	q := bundle.Quantities{}
+	if rapid.Bool().Draw(t, "has cpu") {
+		q["cpu"] = rapid.Int64Range(1, 60).Draw(t, "cpu")
+	}
+	if rapid.Bool().Draw(t, "has mem") {
+		q["mem"] = rapid.Int64Range(1, 600).Draw(t, "mem")
+	}
+	if len(q) == 0 || rapid.Bool().Draw(t, "has tokens") {
+		q["tokens"] = rapid.Int64Range(1, 4000).Draw(t, "tokens")
+	}
+	start := now.Truncate(time.Second).Add(time.Duration(rapid.IntRange(-3, 20).Draw(t, "start")) * time.Second)
+	return bundle.Bundle{Quantities: q, Window: bundle.Window{Start: start, Duration: time.Duration(rapid.IntRange(1, 15).Draw(t, "dur")) * time.Second}}
+}
+
+func (m *machine) tick(t *rapid.T) { m.f.clk.Add(drawTick(t)) }
+
+// drawTick draws a time step of up to 9 s, in milliseconds.
+func drawTick(t *rapid.T) time.Duration {
+	return time.Duration(rapid.IntRange(0, 8).Draw(t, "seconds"))*time.Second +
 		time.Duration(rapid.IntRange(0, 999).Draw(t, "millis"))*time.Millisecond
-	m.f.clk.Add(d)
 }
 
 func (m *machine) advance(t *rapid.T) {
@@ -172,8 +180,7 @@ func (m *machine) denyReason(agent string, left int64) string {
 
 func (m *machine) report(t *rapid.T) {
 	agent := rapid.SampledFrom(m.agents).Draw(t, "agent")
-	resource := rapid.SampledFrom([]string{"cpu", "mem"}).Draw(t, "resource")
-	level := rapid.Int64Range(0, 700).Draw(t, "level")
+	resource, level := drawSample(t)
 	active := m.f.s.Active(agent)
 	var envelope int64
 	for _, id := range active {
@@ -201,6 +208,12 @@ func (m *machine) report(t *rapid.T) {
 	default:
 		t.Fatalf("Report(%s, %s, %d) with envelope %d over %d bundles: %v", agent, resource, level, envelope, len(active), err)
 	}
+}
+
+// drawSample draws a sample of an OS-level resource of testCatalog.
+func drawSample(t *rapid.T) (resource string, level int64) {
+	resource = rapid.SampledFrom([]string{"cpu", "mem"}).Draw(t, "resource")
+	return resource, rapid.Int64Range(0, 700).Draw(t, "level")
 }
 
 func (m *machine) release(t *rapid.T) {

@@ -30,10 +30,11 @@ func (u *usageBatch) add(e *entry) {
 func (u *usageBatch) full() bool { return u.uses >= u.size }
 
 // flush publishes the pending usage: one usage_recorded per bundle and
-// resource, with the quantity consumed since the last one. If the publish
-// fails, the usage stays pending. It runs with s.mu held, before every
-// other event the scheduler publishes, so that usage is on the stream
-// before whatever follows it.
+// resource, with the quantity consumed since the last one, and records the
+// spend of it in the spend window at now, the time the stream gives it. If
+// the publish fails, the usage stays pending. It runs with s.mu held,
+// before every other event the scheduler publishes, so that usage is on
+// the stream before whatever follows it.
 func (s *Scheduler) flush(ctx context.Context, now time.Time) error {
 	if len(s.usage.pending) == 0 {
 		return nil
@@ -57,6 +58,7 @@ func (s *Scheduler) flush(ctx context.Context, now time.Time) error {
 		}
 	}
 	s.usage.pending, s.usage.uses = s.usage.pending[:0], 0
+	s.spend.meter.published(now)
 	return nil
 }
 

@@ -36,7 +36,9 @@ type Options struct {
 	// on most calls) at a price: the usage of up to UsageBatch calls is only
 	// in memory until it is published, by the call that fills the batch, by
 	// Flush, or before any other event of the scheduler, so a crash can
-	// lose it. Enforcement is exact either way.
+	// lose it. Enforcement is exact either way; the spend of a batched Use
+	// counts against Spend from the Use until Window after its usage is
+	// published, as a restore from the stream counts it.
 	UsageBatch int
 	// Spend is the system-wide limit on LLM spend; nil means none.
 	Spend *SpendLimit

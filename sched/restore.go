@@ -12,7 +12,7 @@ import (
 
 // ErrRestore reports a stream from which a scheduler cannot be restored: a
 // gap in its sequence, or an event that does not follow from the ones
-// before it.
+// before it; or a SchedulerState that does not hold together.
 var ErrRestore = errors.New("sched: cannot restore")
 
 // RestoreOptions tells Restore what it cannot read from the scheduler's
@@ -45,16 +45,26 @@ type RestoreOptions struct {
 //
 // What was never published is not restored: under Options.UsageBatch, the
 // usage of Uses not yet published is lost with the process.
+//
+// RestoreFrom does the same from a SchedulerState and the events after it.
 func Restore(ctx context.Context, catalog *bundle.Catalog, opts Options, ropts RestoreOptions, evs []events.Event) (*Scheduler, error) {
 	s, err := New(catalog, opts)
 	if err != nil {
 		return nil, err
 	}
-	trusted, last, head, err := trustedEvents(opts, ropts, evs)
+	trusted, last, head, err := trustedEvents(opts, ropts, evs, "")
 	if err != nil {
 		return nil, err
 	}
-	var prev uint64
+	return s.replay(ctx, opts, ropts, trusted, 0, last, head)
+}
+
+// replay applies to s the events of source scheduler and opts.Correlation
+// of trusted, which must number after prev and up to last, then makes s
+// number its events after last and, unless opts.Staged, continue the chain
+// from head, and pays for the leased bundles that ended unpaid.
+func (s *Scheduler) replay(ctx context.Context, opts Options, ropts RestoreOptions, trusted []events.Event, prev, last uint64, head string) (*Scheduler, error) {
+	last = max(last, prev)
 	for _, e := range trusted {
 		if e.Source != events.SourceScheduler || e.Correlation != opts.Correlation {
 			continue
@@ -68,20 +78,23 @@ func Restore(ctx context.Context, catalog *bundle.Catalog, opts Options, ropts R
 		prev = e.Sequence
 	}
 	s.seq = events.NewSequencer(events.SourceScheduler, opts.Correlation, last)
+	s.chain = nil
 	if !opts.Staged {
 		chain, err := events.NewChain(head, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrRestore, err)
 		}
 		s.seq.Chain(chain)
+		s.chain = chain
 	}
 	return s, s.payUnpaid(ctx, ropts.HoldOpen)
 }
 
 // trustedEvents returns the events of evs to restore from, the sequence to
 // number after and the chain head to continue: evs itself for a Staged
-// scheduler, else the trusted events of its verified chain.
-func trustedEvents(opts Options, ropts RestoreOptions, evs []events.Event) ([]events.Event, uint64, string, error) {
+// scheduler, else the trusted events of its verified chain, which goes on
+// from head ("" for a chain that starts in evs).
+func trustedEvents(opts Options, ropts RestoreOptions, evs []events.Event, head string) ([]events.Event, uint64, string, error) {
 	last := ropts.LastSequence
 	for _, e := range evs {
 		if e.Source == events.SourceScheduler && e.Correlation == opts.Correlation {
@@ -97,11 +110,18 @@ func trustedEvents(opts Options, ropts RestoreOptions, evs []events.Event) ([]ev
 			ours = append(ours, e)
 		}
 	}
-	v, err := events.Verify(ours, events.VerifyOptions{})
+	var vopts events.VerifyOptions
+	if head != "" {
+		vopts.Heads = map[string]string{opts.Correlation: head}
+	}
+	v, err := events.Verify(ours, vopts)
 	if err != nil {
 		return nil, 0, "", fmt.Errorf("%w: %w", ErrRestore, err)
 	}
-	return v.Trusted, last, v.Heads[opts.Correlation], nil
+	if h, ok := v.Heads[opts.Correlation]; ok {
+		head = h
+	}
+	return v.Trusted, last, head, nil
 }
 
 // restore applies the state change e records.

@@ -33,10 +33,7 @@ func (m *machine) restore(t *rapid.T) {
 }
 
 // holdOpen reports whether the machine's ledger has hold id open.
-func (m *machine) holdOpen(id string) bool {
-	_, open := m.money.l.HoldAmount(id)
-	return open
-}
+func (m *machine) holdOpen(id string) bool { return m.money.holdOpen(id) }
 
 func TestRestoreRefusesBrokenStreams(t *testing.T) {
 	ctx := context.Background()

@@ -22,6 +22,7 @@ type Scheduler struct {
 	settler Settler
 	max     int
 	seq     *events.Sequencer
+	chain   *events.Chain // the hash chain of seq, nil if Staged
 	cal     *bundle.Calendar
 
 	entries   map[string]*entry   // held and remembered finished bundles
@@ -66,8 +67,8 @@ func New(catalog *bundle.Catalog, opts Options) (*Scheduler, error) {
 		tails:   make(map[string]struct{}),
 	}
 	if !opts.Staged {
-		chain, _ := events.NewChain("", nil)
-		s.seq.Chain(chain)
+		s.chain, _ = events.NewChain("", nil)
+		s.seq.Chain(s.chain)
 	}
 	return s, nil
 }

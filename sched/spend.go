@@ -190,13 +190,16 @@ func (s *Scheduler) meterSpend(ctx context.Context, now time.Time, agent, resour
 	if qty <= m.room(now) {
 		return nil
 	}
+	// The usage is published first, so that its spend is recorded (at now:
+	// the room is the same) and tells when it frees.
+	flushed := s.flush(ctx, now)
 	d := &SpendLimitError{Agent: agent, Resource: resource, Requested: qty, Spent: m.spent(), Reserved: m.reserved,
 		Limit: m.max, Window: m.window}
 	if at, ok := m.freesAt(qty); ok {
 		d.FreesAt = at
 	}
-	if err := s.flush(ctx, now); err != nil {
-		return errors.Join(d, err)
+	if flushed != nil {
+		return errors.Join(d, flushed)
 	}
 	batch := s.seq.Batch(now)
 	batch.Add(agent, events.SpendLimitReached{AgentID: agent, Resource: resource, Requested: qty,
@@ -214,6 +217,15 @@ func (s *Scheduler) meterSpend(ctx context.Context, now time.Time, agent, resour
 func (s *Scheduler) commitSpend(now time.Time, resource string, qty int64) {
 	if s.spend.metered(resource) {
 		s.spend.meter.record(now, qty)
+	}
+}
+
+// commitUnpublished counts qty units of resource as spent, their usage not
+// yet published; flush records them when it publishes it. It does nothing
+// for any resource but the spend resource.
+func (s *Scheduler) commitUnpublished(resource string, qty int64) {
+	if s.spend.metered(resource) {
+		s.spend.meter.unpublished += qty
 	}
 }
 

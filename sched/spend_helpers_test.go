@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/benbjohnson/clock"
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
-	"github.com/scarcitylabs/scarcity/events"
 )
 
 // dec parses s as a decimal and panics if it is malformed.
@@ -53,19 +51,10 @@ func spendCatalog(tb testing.TB) *bundle.Catalog {
 // testSpendLimit() unless given.
 func newSpendFixture(tb testing.TB, opts Options) *fixture {
 	tb.Helper()
-	f := &fixture{clk: clock.NewMock(), log: events.NewLog(events.LogOptions{}), exec: &recordingExecutor{}}
-	f.clk.Set(t0)
-	f.pub = &flakyPublisher{next: f.log}
-	opts.Clock, opts.Publisher, opts.Executor = f.clk, f.pub, f.exec
 	if opts.Spend == nil {
 		opts.Spend = testSpendLimit()
 	}
-	s, err := New(spendCatalog(tb), opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f.s = s
-	return f
+	return newCatalogFixture(tb, spendCatalog(tb), opts)
 }
 
 // spendSnapshot is the spend and reservation state a failed operation must

@@ -3,6 +3,8 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -82,15 +84,7 @@ func (m *spendMachine) reservedSpend() int64 {
 
 func (m *spendMachine) schedule(t *rapid.T) {
 	agent := rapid.SampledFrom(m.agents).Draw(t, "agent")
-	q := bundle.Quantities{"llm_spend": rapid.Int64Range(10, 50).Draw(t, "spend")}
-	if rapid.Bool().Draw(t, "has tokens") {
-		q["tokens"] = rapid.Int64Range(1, 3000).Draw(t, "tokens")
-	}
-	start := m.f.clk.Now().Truncate(time.Second).Add(sec(rapid.IntRange(-1, 3).Draw(t, "start")))
-	b := bundle.Bundle{Quantities: q, Window: bundle.Window{Start: start, Duration: sec(rapid.IntRange(1, 4).Draw(t, "dur"))}}
-	if free := m.f.s.Snapshot().Free(b.Window)["llm_spend"]; free > 0 && rapid.Bool().Draw(t, "all free spend") {
-		q["llm_spend"] = free
-	}
+	b := drawSpendBundle(t, m.f.clk.Now(), m.f.s.Snapshot())
 	id := fmt.Sprintf("b%d", len(m.ids))
 	if err := m.f.s.Schedule(t.Context(), id, agent, "", b); err == nil {
 		m.ids = append(m.ids, id)
@@ -100,8 +94,27 @@ func (m *spendMachine) schedule(t *rapid.T) {
 	m.f.fresh()
 }
 
-func (m *spendMachine) tick(t *rapid.T) {
-	m.f.clk.Add(time.Duration(rapid.IntRange(0, 3000).Draw(t, "millis")) * time.Millisecond)
+// drawSpendBundle draws a bundle of llm_spend, and maybe tokens, of
+// spendCatalog whose window starts from 1 s before now to 3 s after it;
+// its spend is sometimes all that cal has free over its window.
+func drawSpendBundle(t *rapid.T, now time.Time, cal *bundle.Calendar) bundle.Bundle {
+	q := bundle.Quantities{"llm_spend": rapid.Int64Range(10, 50).Draw(t, "spend")}
+	if rapid.Bool().Draw(t, "has tokens") {
+		q["tokens"] = rapid.Int64Range(1, 3000).Draw(t, "tokens")
+	}
+	start := now.Truncate(time.Second).Add(sec(rapid.IntRange(-1, 3).Draw(t, "start")))
+	b := bundle.Bundle{Quantities: q, Window: bundle.Window{Start: start, Duration: sec(rapid.IntRange(1, 4).Draw(t, "dur"))}}
+	if free := cal.Free(b.Window)["llm_spend"]; free > 0 && rapid.Bool().Draw(t, "all free spend") {
+		q["llm_spend"] = free
+	}
+	return b
+}
+
+func (m *spendMachine) tick(t *rapid.T) { m.f.clk.Add(drawShortTick(t)) }
+
+// drawShortTick draws a time step of up to 3 s, in milliseconds.
+func drawShortTick(t *rapid.T) time.Duration {
+	return time.Duration(rapid.IntRange(0, 3000).Draw(t, "millis")) * time.Millisecond
 }
 
 func (m *spendMachine) advance(t *rapid.T) {
@@ -133,21 +146,7 @@ func (m *spendMachine) advance(t *rapid.T) {
 // sentinel of a request for them now: nil, ErrSpendLimit or
 // ErrServiceDenied.
 func (m *spendMachine) request(t *rapid.T) (agent, resource string, qty int64, want error) {
-	resource = rapid.SampledFrom([]string{"llm_spend", "llm_spend", "tokens"}).Draw(t, "resource")
-	var holders []string
-	for _, a := range m.agents {
-		if m.f.s.Remaining(a, resource) > 0 {
-			holders = append(holders, a)
-		}
-	}
-	if len(holders) == 0 || rapid.IntRange(0, 4).Draw(t, "any agent") == 0 {
-		holders = m.agents
-	}
-	agent = rapid.SampledFrom(holders).Draw(t, "agent")
-	qty = rapid.Int64Range(1, 40).Draw(t, "qty")
-	if left := m.f.s.Remaining(agent, resource); left > 0 && rapid.Bool().Draw(t, "within bundle") {
-		qty = rapid.Int64Range(1, left).Draw(t, "qty within")
-	}
+	agent, resource, qty = drawRequest(t, m.f.s, m.agents)
 	now := m.f.clk.Now()
 	switch {
 	case m.f.s.Remaining(agent, resource) < qty:
@@ -156,6 +155,27 @@ func (m *spendMachine) request(t *rapid.T) (agent, resource string, qty int64, w
 		want = ErrSpendLimit
 	}
 	return agent, resource, qty, want
+}
+
+// drawRequest draws a request of llm_spend or tokens to s: mostly by one
+// of agents with some left, and mostly within what it has left.
+func drawRequest(t *rapid.T, s *Scheduler, agents []string) (agent, resource string, qty int64) {
+	resource = rapid.SampledFrom([]string{"llm_spend", "llm_spend", "tokens"}).Draw(t, "resource")
+	var holders []string
+	for _, a := range agents {
+		if s.Remaining(a, resource) > 0 {
+			holders = append(holders, a)
+		}
+	}
+	if len(holders) == 0 || rapid.IntRange(0, 4).Draw(t, "any agent") == 0 {
+		holders = agents
+	}
+	agent = rapid.SampledFrom(holders).Draw(t, "agent")
+	qty = rapid.Int64Range(1, 40).Draw(t, "qty")
+	if left := s.Remaining(agent, resource); left > 0 && rapid.Bool().Draw(t, "within bundle") {
+		qty = rapid.Int64Range(1, left).Draw(t, "qty within")
+	}
+	return agent, resource, qty
 }
 
 // denied checks that a denied request published only its denial and
@@ -179,7 +199,7 @@ func (m *spendMachine) denied(t failer, err, want error, before state, spend spe
 
 func (m *spendMachine) reserve(t *rapid.T) {
 	agent, resource, qty, want := m.request(t)
-	ttl := time.Duration(rapid.IntRange(1, 6000).Draw(t, "ttl millis")) * time.Millisecond
+	ttl := drawTTL(t)
 	before, spend := m.f.capture(m.ids, m.agents), m.f.spendState()
 	id, err := m.f.s.Reserve(t.Context(), agent, resource, qty, ttl)
 	if want != nil {
@@ -206,6 +226,11 @@ func (m *spendMachine) reserve(t *rapid.T) {
 		t.Fatalf("reservation expires at %v, want %v", got, expires)
 	}
 	m.rsv[id] = modelRsv{agent: agent, resource: resource, qty: qty, expires: expires}
+}
+
+// drawTTL draws the time to live of a reservation, up to 6 s.
+func drawTTL(t *rapid.T) time.Duration {
+	return time.Duration(rapid.IntRange(1, 6000).Draw(t, "ttl millis")) * time.Millisecond
 }
 
 // burst books all the spend capacity free over the next second for an
@@ -261,15 +286,11 @@ func (m *spendMachine) spent(agent, resource string, qty int64) {
 }
 
 // pick draws an outstanding reservation id, or sometimes an unknown one.
-func (m *spendMachine) pick(t *rapid.T) string {
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.rsv {
-			if !yield(id) {
-				return
-			}
-		}
-	})
-	return rapid.SampledFrom(append(ids, "rsv-unknown")).Draw(t, "reservation")
+func (m *spendMachine) pick(t *rapid.T) string { return drawReservation(t, maps.Keys(m.rsv)) }
+
+// drawReservation draws one of ids, or sometimes an unknown reservation.
+func drawReservation(t *rapid.T, ids iter.Seq[string]) string {
+	return rapid.SampledFrom(append(slices.Sorted(ids), "rsv-unknown")).Draw(t, "reservation")
 }
 
 func (m *spendMachine) commit(t *rapid.T) {

@@ -13,14 +13,20 @@ import (
 // It keeps one record per instant at which spend was committed, oldest
 // first, each with the running total of units recorded up to it, so the
 // spend in the window is one subtraction and evicting a record is O(1).
+//
+// Spend whose usage is not yet on the stream (Options.UsageBatch) is not
+// recorded at once: it counts as spent until its usage is published, and
+// is then recorded at that instant, where a restore from the stream
+// records it, so that a live meter and a restored one agree.
 type spendMeter struct {
-	window   time.Duration
-	max      int64         // units allowed in any window
-	recs     []spendRecord // recs[head:] are in the window
-	head     int
-	total    uint64 // units ever recorded; differences are exact mod 2^64
-	gone     uint64 // units of the evicted records
-	reserved int64  // units held by outstanding reservations
+	window      time.Duration
+	max         int64         // units allowed in any window
+	recs        []spendRecord // recs[head:] are in the window
+	head        int
+	total       uint64 // units ever recorded; differences are exact mod 2^64
+	gone        uint64 // units of the evicted records
+	reserved    int64  // units held by outstanding reservations
+	unpublished int64  // units spent, not recorded until their usage is published
 }
 
 // spendRecord is the spend committed at one instant.
@@ -49,8 +55,9 @@ func (m *spendMeter) evict(now time.Time) {
 	}
 }
 
-// spent returns the units committed in the window; evict first.
-func (m *spendMeter) spent() int64 { return int64(m.total - m.gone) }
+// spent returns the units committed in the window, the unpublished ones
+// included; evict first.
+func (m *spendMeter) spent() int64 { return int64(m.total-m.gone) + m.unpublished }
 
 // room returns the units that can still be spent or reserved in the window
 // ending at now.
@@ -72,10 +79,18 @@ func (m *spendMeter) record(now time.Time, qty int64) {
 	m.recs = append(m.recs, spendRecord{at: now, cum: m.total})
 }
 
+// published records at now the unpublished units, whose usage has just
+// been published.
+func (m *spendMeter) published(now time.Time) {
+	m.record(now, m.unpublished)
+	m.unpublished = 0
+}
+
 // freesAt returns the earliest instant at which qty units fit, if nothing
 // more is spent or reserved and no reservation is returned meanwhile: when
 // the oldest records whose units make up the excess have left the window.
-// ok is false if the window alone cannot free enough. Call it after room
+// ok is false if the window alone cannot free enough, or if unpublished
+// units must free too (they are not recorded yet). Call it after room
 // reported too little room at now.
 func (m *spendMeter) freesAt(qty int64) (at time.Time, ok bool) {
 	if qty > m.max-m.reserved {
@@ -85,7 +100,7 @@ func (m *spendMeter) freesAt(qty int64) (at time.Time, ok bool) {
 	live := m.recs[m.head:]
 	i := sort.Search(len(live), func(i int) bool { return live[i].cum-m.gone >= excess })
 	if i == len(live) {
-		return time.Time{}, false // not reached: the window holds the excess
+		return time.Time{}, false // the unpublished units hold part of the excess
 	}
 	return live[i].at.Add(m.window), true
 }

@@ -70,7 +70,7 @@ func (s *Scheduler) meterDraws(ctx context.Context, now time.Time, draws []draw,
 	for _, d := range draws {
 		d.e.consume(resource, d.qty, true)
 		s.usage.add(d.e)
-		s.commitSpend(now, resource, d.qty)
+		s.commitUnpublished(resource, d.qty)
 	}
 	if !s.usage.full() {
 		return nil

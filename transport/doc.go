@@ -20,6 +20,14 @@
 // transport's test calls transporttest.Run with a harness that makes
 // fresh, empty streams. The suite states the contract's details that the
 // interfaces cannot: stream sequences from 1, replay by sequence and time,
-// filters, deduplication, cancellation, closing, the slow-consumer policy
-// and recovery after a server restart.
+// filters, deduplication, cancellation, closing, the slow-consumer policy,
+// reading back (events.Reader, events.TailReader) and recovery after a
+// server restart.
+//
+// # Snapshots
+//
+// A writer keeps its snapshots beside its stream in an
+// events.SnapshotStore: events.MemorySnapshots beside an events.Log,
+// natstransport.Snapshots (a JetStream Object Store bucket) beside a
+// JetStream stream. Both pass transporttest.RunSnapshotStore.
 package transport

@@ -20,3 +20,11 @@ func TestMemory(t *testing.T) {
 		ErrClosed:   events.ErrClosed,
 	})
 }
+
+// TestMemorySnapshots runs the snapshot store suite against the in-memory
+// store.
+func TestMemorySnapshots(t *testing.T) {
+	transporttest.RunSnapshotStore(t, transporttest.SnapshotHarness{
+		New: func(t *testing.T) events.SnapshotStore { return events.NewMemorySnapshots() },
+	})
+}

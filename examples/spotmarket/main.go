@@ -9,10 +9,16 @@
 // stream, and writes events.jsonl and report.html to -out. It exits with
 // status 1 if an invariant fails.
 //
+// The market keeps snapshots of its state beside its stream (every 5,000
+// events or 5 simulated minutes; in JetStream's Object Store over NATS). With -kill-at T it is
+// killed T into the run — dropped without a word — and a new one is
+// reopened from its newest snapshot and the events after it, and trades
+// on; the summary says what it was restored from.
+//
 //	go run ./examples/spotmarket [-agents 200] [-duration 1h] [-seed 1]
 //	    [-mechanism greedy|density|critical|pay-as-bid|kda]
 //	    [-reserve utilisation|fixed] [-transport embedded|memory|nats://...]
-//	    [-out DIR]
+//	    [-kill-at 30m] [-out DIR]
 package main
 
 import (
@@ -32,6 +38,7 @@ type options struct {
 	Mechanism string
 	Reserve   string
 	Transport string
+	KillAt    time.Duration // when to kill and reopen the market; 0 for never
 	Out       string
 	Progress  io.Writer // where the progress bar goes; nil for none
 }
@@ -44,6 +51,7 @@ func main() {
 	flag.StringVar(&o.Mechanism, "mechanism", "greedy", "clearing mechanism: greedy, density, critical, pay-as-bid or kda")
 	flag.StringVar(&o.Reserve, "reserve", "utilisation", "reserve-price rule: utilisation or fixed")
 	flag.StringVar(&o.Transport, "transport", "embedded", "event transport: embedded (NATS JetStream in process), memory, or a NATS URL")
+	flag.DurationVar(&o.KillAt, "kill-at", 0, "simulated time at which to kill the market and reopen it from its newest snapshot; 0 for never")
 	flag.StringVar(&o.Out, "out", "spotmarket-out", "directory for events.jsonl and report.html; empty for none")
 	flag.Parse()
 	err := run(context.Background(), os.Stdout, o)

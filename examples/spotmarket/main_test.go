@@ -88,3 +88,21 @@ func TestSpotmarketRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSpotmarketKilledAndReopened kills the market halfway through a run
+// over embedded NATS and reopens it from its newest snapshot: the run goes
+// on to the end and passes every check over the whole stream.
+func TestSpotmarketKilledAndReopened(t *testing.T) {
+	var out bytes.Buffer
+	o := options{Agents: 40, Duration: 20 * time.Minute, Seed: 4, Mechanism: "greedy", Reserve: "utilisation",
+		Transport: "embedded", KillAt: 15 * time.Minute, Out: t.TempDir()}
+	if err := run(context.Background(), &out, o); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"killed the market at 09:15; reopened it from snapshot spotmarket-4/", "benchkit: PASS"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}

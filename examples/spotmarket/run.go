@@ -15,6 +15,7 @@ import (
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/bundle"
+	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
@@ -46,6 +47,9 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	clk := clock.NewMock()
 	clk.Set(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	cfg.Clock, cfg.Publisher = clk, stream
+	if cfg.Snapshots, err = stream.Snapshots(ctx); err != nil {
+		return err
+	}
 	m, err := scarcity.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -57,6 +61,11 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	rounds := int(o.Duration / roundEvery)
 	for round := range rounds {
+		if o.KillAt > 0 && round == int(o.KillAt/roundEvery) {
+			if m, err = killAndReopen(ctx, w, cfg); err != nil {
+				return err
+			}
+		}
 		if err := actAll(ctx, m, agents); err != nil {
 			return err
 		}
@@ -89,15 +98,37 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	return nil
 }
 
+// killAndReopen drops the market as a crash would — no last word, no
+// snapshot on the way out — and reopens it from its stream: from its
+// newest snapshot and the events after it.
+func killAndReopen(ctx context.Context, w io.Writer, cfg scarcity.Config) (*scarcity.Market, error) {
+	m, report, err := scarcity.Reopen(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	last, err := cfg.Publisher.(events.TailReader).LastSequence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from := "its whole stream"
+	if !report.FullReplay() {
+		from = fmt.Sprintf("snapshot %s", report.Snapshot.Name)
+	}
+	fmt.Fprintf(w, "killed the market at %s; reopened it from %s and %d events after it (the stream holds %d)\n",
+		cfg.Clock.Now().Format("15:04"), from, report.Events, last)
+	return m, nil
+}
+
 // config returns the market's configuration for o.
 func config(o options) (scarcity.Config, error) {
 	cfg := scarcity.Config{
 		Resources: resources,
 		Reserve: map[string]string{"cpu": "0.0002", "memory": "0.000001", "tokens": "0.000001",
 			"attention": "0.005", "llm_spend": "0.000002"},
-		ClearEvery:  roundEvery,
-		Correlation: fmt.Sprintf("spotmarket-%d", o.Seed),
-		Spend:       &sched.SpendLimit{Resource: "llm_spend", Max: apd.New(5, 0), Window: time.Hour, Unit: apd.New(1, -2)},
+		ClearEvery:    roundEvery,
+		Correlation:   fmt.Sprintf("spotmarket-%d", o.Seed),
+		SnapshotEvery: 5_000, SnapshotInterval: 5 * time.Minute,
+		Spend: &sched.SpendLimit{Resource: "llm_spend", Max: apd.New(5, 0), Window: time.Hour, Unit: apd.New(1, -2)},
 	}
 	mechanisms := map[string]auction.Mechanism{
 		"greedy":     auction.Greedy{},

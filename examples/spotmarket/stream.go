@@ -11,7 +11,10 @@ import (
 // from for the verdict.
 type stream interface {
 	events.Publisher
+	events.TailReader
 	Events(ctx context.Context) ([]events.Event, error)
+	// Snapshots returns the store the market keeps its snapshots in.
+	Snapshots(ctx context.Context) (events.SnapshotStore, error)
 	Close() error
 }
 
@@ -20,7 +23,7 @@ type stream interface {
 // directory) or the URL of a NATS server.
 func openStream(ctx context.Context, transport string) (stream, error) {
 	if transport == "memory" {
-		return memoryStream{events.NewLog(events.LogOptions{})}, nil
+		return memoryStream{events.NewLog(events.LogOptions{}), events.NewMemorySnapshots()}, nil
 	}
 	opts := natstransport.Options{Stream: "SPOTMARKET", Prefix: "spotmarket"}
 	if transport != "embedded" {
@@ -33,12 +36,24 @@ func openStream(ctx context.Context, transport string) (stream, error) {
 	return natsStream{tr}, nil
 }
 
-// memoryStream is an in-memory log.
-type memoryStream struct{ *events.Log }
+// memoryStream is an in-memory log, its snapshots in memory too.
+type memoryStream struct {
+	*events.Log
+	snapshots *events.MemorySnapshots
+}
 
 func (s memoryStream) Events(context.Context) ([]events.Event, error) { return s.Log.Events(0), nil }
+
+func (s memoryStream) Snapshots(context.Context) (events.SnapshotStore, error) {
+	return s.snapshots, nil
+}
 
 // natsStream is a JetStream stream.
 type natsStream struct{ *natstransport.Transport }
 
 func (s natsStream) Events(ctx context.Context) ([]events.Event, error) { return s.ReadAll(ctx) }
+
+// Snapshots returns the Object Store bucket beside the stream.
+func (s natsStream) Snapshots(ctx context.Context) (events.SnapshotStore, error) {
+	return s.Transport.Snapshots(ctx)
+}

@@ -118,6 +118,6 @@ func Example() {
 	// available: 50 held: 50
 	// second bid: agentapi: rejected: scarcity: bid a2 rejected (insufficient_balance): ledger: insufficient credit: account "alice" has 50 available, needs 80
 	// as bob: agentapi: call names another agent: client of "alice" called for "bob"
-	// cpu price: 0.001000
+	// cpu price: 0.001
 	// active: [bundle/a1/1]
 }

@@ -15,8 +15,9 @@ import (
 // every call after it fail (RefusedBehind, nothing stored), as the later
 // calls in flight would have expected a stream that does not exist, until
 // the writer has received the outcome of the call cut short and read the
-// stream back (ReadAll): the writer lost its place in the stream, and
-// finds it again by reading. Until then nothing it sends is stored, so the
+// stream back (ReadAll or ReadFrom; LastSequence reads no event, so it does
+// not count): the writer lost its place in the stream, and finds it again
+// by reading. Until then nothing it sends is stored, so the
 // stream stays a prefix of what it sent.
 //
 // Duplicate, in a pipelined call, publishes the call and sends a copy of it
@@ -34,7 +35,7 @@ type AsyncPublisher struct {
 
 var (
 	_ events.AsyncPublisher = (*AsyncPublisher)(nil)
-	_ events.Reader         = (*AsyncPublisher)(nil)
+	_ events.TailReader     = (*AsyncPublisher)(nil)
 )
 
 // NewAsync returns an AsyncPublisher over next, as New does.
@@ -162,14 +163,31 @@ func (a *AsyncPublisher) cutShort(inner <-chan error, injected error) <-chan err
 // again.
 func (a *AsyncPublisher) ReadAll(ctx context.Context) ([]events.Event, error) {
 	evs, err := a.Publisher.ReadAll(ctx)
-	if err == nil {
-		a.mu.Lock()
-		if a.behind == 0 {
-			a.lost = false
-		}
-		a.mu.Unlock()
-	}
+	a.found(err)
 	return evs, err
+}
+
+// ReadFrom reads the stream from stream sequence from, as
+// Publisher.ReadFrom does. Like ReadAll, once every call cut short has been
+// answered, a read that succeeds lets the writer publish again: a writer
+// restored from a snapshot reads the tail after it.
+func (a *AsyncPublisher) ReadFrom(ctx context.Context, from uint64) ([]events.Event, uint64, error) {
+	evs, last, err := a.Publisher.ReadFrom(ctx, from)
+	a.found(err)
+	return evs, last, err
+}
+
+// found notes the outcome of a read of the stream: one that succeeded,
+// with every call cut short answered, gives the writer its place back.
+func (a *AsyncPublisher) found(err error) {
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	if a.behind == 0 {
+		a.lost = false
+	}
+	a.mu.Unlock()
 }
 
 func (a *AsyncPublisher) countNextFailed() {

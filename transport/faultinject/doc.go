@@ -35,9 +35,12 @@
 //     over a publisher that is not a LateWriter.
 //   - otherwise the call passes through unchanged.
 //
-// A Publisher is an events.Reader: ReadAll reads the wrapped publisher's
-// stream back if it is one (else it fails with ErrNotReader), and fails at
-// the rate FailRead, drawn per read.
+// A Publisher is an events.TailReader: ReadAll reads the wrapped
+// publisher's stream back if it is an events.Reader (else it fails with
+// ErrNotReader), ReadFrom and LastSequence pass through to it if it is an
+// events.TailReader (else they fail with ErrNotTailReader). Every read
+// fails at the rate FailRead, drawn per read, and late deliveries may be
+// made around it.
 //
 // The error of an injected failure is an *[Error] (errors.Is
 // [ErrInjected]) that says which fault it was and how many events were

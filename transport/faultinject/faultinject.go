@@ -25,6 +25,9 @@ var (
 	// ErrNotReader reports a ReadAll through a Publisher whose wrapped
 	// publisher cannot read its stream back.
 	ErrNotReader = errors.New("faultinject: the wrapped publisher is not an events.Reader")
+	// ErrNotTailReader reports a ReadFrom or LastSequence through a
+	// Publisher whose wrapped publisher is not an events.TailReader.
+	ErrNotTailReader = errors.New("faultinject: the wrapped publisher is not an events.TailReader")
 )
 
 // Faults are the rates of the faults a Publisher injects, each in calls per
@@ -48,7 +51,8 @@ type Faults struct {
 	// wrapped publisher's LateWriter, exactly as the call would have stored
 	// them: around one of the calls that follow. It needs a LateWriter.
 	Late int
-	// FailRead fails a ReadAll, per Scale ReadAll calls.
+	// FailRead fails a read (ReadAll, ReadFrom, LastSequence), per Scale
+	// reads.
 	FailRead int
 }
 
@@ -147,7 +151,8 @@ type Stats struct {
 	// RefusedBehind counts asynchronous calls refused because an earlier
 	// call in flight was cut short.
 	RefusedBehind uint64
-	// Reads and FailedReads count ReadAll calls.
+	// Reads and FailedReads count reads: ReadAll, ReadFrom and
+	// LastSequence calls.
 	Reads, FailedReads uint64
 	// NextFailed counts calls the wrapped publisher failed itself.
 	NextFailed uint64
@@ -172,8 +177,10 @@ type LateWriter interface {
 }
 
 // Publisher wraps an events.Publisher and injects faults into its calls.
-// It is an events.Reader: ReadAll reads through the wrapped publisher if it
-// is one (else it fails with ErrNotReader), with FailRead faults.
+// It is an events.TailReader: ReadAll reads through the wrapped publisher
+// if it is an events.Reader (else it fails with ErrNotReader), ReadFrom and
+// LastSequence if it is an events.TailReader (else they fail with
+// ErrNotTailReader), each with FailRead faults.
 type Publisher struct {
 	next events.Publisher
 	late LateWriter // next, if it is one
@@ -186,8 +193,8 @@ type Publisher struct {
 }
 
 var (
-	_ events.Publisher = (*Publisher)(nil)
-	_ events.Reader    = (*Publisher)(nil)
+	_ events.Publisher  = (*Publisher)(nil)
+	_ events.TailReader = (*Publisher)(nil)
 )
 
 // New returns a Publisher over next that injects faults at the rates f,
@@ -314,6 +321,50 @@ func (p *Publisher) ReadAll(ctx context.Context) ([]events.Event, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %T", ErrNotReader, p.next)
 	}
+	var evs []events.Event
+	err := p.read(ctx, func() (err error) {
+		evs, err = r.ReadAll(ctx)
+		return err
+	})
+	return evs, err
+}
+
+// ReadFrom reads the wrapped publisher's stream from stream sequence from,
+// or fails as this read draws (FailRead), as ReadAll does. Late deliveries
+// may be made around it.
+func (p *Publisher) ReadFrom(ctx context.Context, from uint64) ([]events.Event, uint64, error) {
+	r, ok := p.next.(events.TailReader)
+	if !ok {
+		return nil, 0, fmt.Errorf("%w: %T", ErrNotTailReader, p.next)
+	}
+	var evs []events.Event
+	var last uint64
+	err := p.read(ctx, func() (err error) {
+		evs, last, err = r.ReadFrom(ctx, from)
+		return err
+	})
+	return evs, last, err
+}
+
+// LastSequence returns the wrapped publisher's stream's last sequence, or
+// fails as this read draws (FailRead), as ReadAll does. Late deliveries may
+// be made around it.
+func (p *Publisher) LastSequence(ctx context.Context) (uint64, error) {
+	r, ok := p.next.(events.TailReader)
+	if !ok {
+		return 0, fmt.Errorf("%w: %T", ErrNotTailReader, p.next)
+	}
+	var last uint64
+	err := p.read(ctx, func() (err error) {
+		last, err = r.LastSequence(ctx)
+		return err
+	})
+	return last, err
+}
+
+// read makes the read f, or fails as this read draws (FailRead), with the
+// late deliveries due before and after it.
+func (p *Publisher) read(ctx context.Context, f func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	after := p.lateBefore(ctx)
@@ -321,9 +372,9 @@ func (p *Publisher) ReadAll(ctx context.Context) ([]events.Event, error) {
 	p.stats.Reads++
 	if p.faults.FailRead > 0 && p.rng.IntN(Scale) < p.faults.FailRead {
 		p.stats.FailedReads++
-		return nil, &Error{Call: p.stats.Reads, Kind: FailedRead}
+		return &Error{Call: p.stats.Reads, Kind: FailedRead}
 	}
-	return r.ReadAll(ctx)
+	return f()
 }
 
 // Flush makes every late delivery still pending, in order, and returns

@@ -116,19 +116,32 @@ func agentAccount(b *strings.Builder, d Deployment, k Keys, a string) {
 func AdminPublish() []string { return []string{"$JS.API.>"} }
 
 // MarketPublish returns what shard's market may publish: its events (the
-// subjects of its stream), replies to the agents' inboxes (_INBOX.>) and,
-// of the JetStream API, its stream's info and consumers on its stream
-// (create, next, delete) — never a stream's creation, update,
-// deletion or purge. Replies are not allowed by allow_responses, which
-// would let a request whose reply subject is, say, $JS.API.STREAM.DELETE.S
-// make the market publish there.
+// subjects of its stream), replies to the agents' inboxes (_INBOX.>), of
+// the JetStream API its stream's info and consumers on its stream (create,
+// next, delete) — never a stream's creation, update, deletion or purge —
+// and its snapshot bucket (natstransport.Snapshots): the bucket's subjects
+// ($O.<bucket>.>, chunks and metadata) and, of the API, for the bucket's
+// stream OBJ_<bucket> alone, its creation (a writer creates the bucket on
+// first use), info, direct and plain message gets (reads and listing need
+// no consumer) and purge (a deleted or replaced snapshot's chunks and
+// metadata). Replies are not allowed by allow_responses, which would let a
+// request whose reply subject is, say, $JS.API.STREAM.DELETE.S make the
+// market publish there.
 func MarketPublish(s Shard) []string {
 	api := "$JS.API."
+	snaps := subject.SnapshotStream(s.Stream)
 	return append(subject.Stream(s.Prefix), "_INBOX.>",
 		api+"STREAM.INFO."+s.Stream,
 		api+"CONSUMER.CREATE."+s.Stream+".>",
 		api+"CONSUMER.MSG.NEXT."+s.Stream+".>",
 		api+"CONSUMER.DELETE."+s.Stream+".>",
+		subject.SnapshotSubjects(s.Stream),
+		api+"STREAM.CREATE."+snaps,
+		api+"STREAM.INFO."+snaps,
+		api+"STREAM.PURGE."+snaps,
+		api+"STREAM.MSG.GET."+snaps,
+		api+"DIRECT.GET."+snaps,
+		api+"DIRECT.GET."+snaps+".>",
 	)
 }
 

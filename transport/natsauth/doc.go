@@ -33,14 +33,22 @@
 //	                               _INBOX.> (replies to agents);            _SCARCITY_MARKET.<p>.> (its inbox)
 //	                               of $JS.API: STREAM.INFO.<stream>,
 //	                               CONSUMER.{CREATE,MSG.NEXT,DELETE}
-//	                               on <stream>
+//	                               on <stream>;
+//	                               $O.<bucket>.> (its snapshots) and, of
+//	                               $JS.API, STREAM.{CREATE,INFO,PURGE,
+//	                               MSG.GET} and DIRECT.GET on OBJ_<bucket>
 //	agent <a>       AGENT_<a>      <p>.cmd.v1.<a>.> (its commands)          _INBOX.<a>.> (its replies);
 //	                                                                        agentapi.EventSubjects(<p>, <a>)
 //
-// for every shard prefix <p>. The market user may not create, update,
-// delete or purge a stream: the admin provisions each shard's stream
-// beforehand (natstransport.Provision with AdminOptions) and the market
-// opens it with natstransport.Options.Provisioned. The admin is for
+// for every shard prefix <p>, <bucket> being the shard's snapshot bucket,
+// natstransport.SnapshotBucket(<stream>). The market user may not create,
+// update, delete or purge its event stream: the admin provisions each
+// shard's stream beforehand (natstransport.Provision with AdminOptions) and
+// the market opens it with natstransport.Options.Provisioned. Its snapshot
+// bucket's stream it may create (on first use, natstransport.Snapshots)
+// and purge (deleting old snapshots), never update or delete; it needs no
+// consumer on it. A snapshot holds every agent's state: no agent may read
+// it, and none can, its account having no JetStream. The admin is for
 // operators and provisioning only, never a market's runtime. No user has
 // allow_responses: a command whose reply subject names the JetStream API
 // (say $JS.API.STREAM.DELETE.<stream>) cannot make the market publish there,

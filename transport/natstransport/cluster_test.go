@@ -29,4 +29,21 @@ func TestClusterReplicas3(t *testing.T) {
 	if info.Config.Replicas != 3 || info.Cluster == nil || len(info.Cluster.Replicas) != 2 {
 		t.Fatalf("stream replicas: config %d, cluster %+v", info.Config.Replicas, info.Cluster)
 	}
+
+	// The snapshot bucket has the stream's replicas.
+	snaps := snapshots(t, tr)
+	ctx := context.Background()
+	if err := snaps.PutSnapshot(ctx, "run-1/00000000000000000100-00", []byte("state")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := snaps.GetSnapshot(ctx, "run-1/00000000000000000100-00"); err != nil || string(got) != "state" {
+		t.Fatalf("GetSnapshot = %q, %v", got, err)
+	}
+	bst, err := tr.JetStream().Stream(ctx, "OBJ_"+snaps.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := bst.CachedInfo().Config; cfg.Replicas != 3 {
+		t.Errorf("snapshot bucket replicas %d, want 3", cfg.Replicas)
+	}
 }

@@ -1,6 +1,6 @@
-// Package natstransport implements the events package's Publisher and
-// Subscriber contracts on NATS JetStream, the default durable transport and
-// source of truth of a scarcity market. It can also run a NATS server with
+// Package natstransport implements the events package's Publisher,
+// Subscriber, TailReader and SnapshotStore contracts on NATS JetStream, the
+// default durable transport and source of truth of a scarcity market. It can also run a NATS server with
 // JetStream in the process ([StartEmbedded]); [Open] with no URL does so.
 //
 // # Subjects
@@ -121,6 +121,34 @@
 // delivered, and the same channel continues. A subscription ends with an
 // error wrapping [ErrConsumer] only if its consumer cannot be recreated; the
 // caller then subscribes again from the sequence after the last Delivery.
+//
+// # Reading back
+//
+// A Transport is an events.TailReader. [Transport.ReadAll] reads every
+// event the stream holds; [Transport.ReadFrom] the events from a stream
+// sequence on (the tail after a snapshot) and the last sequence;
+// [Transport.LastSequence] the last sequence alone, from the stream's
+// info. A read through a writer's Transport is the writer's own: after a
+// failed publish it waits for the publishes in flight, and the writer's
+// next message then expects the last sequence read.
+//
+// # Snapshots
+//
+// [Transport.Snapshots] returns the events.SnapshotStore beside the
+// stream: a JetStream Object Store bucket named [SnapshotBucket] (the
+// stream's name and "_SNAPSHOTS"; its own stream is "OBJ_" and that name,
+// its subjects "$O.<bucket>.>"), with the stream's storage type and
+// replicas. A writer creates it on first use; a reader (Options.ReadOnly)
+// only opens it, fails with [ErrNoSnapshots] if there is none, and may not
+// put or delete. The Object Store chunks each snapshot and records its
+// size and SHA-256 digest; GetSnapshot reads the chunks with direct gets
+// and refuses a snapshot whose chunks, size or digest do not match
+// ([ErrCorruptSnapshot]). DeleteSnapshot removes an object's metadata and
+// chunks and leaves no delete marker. Reading and listing use no consumer:
+// the API calls a store makes are STREAM.INFO, DIRECT.GET (and, for a
+// bucket without direct gets, STREAM.MSG.GET) and, for a writer,
+// STREAM.CREATE once and STREAM.PURGE on the bucket's stream, and
+// publishes to the bucket's subjects.
 //
 // # Concurrency
 //

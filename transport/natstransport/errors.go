@@ -27,7 +27,8 @@ var (
 	// same one opened with another prefix). Nothing is changed.
 	ErrSubjectsMismatch = errors.New("natstransport: stream holds events under other subjects")
 	// ErrReadOnly reports a Publish on a Transport opened with
-	// Options.ReadOnly; nothing is published.
+	// Options.ReadOnly, or a PutSnapshot or DeleteSnapshot of its
+	// Snapshots; nothing is written.
 	ErrReadOnly = errors.New("natstransport: read-only transport")
 	// ErrNotAccepted reports a publish that the server did not acknowledge:
 	// some of its events may be stored, some not. Publishing the same events
@@ -47,4 +48,19 @@ var (
 	ErrDecode = errors.New("natstransport: undecodable message")
 	// ErrConsumer reports a subscription whose JetStream consumer failed.
 	ErrConsumer = errors.New("natstransport: consumer failed")
+	// ErrNotHeld reports a ReadFrom of events the stream no longer holds:
+	// it starts after 1 but before the stream's first event.
+	ErrNotHeld = errors.New("natstransport: events no longer held by the stream")
+	// ErrNoSnapshots reports a read-only Transport's Snapshots when the
+	// stream has no snapshot bucket: a reader never creates one. It also
+	// wraps jetstream.ErrBucketNotFound.
+	ErrNoSnapshots = errors.New("natstransport: no snapshot bucket")
+	// ErrSnapshots reports a failure to create, open, write, read, list or
+	// delete in the snapshot bucket.
+	ErrSnapshots = errors.New("natstransport: snapshot store")
+	// ErrCorruptSnapshot reports a snapshot that cannot be read whole: a
+	// chunk missing, or bytes whose size or SHA-256 digest is not the one
+	// the Object Store recorded (then it also wraps
+	// jetstream.ErrDigestMismatch).
+	ErrCorruptSnapshot = errors.New("natstransport: corrupt snapshot")
 )

@@ -48,7 +48,9 @@ type Options struct {
 	// with ErrNoStream if the stream does not exist, learns the prefix from
 	// the stream's subjects StreamSubjects(prefix) (ErrPrefixMismatch if
 	// Prefix is set and differs), and Publish fails with ErrReadOnly.
-	// Subscribe and ReadAll work as usual. Replicas, DuplicateWindow and
+	// Subscribe, ReadAll, ReadFrom and LastSequence work as usual;
+	// Snapshots only opens an existing snapshot bucket (ErrNoSnapshots if
+	// there is none) and its store only reads. Replicas, DuplicateWindow and
 	// MaxBytes, which configure the stream, are then ignored. Programs that
 	// only read a stream (verify, audits, dashboards) set it, so that they
 	// cannot reconfigure a live market's stream.
@@ -59,8 +61,9 @@ type Options struct {
 	// reads its configuration, and fails with ErrNoStream if it does not
 	// exist, ErrSubjectsMismatch if its subjects are not those of Prefix,
 	// ErrStream if it is not configured as Provision makes it. Publish,
-	// Subscribe and ReadAll work as usual; Replicas, DuplicateWindow and
-	// MaxBytes are ignored. A market whose NATS user may not manage streams
+	// Subscribe and the reads work as usual, and Snapshots creates the
+	// snapshot bucket on first use as any writer does; Replicas,
+	// DuplicateWindow and MaxBytes are ignored. A market whose NATS user may not manage streams
 	// (the least privilege of package natsauth) sets it. Exclusive with
 	// ReadOnly.
 	Provisioned bool

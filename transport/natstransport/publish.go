@@ -28,8 +28,8 @@ const MaxSubjectLen = 2048
 // predecessors are missing, and a write delayed past a failure is refused
 // by the server — as is every message of a call sent after it, not only
 // those whose sequence it took. After any failure the Transport learns the
-// stream's last sequence again: from the next ReadAll (what a writer
-// rebuilding itself from the stream read), or else before its next
+// stream's last sequence again: from the next ReadAll or ReadFrom (what a
+// writer rebuilding itself from the stream read), or else before its next
 // Publish.
 //
 // Every event is validated and encoded first; if one is invalid (the error
@@ -99,8 +99,9 @@ const maxResends = 16
 // are in flight (ErrConflict), since they expected one event more.
 //
 // After any failure PublishAsync sends nothing (ErrConflict) until the
-// stream has been read with ReadAll: a pipelined writer must not go on
-// past events it never saw stored, nor after ones that were stored late.
+// stream has been read with ReadAll or ReadFrom: a pipelined writer must
+// not go on past events it never saw stored, nor after ones that were
+// stored late.
 func (t *Transport) PublishAsync(ctx context.Context, evs ...events.Event) <-chan error {
 	out := make(chan error, 1)
 	msgs, err := t.encode(evs)
@@ -182,14 +183,14 @@ func (t *Transport) send(ctx context.Context, evs []events.Event, msgs []*nats.M
 // sync learns the stream's last sequence, if a failure made it unknown,
 // once no message sent is still unacknowledged: the stream's last sequence
 // is then where the next message goes. A pipelined caller may not learn it
-// so after a failure: only ReadAll tells it where to go on. It runs with
-// t.pubMu held.
+// so after a failure: only a read (ReadAll, ReadFrom) tells it where to go
+// on. It runs with t.pubMu held.
 func (t *Transport) sync(ctx context.Context, pipelined bool) error {
 	if t.synced.Load() {
 		return nil
 	}
 	if pipelined && t.mustRead.Load() { // set before synced was cleared
-		return fmt.Errorf("%w: stream %s: a publish failed; read the stream (ReadAll) before publishing new events", ErrConflict, t.opts.Stream)
+		return fmt.Errorf("%w: stream %s: a publish failed; read the stream (ReadAll, ReadFrom) before publishing new events", ErrConflict, t.opts.Stream)
 	}
 	t.flying.wait()
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
@@ -217,9 +218,10 @@ func (t *Transport) Position() (last uint64, known bool) {
 	return t.lastSeq, t.synced.Load()
 }
 
-// learn takes last, the last sequence ReadAll read, as where the next
-// message goes, if a failure made it unknown and nothing is in flight: a
-// writer that rebuilds from what it read then continues exactly after it.
+// learn takes last, the last sequence a read (ReadAll, ReadFrom) read, as
+// where the next message goes, if a failure made it unknown and nothing is
+// in flight: a writer that rebuilds from what it read then continues
+// exactly after it.
 func (t *Transport) learn(last uint64) {
 	t.pubMu.Lock()
 	defer t.pubMu.Unlock()

@@ -33,10 +33,13 @@ type Transport struct {
 	lastSeq uint64
 	lastID  string // the id of the message at lastSeq, if this writer knows it
 	synced  atomic.Bool
-	// mustRead is set by a failure and cleared by a ReadAll: until then
-	// PublishAsync refuses.
+	// mustRead is set by a failure and cleared by a ReadAll or ReadFrom:
+	// until then PublishAsync refuses.
 	mustRead atomic.Bool
 	flying   inFlight // messages sent, not yet acknowledged
+
+	snapMu sync.Mutex
+	snaps  *Snapshots // the store beside the stream, once Snapshots opened it
 }
 
 var (

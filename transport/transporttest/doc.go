@@ -35,6 +35,20 @@
 // with [events.ErrInvalid]. A slow subscriber blocks no publisher and, by
 // default, loses nothing (see [SlowConsumerPolicy]). Events, and the
 // deduplication of their ids, survive a server restart ([Harness.Restart]).
+// A transport that is an [events.Reader] reads its whole stream back in
+// order; one that is an [events.TailReader] also reports its last sequence
+// and reads its stream from any sequence, a start beyond the end giving no
+// events and the last sequence.
+//
+// # Snapshot stores
+//
+// [RunSnapshotStore] puts an [events.SnapshotStore] through the cases every
+// implementation must pass: a snapshot reads back as it was put, a put
+// replaces, a missing or deleted snapshot is [events.ErrNoSnapshot],
+// listing selects by prefix in ascending byte order and leaves out deleted
+// snapshots, names may hold '/' and '.', the store copies bytes in and out,
+// the empty name is refused ([events.ErrSnapshotName]), and concurrent use
+// is safe (run it with -race).
 //
 // The suite only uses event times that grow with the stream, so it does not
 // decide how Since treats an event older than one before it.

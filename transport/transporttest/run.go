@@ -22,6 +22,7 @@ var cases = []conformanceCase{
 	{"Close", testClose},
 	{"SlowConsumer", testSlowConsumer},
 	{"Invalid", testInvalid},
+	{"Read", testRead},
 	{"Restart", testRestart},
 }
 
