@@ -121,20 +121,29 @@ func (m *Market) fromSnapshot(ctx context.Context, reserve bundle.Prices, tail e
 		}
 		return SnapshotInfo{}, 0, fmt.Errorf("%w: %s cannot be read: %w", ErrBadSnapshot, name, err)
 	}
-	f, err := decodeSnapshot(data)
+	f, rest, err := openSnapshot(data)
 	if err != nil {
 		return SnapshotInfo{}, 0, fmt.Errorf("%w: %s: %w", ErrBadSnapshot, name, err)
 	}
 	info := infoOf(f.Header)
 	info.Name, info.Digest, info.Size = name, digestOf(data), int64(len(data))
-	if err := m.checkHeader(f, info, name); err != nil {
+	read := make(chan tailRead, 1)
+	go func() { // the tail comes while the state decodes
+		evs, _, err := tail.ReadFrom(ctx, f.Header.From)
+		read <- tailRead{evs, err}
+	}()
+	err = rest()
+	if err == nil {
+		err = m.checkHeader(f, name)
+	}
+	r := <-read
+	if err != nil {
 		return info, 0, fmt.Errorf("%w: %s: %w", ErrBadSnapshot, name, err)
 	}
-	evs, _, err := tail.ReadFrom(ctx, f.Header.From)
-	if err != nil {
-		return info, 0, err
+	if r.err != nil {
+		return info, 0, r.err
 	}
-	ours := ofCorrelation(evs, m.cfg.Correlation)
+	ours := ofCorrelation(r.evs, m.cfg.Correlation)
 	m.stage.take()
 	if err := m.rebuildFrom(ctx, reserve, f, info, ours); err != nil {
 		m.stage.take()
@@ -143,9 +152,15 @@ func (m *Market) fromSnapshot(ctx context.Context, reserve bundle.Prices, tail e
 	return info, len(ours), nil
 }
 
+// tailRead is what a read of the stream's tail returned.
+type tailRead struct {
+	evs []events.Event
+	err error
+}
+
 // checkHeader checks that f, listed as name, is a snapshot of m's market
 // under its own name, holding the state its header says.
-func (m *Market) checkHeader(f *snapshotFile, info SnapshotInfo, name string) error {
+func (m *Market) checkHeader(f *snapshotFile, name string) error {
 	switch h := f.Header; {
 	case h.Correlation != m.cfg.Correlation:
 		return fmt.Errorf("of market %q", h.Correlation)

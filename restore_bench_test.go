@@ -125,12 +125,25 @@ type restoreFixture struct {
 }
 
 // restoreFixtures holds the fixtures built, by history: BenchmarkRestore
-// and its baseline read the same one. Their servers run until the process
-// ends.
+// and its baseline read the same one. Their servers run until the tests
+// end (TestMain), which then removes their directories.
 var restoreFixtures = struct {
 	sync.Mutex
-	m map[int]*restoreFixture
+	m    map[int]*restoreFixture
+	dirs []string
 }{m: map[int]*restoreFixture{}}
+
+// TestMain runs the package's tests and benchmarks, and then removes the
+// restore benchmarks' stores.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	restoreFixtures.Lock()
+	for _, dir := range restoreFixtures.dirs {
+		os.RemoveAll(dir)
+	}
+	restoreFixtures.Unlock()
+	os.Exit(code)
+}
 
 // restoreFixtureOf returns the fixture of a history of about history
 // events, building it the first time.
@@ -145,6 +158,7 @@ func restoreFixtureOf(b *testing.B, history int) *restoreFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
+	restoreFixtures.dirs = append(restoreFixtures.dirs, dir)
 	tr, err := natstransport.Open(ctx, natstransport.Options{DataDir: dir, Stream: "RESTORE", Prefix: "restore"})
 	if err != nil {
 		b.Fatal(err)

@@ -451,8 +451,11 @@ func encodeSnapshot(f *snapshotFile) (SnapshotInfo, []byte, error) {
 	var b bytes.Buffer
 	b.WriteString(snapshotMagic)
 	b.Write(binary.BigEndian.AppendUint16(nil, snapshotVersion))
-	if err := gob.NewEncoder(&b).Encode(f); err != nil {
-		return SnapshotInfo{}, nil, fmt.Errorf("scarcity: encoding a snapshot: %w", err)
+	enc := gob.NewEncoder(&b)
+	for _, part := range []any{f.Header, f.Ledger, f.Sched, f.Market} {
+		if err := enc.Encode(part); err != nil {
+			return SnapshotInfo{}, nil, fmt.Errorf("scarcity: encoding a snapshot: %w", err)
+		}
 	}
 	sum := sha256.Sum256(b.Bytes())
 	b.Write(sum[:])
@@ -470,22 +473,42 @@ func infoOf(h snapshotHeader) SnapshotInfo {
 
 // decodeSnapshot returns the snapshot data holds, or why it holds none.
 func decodeSnapshot(data []byte) (*snapshotFile, error) {
+	f, rest, err := openSnapshot(data)
+	if err != nil {
+		return nil, err
+	}
+	return f, rest()
+}
+
+// openSnapshot checks data and returns the snapshot it holds with its
+// header decoded, and the function that decodes the rest: a restore reads
+// the stream from the header's From meanwhile.
+func openSnapshot(data []byte) (*snapshotFile, func() error, error) {
 	n := len(snapshotMagic)
 	if len(data) < n+2+sha256.Size || string(data[:n]) != snapshotMagic {
-		return nil, errors.New("not a snapshot")
+		return nil, nil, errors.New("not a snapshot")
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return nil, errors.New("corrupt or truncated: its checksum does not match")
+		return nil, nil, errors.New("corrupt or truncated: its checksum does not match")
 	}
 	if v := binary.BigEndian.Uint16(data[n:]); v != snapshotVersion {
-		return nil, fmt.Errorf("format version %d, this market reads %d", v, snapshotVersion)
+		return nil, nil, fmt.Errorf("format version %d, this market reads %d", v, snapshotVersion)
 	}
 	f := new(snapshotFile)
-	if err := gob.NewDecoder(bytes.NewReader(body[n+2:])).Decode(f); err != nil {
-		return nil, err
+	dec := gob.NewDecoder(bytes.NewReader(body[n+2:]))
+	if err := dec.Decode(&f.Header); err != nil {
+		return nil, nil, err
 	}
-	return f, nil
+	rest := func() error {
+		for _, part := range []any{&f.Ledger, &f.Sched, &f.Market} {
+			if err := dec.Decode(part); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return f, rest, nil
 }
 
 // digestOf returns the SHA-256 of data in lower-case hex.
@@ -546,12 +569,13 @@ func (m *Market) pruneSnapshots(ctx context.Context, store events.SnapshotStore)
 // SnapshotFloor returns the stream sequence from which the market's oldest
 // kept snapshot reads the events after it: 0 if it keeps none. It reads
 // that snapshot. Events are never deleted by the market — the stream is its
-// audit trail. An operator who must bound the stream may delete the
-// market's events before the floor (on JetStream, a purge up to that
-// sequence, with an administrator's credentials); the market then restores
-// only from its snapshots, a full replay is no longer possible, and
-// events.Verify checks the stream from a snapshot's head
-// (VerifyOptions.Heads) rather than from its first event.
+// audit trail, and the stream natstransport creates denies deletes and
+// purges. An operator who must bound a stream configures one that allows
+// purges and deletes the market's events before the floor (on JetStream, a
+// purge up to that sequence); the market then restores only from its
+// snapshots, a full replay is no longer possible, and events.Verify checks
+// the stream from a snapshot's head (VerifyOptions.Heads) rather than from
+// its first event.
 func (m *Market) SnapshotFloor(ctx context.Context) (uint64, error) {
 	if m.cfg.Snapshots == nil {
 		return 0, ErrNoSnapshots

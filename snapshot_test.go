@@ -88,6 +88,9 @@ func TestReopenFromNewestSnapshot(t *testing.T) {
 	if report.Events == 0 || report.Events >= all/2 {
 		t.Errorf("read %d events of %d after the snapshot", report.Events, all)
 	}
+	if floor, err := f.m.SnapshotFloor(f.ctx); err != nil || floor != f.taken[0].From || floor == 0 {
+		t.Errorf("SnapshotFloor = %d, %v; want the oldest snapshot's From, %d", floor, err, f.taken[0].From)
+	}
 }
 
 // TestReopenFallsBack spoils the newest snapshot in each way a store or a
@@ -226,6 +229,9 @@ func TestSnapshotNeedsAStore(t *testing.T) {
 	f := newFixture(t, scarcity.Config{})
 	if _, err := f.m.Snapshot(context.Background()); !errors.Is(err, scarcity.ErrNoSnapshots) {
 		t.Errorf("Snapshot without a store: %v", err)
+	}
+	if _, err := f.m.SnapshotFloor(context.Background()); !errors.Is(err, scarcity.ErrNoSnapshots) {
+		t.Errorf("SnapshotFloor without a store: %v", err)
 	}
 	cfg := f.cfg
 	cfg.Publisher, cfg.Snapshots = events.Discard, events.NewMemorySnapshots()
