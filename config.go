@@ -26,8 +26,9 @@ const (
 	DefaultEmitBytes  = 1 << 20
 	DefaultEmitPeriod = time.Minute
 	// DefaultSnapshotEvery is the number of events between snapshots when
-	// Config.Snapshots is set: about a second of replay saved per second of
-	// restore (docs/decisions/0002-market-snapshots.md).
+	// Config.Snapshots is set: a restart then replays at most about that
+	// many events (about a second's worth at a full replay's ~240k events/s
+	// here) on top of reading the snapshot; see BENCHMARKS.md.
 	DefaultSnapshotEvery = 250_000
 	// DefaultKeepSnapshots is the number of a market's snapshots kept.
 	DefaultKeepSnapshots = 3

@@ -208,13 +208,15 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 	}
 	done := m.commit.submitMarked(m.stage.take(), mark)
 	m.mu.Unlock()
+	if snap != nil {
+		done = m.storeWhenCommitted(snap, done)
+	}
 	select {
 	case cerr := <-done:
 		if cerr != nil {
 			m.rebuildNow(ctx) // the caller then sees the market its stream holds
 			return errors.Join(cerr, err)
 		}
-		m.store(snap)
 		return err
 	case <-ctx.Done():
 		return fmt.Errorf("%w: the command was applied and its events sent; %w", events.ErrInDoubt, context.Cause(ctx))

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/scarcitylabs/scarcity/bundle"
@@ -32,7 +33,8 @@ type RestoreReport struct {
 func (r RestoreReport) FullReplay() bool { return r.Snapshot.Name == "" }
 
 // RejectedSnapshot is a snapshot Reopen could not restore from, and why:
-// an error wrapping ErrBadSnapshot, or the store's.
+// an error wrapping ErrBadSnapshot, or the store's. A store that could not
+// list its snapshots is one without a Name.
 type RejectedSnapshot struct {
 	Name string
 	Err  error
@@ -80,9 +82,9 @@ func Reopen(ctx context.Context, cfg Config) (*Market, RestoreReport, error) {
 func (m *Market) reload(ctx context.Context, reserve bundle.Prices, r events.Reader) (RestoreReport, error) {
 	var report RestoreReport
 	if tail, ok := r.(events.TailReader); ok && m.cfg.Snapshots != nil {
-		names, err := m.cfg.Snapshots.ListSnapshots(ctx, m.cfg.Correlation+"/")
-		if err != nil {
-			return report, fmt.Errorf("scarcity: listing snapshots: %w", err)
+		names, err := m.listSnapshots(ctx)
+		if err != nil { // the stream alone will do
+			report.Rejected = append(report.Rejected, RejectedSnapshot{Err: fmt.Errorf("listing snapshots: %w", err)})
 		}
 		for _, name := range slices.Backward(names) {
 			info, n, err := m.fromSnapshot(ctx, reserve, tail, name)
@@ -152,6 +154,22 @@ func (m *Market) fromSnapshot(ctx context.Context, reserve bundle.Prices, tail e
 	return info, len(ours), nil
 }
 
+// bindsTo checks that taken, a snapshot_taken, names the state and the
+// sequences of f, and that f's sections are where its header says.
+func bindsTo(taken events.Event, f *snapshotFile) error {
+	h, p := f.Header, taken.Data.(events.SnapshotTaken)
+	switch {
+	case p.StateHash != h.StateHash:
+		return fmt.Errorf("its snapshot_taken names state %s, it holds %s", p.StateHash, h.StateHash)
+	case taken.Sequence != h.Positions.Market || !maps.Equal(p.Sequences, h.Positions.sequences()):
+		return fmt.Errorf("its snapshot_taken names sequences %v at %d, it holds %+v", p.Sequences, taken.Sequence, h.Positions)
+	case f.Ledger.LastSequence != h.Positions.Ledger || f.Sched.LastSequence != h.Positions.Sched ||
+		f.Ledger.LastHash != "" || f.Sched.LastHash != "":
+		return errors.New("its ledger or scheduler is not where its header says")
+	}
+	return nil
+}
+
 // tailRead is what a read of the stream's tail returned.
 type tailRead struct {
 	evs []events.Event
@@ -164,6 +182,10 @@ func (m *Market) checkHeader(f *snapshotFile, name string) error {
 	switch h := f.Header; {
 	case h.Correlation != m.cfg.Correlation:
 		return fmt.Errorf("of market %q", h.Correlation)
+	case h.Config != fingerprint(m.cfg):
+		return fmt.Errorf("taken under another configuration: %s", h.Config)
+	case !saneAmounts(f):
+		return errors.New("it holds an amount no market holds")
 	case snapshotName(h.Correlation, h.Positions.Market) != name:
 		return fmt.Errorf("stored under another name: it is %s", snapshotName(h.Correlation, h.Positions.Market))
 	case stateHash(f) != h.StateHash:
@@ -193,8 +215,8 @@ func (m *Market) rebuildFrom(ctx context.Context, reserve bundle.Prices, f *snap
 	if tail == nil {
 		return fmt.Errorf("the stream holds no snapshot_taken of it from stream sequence %d", h.From)
 	}
-	if p := tail[0].Data.(events.SnapshotTaken); p.StateHash != h.StateHash {
-		return fmt.Errorf("its snapshot_taken names state %s, it holds %s", p.StateHash, h.StateHash)
+	if err := bindsTo(tail[0], f); err != nil {
+		return err
 	}
 	v, err := events.Verify(tail, events.VerifyOptions{PublicKey: m.cfg.PublicKey,
 		Heads: map[string]string{corr: h.Head}, Keys: map[string]ed25519.PublicKey{corr: h.Key}})

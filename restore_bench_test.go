@@ -126,23 +126,21 @@ type restoreFixture struct {
 
 // restoreFixtures holds the fixtures built, by history: BenchmarkRestore
 // and its baseline read the same one. Their servers run until the tests
-// end (TestMain), which then removes their directories.
+// end; TestMain then removes their directories.
 var restoreFixtures = struct {
 	sync.Mutex
 	m    map[int]*restoreFixture
 	dirs []string
 }{m: map[int]*restoreFixture{}}
 
-// TestMain runs the package's tests and benchmarks, and then removes the
-// restore benchmarks' stores.
-func TestMain(m *testing.M) {
-	code := m.Run()
+// removeRestoreFixtures removes the restore benchmarks' stores; TestMain
+// calls it once every benchmark has run.
+func removeRestoreFixtures() {
 	restoreFixtures.Lock()
+	defer restoreFixtures.Unlock()
 	for _, dir := range restoreFixtures.dirs {
 		os.RemoveAll(dir)
 	}
-	restoreFixtures.Unlock()
-	os.Exit(code)
 }
 
 // restoreFixtureOf returns the fixture of a history of about history

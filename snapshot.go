@@ -45,9 +45,10 @@ var (
 	// Config.Snapshots.
 	ErrNoSnapshots = errors.New("scarcity: no snapshot store")
 	// ErrBadSnapshot reports a snapshot a market cannot be restored from:
-	// unreadable, corrupt, truncated, of another version or another market,
-	// not bound to the stream (no snapshot_taken of its digest in the chain
-	// after it), or not followed by the stream's chain. Reopen falls back
+	// unreadable, corrupt, truncated, of another version, market or
+	// configuration, holding amounts no market holds, not bound to the
+	// stream (no sealed snapshot_taken in the chain naming its state and
+	// sequences), or not followed by the stream's chain. Reopen falls back
 	// from such a snapshot to an older one, then to the whole stream.
 	ErrBadSnapshot = errors.New("scarcity: bad snapshot")
 )
@@ -100,10 +101,36 @@ type snapshotHeader struct {
 	Taken       time.Time
 	Positions   positions
 	StateHash   string
+	// Config is the fingerprint of the configuration the state was
+	// taken under (fingerprint): a snapshot restores only under it.
+	Config string
+}
+
+// fingerprint returns what of cfg a market's state depends on: its
+// resources, scale, retention, bundles remembered, settlement, spend limit
+// and reward budget. A snapshot taken under another is not restored from.
+func fingerprint(cfg Config) string {
+	var b strings.Builder
+	for _, r := range cfg.Resources {
+		fmt.Fprintf(&b, "%s:%d:%v;", r.Name, r.Capacity, r.Enforcement)
+	}
+	fmt.Fprintf(&b, "scale %d retention %v bundles %d settlement %d rewards %s/%v", cfg.Scale, cfg.Retention,
+		cfg.MaxBundles, cfg.Settlement, cfg.RewardBudget, cfg.RewardPeriod)
+	if s := cfg.Spend; s != nil {
+		fmt.Fprintf(&b, " spend %s %v %v %v", s.Resource, s.Max, s.Window, s.Unit)
+	}
+	return b.String()
 }
 
 // positions is the last sequence of each of the market's sources.
 type positions struct{ Market, Ledger, Sched, Agent, Judge, Bench uint64 }
+
+// sequences returns p's sequences by source, but the market's, as
+// snapshot_taken names them.
+func (p positions) sequences() map[events.Source]uint64 {
+	return map[events.Source]uint64{events.SourceLedger: p.Ledger, events.SourceScheduler: p.Sched,
+		events.SourceAgent: p.Agent, events.SourceJudge: p.Judge, events.SourceBenchmark: p.Bench}
+}
 
 func (p positions) stream() stream {
 	return stream{market: p.Market, ledger: p.Ledger, sched: p.Sched, agent: p.Agent, judge: p.Judge, bench: p.Bench}
@@ -165,7 +192,7 @@ func (m *Market) Snapshot(ctx context.Context) (SnapshotInfo, error) {
 	var snap *pendingSnapshot
 	err := m.write(ctx, func() error {
 		var err error
-		snap, err = m.takeSnapshot(ctx)
+		snap, err = m.takeSnapshot(ctx, false)
 		return err
 	})
 	if err != nil {
@@ -183,6 +210,7 @@ func (m *Market) Snapshot(ctx context.Context) (SnapshotInfo, error) {
 // stored once its group is committed.
 type pendingSnapshot struct {
 	file   *snapshotFile
+	policy bool          // taken by Config's policy, not asked for
 	mark   chainMark     // where its snapshot_taken stands in the chain
 	stored chan struct{} // closed once stored, or not: info and err say
 	info   SnapshotInfo
@@ -193,25 +221,35 @@ type pendingSnapshot struct {
 // the last event of the command; the write that commits the command then
 // stores the snapshot (store). It runs under the writer's lock, after
 // flushing the usage not yet published.
-func (m *Market) takeSnapshot(ctx context.Context) (*pendingSnapshot, error) {
-	last, err := m.tailReader().LastSequence(ctx) // every event from the copy on follows it
-	if err != nil {
-		return nil, fmt.Errorf("scarcity: snapshot: %w", err)
-	}
+func (m *Market) takeSnapshot(ctx context.Context, policy bool) (*pendingSnapshot, error) {
 	if err := m.sched.Flush(ctx); err != nil {
 		return nil, err
 	}
 	now := m.cfg.Clock.Now()
 	m.forget(now)
 	f := &snapshotFile{Ledger: m.ledger.Snapshot(), Sched: m.sched.State(), Market: m.section()}
-	f.Header = snapshotHeader{Correlation: m.cfg.Correlation, From: last + 1, Taken: now, StateHash: stateHash(f)}
-	name := snapshotName(m.cfg.Correlation, m.seq.Last()+1)
-	m.publish("", events.SnapshotTaken{Name: name, StateHash: f.Header.StateHash})
-	f.Header.Positions = positions{Market: m.seq.Last(), Ledger: f.Ledger.LastSequence, Sched: f.Sched.LastSequence,
-		Agent: m.emit.agent.Last(), Judge: m.emit.judge.Last(), Bench: m.emit.bench.Last()}
-	snap := &pendingSnapshot{file: f, stored: make(chan struct{})}
+	f.Header = snapshotHeader{Correlation: m.cfg.Correlation, From: m.snapshotFrom(ctx), Taken: now.UTC(),
+		Config: fingerprint(m.cfg), StateHash: stateHash(f),
+		Positions: positions{Market: m.seq.Last() + 1, Ledger: f.Ledger.LastSequence, Sched: f.Sched.LastSequence,
+			Agent: m.emit.agent.Last(), Judge: m.emit.judge.Last(), Bench: m.emit.bench.Last()}}
+	h := f.Header
+	m.publish("", events.SnapshotTaken{Name: snapshotName(h.Correlation, h.Positions.Market),
+		StateHash: h.StateHash, Sequences: h.Positions.sequences()})
+	snap := &pendingSnapshot{file: f, policy: policy, stored: make(chan struct{})}
 	m.snapshots.staged = snap
 	return snap, nil
+}
+
+// snapshotFrom returns a stream sequence no later than that of the next
+// event the market publishes: the stream's last sequence plus one, or, if
+// the stream cannot say, the From of the last snapshot taken, so that the
+// market's events do not depend on the transport's faults.
+func (m *Market) snapshotFrom(ctx context.Context) uint64 {
+	p := &m.snapshots
+	if last, err := m.tailReader().LastSequence(ctx); err == nil {
+		p.from = last + 1
+	}
+	return max(p.from, 1)
 }
 
 // snapshotName returns the name of the snapshot of market correlation
@@ -243,7 +281,7 @@ func (m *Market) snapshotDue(ctx context.Context) *pendingSnapshot {
 	due := m.cfg.SnapshotEvery > 0 && p.events >= m.cfg.SnapshotEvery ||
 		m.cfg.SnapshotInterval > 0 && now.Sub(p.since) >= m.cfg.SnapshotInterval
 	if p.staged == nil && due {
-		if _, err := m.takeSnapshot(ctx); err != nil {
+		if _, err := m.takeSnapshot(ctx, true); err != nil {
 			p.done(SnapshotInfo{}, err)
 		}
 	}
@@ -254,25 +292,77 @@ func (m *Market) snapshotDue(ctx context.Context) *pendingSnapshot {
 	return snap
 }
 
-// store encodes and stores snap, whose snapshot_taken is committed, in the
-// background, one snapshot at a time, and prunes the older ones.
-func (m *Market) store(snap *pendingSnapshot) {
-	if snap == nil {
-		return
-	}
-	snap.file.Header.Head, snap.file.Header.Key = snap.mark.Head, snap.mark.Key
+// storeWhenCommitted stores snap once done says its command is committed,
+// whether or not the command's caller still waits, and returns the channel
+// that passes done's outcome on.
+func (m *Market) storeWhenCommitted(snap *pendingSnapshot, done <-chan error) <-chan error {
+	out := make(chan error, 1)
 	go func() {
-		p := &m.snapshots
-		p.storing.Lock()
-		defer p.storing.Unlock()
-		snap.info, snap.err = m.upload(context.Background(), snap.file)
-		p.done(snap.info, snap.err)
-		close(snap.stored)
+		err := <-done
+		if err == nil {
+			m.store(snap)
+		} else {
+			snap.finish(SnapshotInfo{}, err)
+		}
+		out <- err
 	}()
+	return out
+}
+
+// store queues snap, whose snapshot_taken is committed, to be encoded and
+// stored in the background, in the order taken, and the older snapshots
+// pruned. A policy snapshot still queued behind another is replaced by a
+// newer one: the store never falls behind by more than one.
+func (m *Market) store(snap *pendingSnapshot) {
+	snap.file.Header.Head, snap.file.Header.Key = snap.mark.Head, snap.mark.Key
+	p := &m.snapshots
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.queue); n > 0 && snap.policy && p.queue[n-1].policy {
+		p.queue[n-1].finish(SnapshotInfo{}, errSuperseded)
+		p.queue[n-1] = snap
+	} else {
+		p.queue = append(p.queue, snap)
+	}
+	if !p.storing {
+		p.storing = true
+		go m.storeQueued()
+	}
+}
+
+// errSuperseded is the outcome of a policy snapshot replaced by a newer one
+// before it was stored.
+var errSuperseded = errors.New("scarcity: snapshot superseded by a newer one before it was stored")
+
+// storeQueued stores the queued snapshots, one at a time, until none is
+// left.
+func (m *Market) storeQueued() {
+	p := &m.snapshots
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.storing = false
+			p.mu.Unlock()
+			return
+		}
+		snap := p.queue[0]
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		info, err := m.upload(context.Background(), snap.file)
+		p.done(info, err)
+		snap.finish(info, err)
+	}
+}
+
+// finish records the outcome of storing snap and wakes who waits for it.
+func (snap *pendingSnapshot) finish(info SnapshotInfo, err error) {
+	snap.info, snap.err = info, err
+	close(snap.stored)
 }
 
 // upload encodes f, stores it and deletes the snapshots beyond
-// Config.KeepSnapshots.
+// Config.KeepSnapshots. A snapshot stored whose pruning failed is returned
+// with the pruning's error.
 func (m *Market) upload(ctx context.Context, f *snapshotFile) (SnapshotInfo, error) {
 	info, data, err := encodeSnapshot(f)
 	if err != nil {
@@ -322,31 +412,40 @@ func stateHash(f *snapshotFile) string {
 
 // section returns a copy of the market's own state.
 func (st *marketState) section() marketSection {
-	s := marketSection{Round: st.round, Created: st.created, Cleared: st.cleared,
+	s := marketSection{Round: st.round, Created: utc(st.created), Cleared: utc(st.cleared),
 		Prices: namedAmounts(st.prices), Reserve: namedAmounts(st.reserve), Placements: st.book.placements,
-		Opened: namedAmounts(st.opened), RewardPeriod: st.rewards.current, RewardsGiven: namedAmounts(st.rewards.spent)}
+		Opened: namedAmounts(st.opened), RewardPeriod: utc(st.rewards.current), RewardsGiven: namedAmounts(st.rewards.spent)}
 	for _, o := range st.book.orders {
 		b := o.bid.Bundle
 		s.Orders = append(s.Orders, orderState{ID: o.id, Agent: o.bid.Agent, HoldID: o.holdID,
-			Quantities: namedQuantities(b.Quantities), Start: b.Window.Start, Duration: b.Window.Duration,
+			Quantities: namedQuantities(b.Quantities), Start: utc(b.Window.Start), Duration: b.Window.Duration,
 			Limit: new(apd.Decimal).Set(o.bid.Limit), Placement: o.bid.Seq})
 	}
 	slices.SortFunc(s.Orders, func(a, b orderState) int { return cmp.Compare(a.Placement, b.Placement) })
 	if st.book.retention > 0 {
 		for _, sp := range st.book.spentOrder {
-			s.Spent = append(s.Spent, spentState{Key: sp.id, At: sp.at})
+			s.Spent = append(s.Spent, spentState{Key: sp.id, At: utc(sp.at)})
 		}
 	} else {
 		for key, at := range st.book.placed {
-			s.Spent = append(s.Spent, spentState{Key: key, At: at})
+			s.Spent = append(s.Spent, spentState{Key: key, At: utc(at)})
 		}
 		slices.SortFunc(s.Spent, func(a, b spentState) int { return strings.Compare(a.Key, b.Key) })
 	}
 	for id, d := range st.rewards.done {
-		s.Rewards = append(s.Rewards, rewardGiven{ID: id, Agent: d.agent, Reason: d.reason, Amount: new(apd.Decimal).Set(d.amount), At: d.at})
+		s.Rewards = append(s.Rewards, rewardGiven{ID: id, Agent: d.agent, Reason: d.reason, Amount: new(apd.Decimal).Set(d.amount), At: utc(d.at)})
 	}
 	slices.SortFunc(s.Rewards, func(a, b rewardGiven) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
 	return s
+}
+
+// utc returns t in UTC, the zero time as it is: a state's times hash
+// alike whatever zone the clock gave them.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // namedAmounts returns the amounts of ds sorted by name, copied.
@@ -434,6 +533,48 @@ func amountMap(ns []namedAmount) (map[string]*apd.Decimal, error) {
 	}
 	return out, nil
 }
+
+// saneAmounts reports whether every amount of f is one a market could
+// hold: finite, at most maxAmountDigits digits and an exponent within
+// ±maxAmountDigits. A hostile store could otherwise hand Reopen amounts
+// whose plain text runs to megabytes before any hash could refuse them.
+func saneAmounts(f *snapshotFile) bool {
+	var ds []*apd.Decimal
+	for _, a := range f.Ledger.Accounts {
+		ds = append(ds, a.Posted, a.Pending, a.OverdraftLimit)
+	}
+	for _, h := range f.Ledger.Holds {
+		ds = append(ds, h.Amount, h.Remaining, h.Captured)
+	}
+	for _, t := range f.Ledger.Transfers {
+		ds = append(ds, t.Amount)
+	}
+	for _, b := range f.Sched.Bundles {
+		if b.Lease != nil {
+			ds = append(ds, b.Lease.Amount)
+		}
+	}
+	s := &f.Market
+	for _, list := range [][]namedAmount{s.Prices, s.Reserve, s.Opened, s.RewardsGiven} {
+		for _, n := range list {
+			ds = append(ds, n.Amount)
+		}
+	}
+	for _, o := range s.Orders {
+		ds = append(ds, o.Limit)
+	}
+	for _, r := range s.Rewards {
+		ds = append(ds, r.Amount)
+	}
+	return !slices.ContainsFunc(ds, func(d *apd.Decimal) bool {
+		return d != nil && (d.Form != apd.Finite || d.NumDigits() > maxAmountDigits ||
+			d.Exponent > maxAmountDigits || d.Exponent < -maxAmountDigits)
+	})
+}
+
+// maxAmountDigits bounds the digits and the exponent of a snapshot's
+// amounts, far beyond any a ledger of Scale at most 18 holds.
+const maxAmountDigits = 64
 
 // nonNil checks that the decimals of the item named are present and
 // finite.
@@ -525,9 +666,11 @@ type snapshotPolicy struct {
 	events int              // events since the last snapshot; under Market.mu
 	since  time.Time        // when the last snapshot was taken; under Market.mu
 	staged *pendingSnapshot // taken by the command being applied; under Market.mu
+	from   uint64           // the last From taken; under Market.mu
 
-	storing sync.Mutex // held while a snapshot is stored
 	mu      sync.Mutex
+	queue   []*pendingSnapshot // committed, waiting to be stored
+	storing bool               // storeQueued runs
 	last    SnapshotInfo
 	err     error
 }
@@ -536,7 +679,7 @@ type snapshotPolicy struct {
 func (p *snapshotPolicy) done(info SnapshotInfo, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err == nil {
+	if info.Name > p.last.Name { // stored, maybe not pruned
 		p.last = info
 	}
 	p.err = err
@@ -555,7 +698,7 @@ func (m *Market) LastSnapshot() (SnapshotInfo, error) {
 // pruneSnapshots deletes the market's snapshots beyond the newest
 // Config.KeepSnapshots.
 func (m *Market) pruneSnapshots(ctx context.Context, store events.SnapshotStore) error {
-	names, err := store.ListSnapshots(ctx, m.cfg.Correlation+"/")
+	names, err := m.listSnapshots(ctx)
 	if err != nil {
 		return fmt.Errorf("scarcity: pruning snapshots: %w", err)
 	}
@@ -564,6 +707,20 @@ func (m *Market) pruneSnapshots(ctx context.Context, store events.SnapshotStore)
 		errs = append(errs, store.DeleteSnapshot(ctx, name))
 	}
 	return errors.Join(errs...)
+}
+
+// listSnapshots returns the names of the market's snapshots in its store,
+// oldest first: "<correlation>/<20 digits>", not those of a market whose
+// correlation only begins with the market's.
+func (m *Market) listSnapshots(ctx context.Context) ([]string, error) {
+	names, err := m.cfg.Snapshots.ListSnapshots(ctx, m.cfg.Correlation+"/")
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(names, func(name string) bool {
+		seq := name[len(m.cfg.Correlation)+1:]
+		return len(seq) != 20 || strings.Trim(seq, "0123456789") != ""
+	}), nil
 }
 
 // SnapshotFloor returns the stream sequence from which the market's oldest
@@ -580,7 +737,7 @@ func (m *Market) SnapshotFloor(ctx context.Context) (uint64, error) {
 	if m.cfg.Snapshots == nil {
 		return 0, ErrNoSnapshots
 	}
-	names, err := m.cfg.Snapshots.ListSnapshots(ctx, m.cfg.Correlation+"/")
+	names, err := m.listSnapshots(ctx)
 	if err != nil || len(names) == 0 {
 		return 0, err
 	}

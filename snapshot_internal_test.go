@@ -14,54 +14,72 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// TestReopenRefusesAForgedSnapshot re-encodes a market's snapshot with a
-// state of its own, every checksum and hash in the file made to match: the
-// stream's snapshot_taken names the state the market had, so Reopen
-// refuses it and replays the whole stream.
+// TestReopenRefusesAForgedSnapshot re-encodes a market's snapshot with
+// each part a forger could change — its state, where its sections say they
+// stand, its sequences, its configuration, an amount whose text would run
+// to megabytes — every checksum and hash in the file made to match: the
+// stream's snapshot_taken names the state and the sequences the market
+// had, so Reopen refuses each and replays the whole stream.
 func TestReopenRefusesAForgedSnapshot(t *testing.T) {
-	ctx := context.Background()
-	store := events.NewMemorySnapshots()
-	cfg := Config{Resources: []bundle.Resource{{Name: "cpu", Unit: "percent", Capacity: 100}},
-		Clock: clock.NewMock(), Publisher: events.NewLog(events.LogOptions{}), Correlation: "forged",
-		Snapshots: store, SnapshotEvery: -1, SigningKey: newKey()}
-	m, err := New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(ctx, "alice", apd.New(100, 0)); err != nil {
-		t.Fatal(err)
-	}
-	info, err := m.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := store.GetSnapshot(ctx, info.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := decodeSnapshot(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Market.Round = 41 // the forger's change, every hash redone
-	f.Header.StateHash = stateHash(f)
-	_, forged, err := encodeSnapshot(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.PutSnapshot(ctx, info.Name, forged); err != nil {
-		t.Fatal(err)
-	}
-	reopened, report, err := Reopen(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !report.FullReplay() || len(report.Rejected) != 1 || !errors.Is(report.Rejected[0].Err, ErrBadSnapshot) ||
-		!strings.Contains(report.Rejected[0].Err.Error(), "names state") {
-		t.Fatalf("reopened from %q, rejected %v", report.Snapshot.Name, report.Rejected)
-	}
-	if reopened.Round() != 0 || reopened.StateHash() != m.StateHash() {
-		t.Fatalf("reopened at round %d, state %s; the market's is %s", reopened.Round(), reopened.StateHash(), m.StateHash())
+	for name, forge := range map[string]func(f *snapshotFile){
+		"round":            func(f *snapshotFile) { f.Market.Round = 41 },
+		"ledger sequence":  func(f *snapshotFile) { f.Ledger.LastSequence += 1000; f.Header.Positions.Ledger += 1000 },
+		"sched sequence":   func(f *snapshotFile) { f.Sched.LastSequence += 1000 },
+		"agent sequence":   func(f *snapshotFile) { f.Header.Positions.Agent += 5 },
+		"configuration":    func(f *snapshotFile) { f.Header.Config = "scale 2" },
+		"huge amount":      func(f *snapshotFile) { f.Market.Prices[0].Amount = apd.New(1, 99999) },
+		"another ledger":   func(f *snapshotFile) { f.Ledger.Accounts = f.Ledger.Accounts[:1] },
+		"ledger hash only": func(f *snapshotFile) { f.Ledger.StateHash = strings.Repeat("0", 64) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store := events.NewMemorySnapshots()
+			cfg := Config{Resources: []bundle.Resource{{Name: "cpu", Unit: "percent", Capacity: 100}},
+				Clock: clock.NewMock(), Publisher: events.NewLog(events.LogOptions{}), Correlation: "forged",
+				Snapshots: store, SnapshotEvery: -1, SigningKey: newKey()}
+			m, err := New(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Open(ctx, "alice", apd.New(100, 0)); err != nil {
+				t.Fatal(err)
+			}
+			info, err := m.Snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Open(ctx, "bob", apd.New(60, 0)); err != nil { // the tail a forger would hide
+				t.Fatal(err)
+			}
+			data, err := store.GetSnapshot(ctx, info.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := decodeSnapshot(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forge(f)
+			f.Header.StateHash = stateHash(f) // every hash redone
+			_, forged, err := encodeSnapshot(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.PutSnapshot(ctx, info.Name, forged); err != nil {
+				t.Fatal(err)
+			}
+			reopened, report, err := Reopen(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !report.FullReplay() || len(report.Rejected) != 1 || !errors.Is(report.Rejected[0].Err, ErrBadSnapshot) {
+				t.Fatalf("reopened from %q, rejected %v", report.Snapshot.Name, report.Rejected)
+			}
+			if reopened.StateHash() != m.StateHash() {
+				t.Fatalf("reopened state %s; the market's is %s", reopened.StateHash(), m.StateHash())
+			}
+			t.Logf("refused: %v", report.Rejected[0].Err)
+		})
 	}
 }
 

@@ -1,7 +1,9 @@
 package scarcity_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"testing"
@@ -237,5 +239,68 @@ func TestSnapshotNeedsAStore(t *testing.T) {
 	cfg.Publisher, cfg.Snapshots = events.Discard, events.NewMemorySnapshots()
 	if _, err := scarcity.New(context.Background(), cfg); !errors.Is(err, scarcity.ErrInvalidConfig) {
 		t.Errorf("snapshots over a publisher that cannot be read: %v", err)
+	}
+}
+
+// slowSnapshots is a snapshot store that takes its time to store.
+type slowSnapshots struct{ *events.MemorySnapshots }
+
+func (s slowSnapshots) PutSnapshot(ctx context.Context, name string, data []byte) error {
+	time.Sleep(20 * time.Millisecond)
+	return s.MemorySnapshots.PutSnapshot(ctx, name, data)
+}
+
+// TestSnapshotsKeepTheStreamDeterministic runs one market twice with
+// snapshots taken by count and time, once with a store that is fast and
+// once with one that is slow: the streams are the same, event for event,
+// hash for hash — where a snapshot lands does not depend on the store.
+func TestSnapshotsKeepTheStreamDeterministic(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	run := func(store events.SnapshotStore) []events.Event {
+		f := newFixture(t, scarcity.Config{Correlation: "det", SigningKey: key, Snapshots: store,
+			SnapshotEvery: 25, SnapshotInterval: 3 * time.Minute, KeepSnapshots: 2})
+		for round := range 8 {
+			tradeRound(t, f, round)
+		}
+		return f.log.Events(0)
+	}
+	fast, slow := run(events.NewMemorySnapshots()), run(slowSnapshots{events.NewMemorySnapshots()})
+	taken := 0
+	for _, e := range fast {
+		if e.Type == events.TypeSnapshotTaken {
+			taken++
+		}
+	}
+	if taken < 3 {
+		t.Fatalf("%d snapshots taken; the test needs several", taken)
+	}
+	if len(fast) != len(slow) {
+		t.Fatalf("%d events with a fast store, %d with a slow one", len(fast), len(slow))
+	}
+	for i := range fast {
+		if fast[i].ID != slow[i].ID || fast[i].Hash != slow[i].Hash {
+			t.Fatalf("event %d: %v (%s) with a fast store, %v (%s) with a slow one", i, fast[i], fast[i].Hash, slow[i], slow[i].Hash)
+		}
+	}
+}
+
+// TestStateHashIgnoresTheClocksZone runs a market on a clock in another
+// zone than UTC: the market reopened from its snapshot, whose times come
+// back from the stream and the store in UTC, has the live market's hash.
+func TestStateHashIgnoresTheClocksZone(t *testing.T) {
+	store := events.NewMemorySnapshots()
+	f := newFixture(t, scarcity.Config{Correlation: "zone", Snapshots: store, SnapshotEvery: -1, Retention: time.Hour})
+	f.clk.Set(f.clk.Now().In(time.FixedZone("CET", 3600)))
+	tradeRound(t, f, 0)
+	if _, err := f.m.Snapshot(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	tradeRound(t, f, 1)
+	m, report, err := scarcity.Reopen(f.ctx, f.cfg)
+	if err != nil || report.FullReplay() {
+		t.Fatalf("Reopen: %v, from %q", err, report.Snapshot.Name)
+	}
+	if got, want := m.StateHash(), f.m.StateHash(); got != want {
+		t.Fatalf("reopened state %s, live %s", got, want)
 	}
 }

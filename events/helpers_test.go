@@ -82,7 +82,8 @@ func samplePayloads() []events.Payload {
 		events.JudgeEvaluation{Judge: "judge-1", AgentID: "a1", Scenario: "er_001", Run: "run-1",
 			Criteria: map[string]events.Decimal{"recognizes_scarcity": "4", "decision_coherence": "3.5"},
 			Overall:  "3.75", Threshold: "3", Passed: true, Comment: "conservative bid"},
-		events.SnapshotTaken{Name: "run/00000000000000000042", StateHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		events.SnapshotTaken{Name: "run/00000000000000000042", StateHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			Sequences: map[events.Source]uint64{events.SourceLedger: 120, events.SourceScheduler: 33}},
 		events.Raw{Type: "custom_agent_note", JSON: json.RawMessage(`{"tool_name":"market.bid","args":[1,"x"]}`)},
 	}
 }

@@ -112,4 +112,7 @@ type SnapshotTaken struct {
 	Name string `json:"name"`
 	// StateHash is the hash of the market's state in the snapshot.
 	StateHash string `json:"state_hash"`
+	// Sequences are the last sequences, by source, of the events the
+	// snapshot holds the effect of, but the market's: this event's own.
+	Sequences map[Source]uint64 `json:"sequences"`
 }

@@ -13,7 +13,7 @@ import (
 // a snapshot under name: a name that is not empty and is valid UTF-8 (a
 // store may keep names as text). Any byte sequence of that kind will do,
 // '/' and '.' included; the market names its snapshots
-// "<correlation>/<20-digit stream sequence>-<hex>".
+// "<correlation>/<the 20-digit market sequence of its snapshot_taken>".
 func ValidSnapshotName(name string) bool { return name != "" && utf8.ValidString(name) }
 
 // MemorySnapshots is an in-memory SnapshotStore: the snapshots of a writer

@@ -30,7 +30,7 @@ func TestMarketSnapshots(t *testing.T) {
 		t.Fatalf("the market opens its snapshot bucket: %v", err)
 	}
 	big := bytes.Repeat([]byte("every agent's state "), 20<<10) // several chunks
-	names := []string{"scenario/00000000000000000007-0a", "scenario/00000000000000000042-beef"}
+	names := []string{"scenario/00000000000000000007", "scenario/00000000000000000042"}
 	for _, n := range names {
 		if err := s.PutSnapshot(ctx, n, big); err != nil {
 			t.Fatalf("the market's PutSnapshot(%q): %v", n, err)
