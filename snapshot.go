@@ -723,16 +723,18 @@ func (m *Market) listSnapshots(ctx context.Context) ([]string, error) {
 	}), nil
 }
 
-// SnapshotFloor returns the stream sequence from which the market's oldest
-// kept snapshot reads the events after it: 0 if it keeps none. It reads
-// that snapshot. Events are never deleted by the market — the stream is its
-// audit trail, and the stream natstransport creates denies deletes and
-// purges. An operator who must bound a stream configures one that allows
-// purges and deletes the market's events before the floor (on JetStream, a
-// purge up to that sequence); the market then restores only from its
-// snapshots, a full replay is no longer possible, and events.Verify checks
-// the stream from a snapshot's head (VerifyOptions.Heads) rather than from
-// its first event.
+// SnapshotFloor returns the stream sequence before which no snapshot the
+// market keeps needs an event: the least From of its snapshots that can
+// be read, and no more than one past the stream's last event; 0 if it
+// keeps none. It reads every snapshot kept. Events are never deleted by
+// the market — the stream is its audit trail, and the stream natstransport
+// creates denies deletes and purges. An operator who must bound a stream
+// configures one that allows purges and deletes the market's events before
+// the floor (on JetStream, a purge up to that sequence; on a stream that
+// several markets share, up to the least floor of them all); the market
+// then restores only from its snapshots, a full replay is no longer
+// possible, and events.Verify checks the stream from a snapshot's head
+// (VerifyOptions.Heads) rather than from its first event.
 func (m *Market) SnapshotFloor(ctx context.Context) (uint64, error) {
 	if m.cfg.Snapshots == nil {
 		return 0, ErrNoSnapshots
@@ -741,13 +743,21 @@ func (m *Market) SnapshotFloor(ctx context.Context) (uint64, error) {
 	if err != nil || len(names) == 0 {
 		return 0, err
 	}
-	data, err := m.cfg.Snapshots.GetSnapshot(ctx, names[0])
+	last, err := m.tailReader().LastSequence(ctx)
 	if err != nil {
 		return 0, err
 	}
-	f, err := decodeSnapshot(data)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %s: %w", ErrBadSnapshot, names[0], err)
+	floor := last + 1
+	for _, name := range names {
+		data, err := m.cfg.Snapshots.GetSnapshot(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		f, _, err := openSnapshot(data) // the header is all the floor needs
+		if err != nil {
+			continue // never restored from: it needs no event
+		}
+		floor = min(floor, f.Header.From)
 	}
-	return f.Header.From, nil
+	return floor, nil
 }
