@@ -54,11 +54,12 @@ func (n *simNATSRun) writer() simPub { return simNATSWriter{n.tr} }
 // simNATSWriter is a Transport that is also a faultinject.LateWriter: a
 // late delivery sends a call's events as raw JetStream messages, each with
 // the id (Nats-Msg-Id) and the expected last sequence that the Transport
-// would have given it when the call was made (Transport.Position; the
-// stream's last sequence if the Transport has yet to learn it, since
-// faultinject prepares a late delivery with no call in flight), each after
-// the first expecting the one before it (Nats-Expected-Last-Msg-Id), so
-// that the server refuses them if the stream moved on.
+// would have given it when the call was made (Transport.Position), each
+// after the first expecting the one before it (Nats-Expected-Last-Msg-Id),
+// so that the server refuses them if the stream moved on. A Transport that
+// does not know its position (a call of it failed, and it has not read the
+// stream since) sends nothing on a pipelined call, which is how the market
+// publishes: such a late delivery stores nothing.
 //
 // The Transport itself never learns of the call: it stays synchronised
 // with the stream, whereas a real call whose acknowledgement was lost
@@ -70,19 +71,13 @@ func (n *simNATSRun) writer() simPub { return simNATSWriter{n.tr} }
 type simNATSWriter struct{ *natstransport.Transport }
 
 func (w simNATSWriter) PrepareLate(ctx context.Context, evs []events.Event, _ bool) (func(context.Context) error, error) {
-	js := w.JetStream()
-	if last, known := w.Position(); known {
-		return rawWrite(js, w.Prefix(), last, evs)
+	last, known := w.Position()
+	if !known {
+		return func(context.Context) error {
+			return fmt.Errorf("%w: the writer does not know where its stream stands until it reads it", natstransport.ErrConflict)
+		}, nil
 	}
-	st, err := js.Stream(ctx, w.Stream())
-	if err != nil {
-		return nil, err
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return rawWrite(js, w.Prefix(), info.State.LastSeq, evs)
+	return rawWrite(w.JetStream(), w.Prefix(), last, evs)
 }
 
 // rawWrite returns the function that publishes evs as raw messages, the
@@ -114,6 +109,19 @@ func rawWrite(js jetstream.JetStream, prefix string, last uint64, evs []events.E
 }
 
 var _ faultinject.LateWriter = simNATSWriter{}
+
+// snapshots returns the snapshot store beside the stream (the Transport's
+// Object Store bucket), or an in-memory one if it cannot be opened.
+func (n *simNATSRun) snapshots() events.SnapshotStore {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := n.tr.Snapshots(ctx)
+	if err != nil {
+		n.tb.Logf("sim: snapshots in memory: natstransport: %v", err)
+		return events.NewMemorySnapshots()
+	}
+	return st
+}
 
 // readAll reads the whole stream, retrying while the server comes back
 // from a restart.

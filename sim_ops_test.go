@@ -332,7 +332,11 @@ func (s *sim) agentCommand(a string) func() {
 }
 
 func (s *sim) operatorCommand() func() {
-	switch r := s.rng.IntN(12); {
+	r := s.rng.IntN(12)
+	if r == 11 && s.snaps != nil && s.rng.IntN(3) == 0 {
+		return s.cmdSnapshot()
+	}
+	switch {
 	case r < 2:
 		return s.cmdOpen(s.agents[s.rng.IntN(len(s.agents))])
 	case r < 4:
@@ -609,5 +613,18 @@ func (s *sim) cmdClear() func() {
 		}
 		_, err := m.Clear(ctx)
 		s.record(&simAttempt{who: "operator", desc: "Clear", err: err, aftermath: true})
+	}
+}
+
+// cmdSnapshot takes a snapshot on demand (Market.Snapshot). It fails as any
+// command does, before its group is acknowledged, or after: its upload (or
+// the pruning after it) failed, or never ran because the market crashed
+// first, which leaves its snapshot_taken naming no snapshot.
+func (s *sim) cmdSnapshot() func() {
+	ctx := s.ctx()
+	return func() {
+		info, err := s.market.Load().Snapshot(ctx)
+		s.record(&simAttempt{who: "operator", desc: fmt.Sprintf("Snapshot = %s", info.Name), err: err, aftermath: true,
+			allowed: []error{errSnapshotLost, errSnapshotStore, errReadFailed}})
 	}
 }

@@ -182,7 +182,15 @@ type simConfig struct {
 type simStats struct {
 	Seeds, Steps, Commands, Acked, Refused, Failed, InDoubt, Crashes, MidStepCrashes, RestoreRetries int
 	ServerRestarts, FullChecks, Events, Void, Rebuilds                                               int
-	Faults                                                                                           faultinject.Stats
+	// Snapshots: SnapshotSeeds kept them; Stored were stored; Reopens
+	// restored a market after a crash with Reopen (the other crashes with
+	// Restore), FromSnapshot of them from a snapshot, the rest replaying the
+	// whole stream; Rejected snapshots were passed over by Reopen;
+	// StateChecks compared a reopened market's StateHash with Restore's;
+	// TailReads are the live markets' reads of a tail after a snapshot
+	// (rebuilds from one, or tries).
+	SnapshotSeeds, Stored, BadReads, Reopens, FromSnapshot, Rejected, StateChecks, TailReads int
+	Faults                                                                                   faultinject.Stats
 }
 
 func (s *simStats) add(o simStats) {
@@ -201,6 +209,14 @@ func (s *simStats) add(o simStats) {
 	s.Events += o.Events
 	s.Void += o.Void
 	s.Rebuilds += o.Rebuilds
+	s.SnapshotSeeds += o.SnapshotSeeds
+	s.Stored += o.Stored
+	s.BadReads += o.BadReads
+	s.Reopens += o.Reopens
+	s.FromSnapshot += o.FromSnapshot
+	s.Rejected += o.Rejected
+	s.StateChecks += o.StateChecks
+	s.TailReads += o.TailReads
 	f, g := &s.Faults, o.Faults
 	f.Calls += g.Calls
 	f.Passed += g.Passed
@@ -223,10 +239,13 @@ func (s simStats) String() string {
 	f := s.Faults
 	return fmt.Sprintf("%d seeds, %d steps, %d commands (%d acknowledged, %d refused by the market, %d failed, %d in doubt), "+
 		"%d crashes (%d mid-step, %d restore retries), %d server restarts, %d self-rebuilds, %d full checks, %d events (%d void); "+
+		"snapshots in %d seeds: %d stored, %d reads failed or corrupt, %d reopens after a crash (%d from a snapshot, %d full replays, %d snapshots rejected, "+
+		"%d state hashes compared with Restore), %d tail reads by live markets; "+
 		"publishes %d: %d failed before, %d after, %d part-way, %d duplicated, %d full, %d late (%d stored late, %d refused, %d never sent), "+
 		"%d refused behind a cut, %d failed by the stream; reads %d (%d failed)",
 		s.Seeds, s.Steps, s.Commands, s.Acked, s.Refused, s.Failed, s.InDoubt, s.Crashes, s.MidStepCrashes, s.RestoreRetries,
-		s.ServerRestarts, s.Rebuilds, s.FullChecks, s.Events, s.Void, f.Calls, f.FailedBefore, f.FailedAfter, f.FailedPartway,
+		s.ServerRestarts, s.Rebuilds, s.FullChecks, s.Events, s.Void,
+		s.SnapshotSeeds, s.Stored, s.BadReads, s.Reopens, s.FromSnapshot, s.Reopens-s.FromSnapshot, s.Rejected, s.StateChecks, s.TailReads, f.Calls, f.FailedBefore, f.FailedAfter, f.FailedPartway,
 		f.Duplicated, f.Full, f.Late, f.LateStored, f.LateRefused, f.LatePending, f.RefusedBehind, f.NextFailed, f.Reads, f.FailedReads)
 }
 
@@ -242,18 +261,25 @@ type sim struct {
 	key   ed25519.PrivateKey // nil with keySelf
 	pub   ed25519.PublicKey  // required by readers with keyRequired
 	clk   *clock.Mock
-	mcfg  scarcity.Config // the market's configuration, Publisher aside
+	mcfg  scarcity.Config // the market's configuration, Publisher and Snapshots aside
+	// snaps is where the market keeps its snapshots, nil if it keeps none;
+	// each incarnation reaches it through its gate (simSnapshots).
+	snaps       events.SnapshotStore
+	snapsStored atomic.Int64
+	snapFaults  *simSnapFaults
 
-	log    *events.Log // the stream, in memory
-	jet    *simJet
-	nats   *simNATSRun
-	fi     *faultinject.Publisher
-	faulty simPub // the faults, and a rule broken: what a restarted process reads
-	base   simPub // what every incarnation's gate wraps: faulty, as the live market sees it
+	log     *events.Log // the stream, in memory
+	jet     *simJet
+	nats    *simNATSRun
+	fi      *faultinject.Publisher
+	faulty  simPub // the faults, and a rule broken: what a restarted process reads
+	base    simPub // what every incarnation's gate wraps: faulty, as the live market sees it
+	restart simPub // faulty as a restarted process reads it, through the honest view
 
-	market atomic.Pointer[scarcity.Market]
-	gate   atomic.Pointer[simGate]
-	crashM sync.Mutex // one crash at a time
+	market    atomic.Pointer[scarcity.Market]
+	gate      atomic.Pointer[simGate]
+	crashM    sync.Mutex   // one crash at a time
+	tailReads atomic.Int64 // the live markets' ReadFrom calls (simGate)
 
 	agents  []string
 	credits map[string]int64
@@ -281,7 +307,27 @@ type sim struct {
 }
 
 func (s *sim) mode() string {
-	return fmt.Sprintf("%s, %d agents, key %d, retention %v, settlement %d", s.store, len(s.agents), s.keys, s.mcfg.Retention, s.mcfg.Settlement)
+	snaps := "no snapshots"
+	switch c := s.mcfg; {
+	case s.snaps == nil:
+	case c.SnapshotEvery > 0:
+		snaps = fmt.Sprintf("snapshots every %d events, %d kept, %d‰ bad reads", c.SnapshotEvery, c.KeepSnapshots, s.snapFaults.rate)
+	default:
+		snaps = fmt.Sprintf("snapshots every %v, %d kept, %d‰ bad reads", c.SnapshotInterval, c.KeepSnapshots, s.snapFaults.rate)
+	}
+	return fmt.Sprintf("%s, %d agents, key %d, retention %v, settlement %d, %s", s.store, len(s.agents), s.keys, s.mcfg.Retention, s.mcfg.Settlement, snaps)
+}
+
+// incarnation returns the configuration of an incarnation of the market
+// that publishes through gate: s.mcfg, and the run's snapshot store if it
+// keeps snapshots, through the gate.
+func (s *sim) incarnation(gate simPub) scarcity.Config {
+	cfg := s.mcfg
+	cfg.Publisher = gate
+	if s.snaps != nil {
+		cfg.Snapshots = simSnapshots{g: gateOf(gate), next: s.snaps, stored: &s.snapsStored, faults: s.snapFaults}
+	}
+	return cfg
 }
 
 // runSimulation runs one seed.
@@ -303,6 +349,15 @@ func runSimulation(tb testing.TB, cfg simConfig) (s *sim) {
 		s.stats.Events = int(s.ix.read)
 		s.stats.Void = s.ix.void
 		s.shutDown()
+		s.stats.Stored = int(s.snapsStored.Load())
+		s.stats.TailReads = int(s.tailReads.Load())
+		if s.snaps != nil {
+			s.stats.SnapshotSeeds = 1
+			f := s.snapFaults
+			f.mu.Lock()
+			s.stats.BadReads = f.failed + f.corrupt
+			f.mu.Unlock()
+		}
 	}()
 	s.setUp(tb)
 	for range cfg.steps {
@@ -425,7 +480,8 @@ func (s *sim) setUp(tb testing.TB) {
 		s.failf("faultinject: %v", err)
 	}
 	s.faulty = wrapBreak(s.base, s.cfg.brk)
-	s.base = newView(s.faulty, s)
+	s.base = newView(s.faulty, s, false)
+	s.restart = newView(s.faulty, s, true)
 
 	s.mcfg = scarcity.Config{Resources: testResources, Clock: s.clk, Correlation: "sim", MaxBids: 12, MaxBidsPerAgent: 4,
 		Reserve:    map[string]string{"cpu": "0.001", "memory": "0.00001", "tokens": "0.00001"},
@@ -439,10 +495,25 @@ func (s *sim) setUp(tb testing.TB) {
 		s.agents = append(s.agents, a)
 		s.credits[a] = int64(20 + s.rng.IntN(200))
 	}
-	gate := newGate(s.base)
-	cfg := s.mcfg
-	cfg.Publisher = gate
-	m, err := scarcity.New(context.Background(), cfg)
+	// Half the seeds keep snapshots: every 20 to 300 events, or one seed in
+	// four of those every 1 to 30 minutes of the market's clock; 1 to 3 kept.
+	if s.rng.IntN(2) == 0 {
+		s.mcfg.SnapshotEvery = 20 + s.rng.IntN(281)
+		if s.rng.IntN(4) == 0 {
+			s.mcfg.SnapshotEvery = -1
+			s.mcfg.SnapshotInterval = time.Duration(1+s.rng.IntN(30)) * time.Minute
+		}
+		s.mcfg.KeepSnapshots = 1 + s.rng.IntN(3)
+		// Of every thousand snapshot reads, none, 50 or 200 fail or
+		// return the snapshot corrupt.
+		s.snapFaults = &simSnapFaults{rng: rand.New(rand.NewPCG(s.cfg.seed, 0x5a4e)), rate: []int{0, 50, 200}[s.rng.IntN(3)], corrupted: map[string]bool{}}
+		s.snaps = events.NewMemorySnapshots()
+		if s.nats != nil {
+			s.snaps = s.nats.snapshots()
+		}
+	}
+	gate := newGate(s.base, s.restart, &s.tailReads)
+	m, err := scarcity.New(context.Background(), s.incarnation(gate))
 	if err != nil {
 		s.failf("New: %v", err)
 	}
@@ -501,34 +572,65 @@ func (s *sim) view(evs []events.Event) []events.Event {
 	return slices.Clone(s.relinked[:len(evs)])
 }
 
-// simView reads the stream as the run's readers see it; with
+// simView reads the stream as the run's readers see it (sim.view); with
 // breakNoRebuild and breakStaleRead it lies to the live market (not to a
-// market restored after a crash, which reads s.faulty).
+// market restored after a crash, which reads the honest view over
+// s.faulty). Its ReadFrom returns the same view of the events from a
+// stream sequence on as its ReadAll does of the whole stream; every view
+// keeps the stream's sequences, but a stale read, which ends early.
+// LastSequence is its publisher's: the rules broken lie about what the
+// stream holds to a rebuild, which LastSequence is not.
 type simView struct {
 	simPub
-	s *sim
+	s      *sim
+	honest bool // no rule broken lies to this reader
 }
 
 func (v *simView) ReadAll(ctx context.Context) ([]events.Event, error) {
-	evs, err := v.simPub.ReadAll(ctx)
-	if err != nil {
-		return nil, err
+	evs, _, err := v.read(ctx, 1)
+	return evs, err
+}
+
+func (v *simView) ReadFrom(ctx context.Context, from uint64) ([]events.Event, uint64, error) {
+	return v.read(ctx, max(from, 1))
+}
+
+// read returns the view of the events from stream sequence from on, and
+// the stream sequence of the last.
+func (v *simView) read(ctx context.Context, from uint64) ([]events.Event, uint64, error) {
+	brk := v.s.cfg.brk
+	if v.honest && brk != breakTrustUnsealed {
+		brk = breakNone
 	}
-	switch v.s.cfg.brk {
+	switch brk {
+	case breakNone:
+		return v.simPub.ReadFrom(ctx, from)
 	case breakNoRebuild:
-		return nil, errors.New("sim: the stream cannot be read back")
-	case breakStaleRead:
+		if _, _, err := v.simPub.ReadFrom(ctx, from); err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, errors.New("sim: the stream cannot be read back")
+	}
+	// The view depends on the stream before from: it is made of the
+	// whole stream, read in one read.
+	evs, _, err := v.simPub.ReadFrom(ctx, 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if brk == breakStaleRead {
 		for i := len(evs) - 2; i >= 0; i-- {
 			if evs[i].Seal {
-				return v.s.view(evs[:i+1]), nil
+				evs = evs[:i+1]
+				break
 			}
 		}
 	}
-	return v.s.view(evs), nil
+	evs = v.s.view(evs)
+	return evs[min(from-1, uint64(len(evs))):], uint64(len(evs)), nil
 }
 
-func newView(p simPub, s *sim) simPub {
-	v := &simView{simPub: p, s: s}
+func newView(p simPub, s *sim, honest bool) simPub {
+	v := &simView{simPub: p, s: s, honest: honest}
 	if a, ok := p.(events.AsyncPublisher); ok {
 		return simViewAsync{v, a}
 	}
@@ -544,6 +646,12 @@ type simViewAsync struct {
 func (v simViewAsync) PublishAsync(ctx context.Context, evs ...events.Event) <-chan error {
 	return v.async.PublishAsync(ctx, evs...)
 }
+
+var (
+	_ events.TailReader     = (*simView)(nil)
+	_ events.AsyncPublisher = simViewAsync{}
+	_ events.TailReader     = simViewAsync{}
+)
 
 // ----- steps -----
 
@@ -575,8 +683,10 @@ func (s *sim) runStep() {
 	slots := s.plan()
 	crash := s.rng.IntN(30) == 0
 	var delay int
+	var how simRecovery
 	if crash {
 		delay = s.rng.IntN(400)
+		how = s.recovery()
 	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -605,7 +715,7 @@ func (s *sim) runStep() {
 				time.Sleep(time.Duration(delay-200) * 5 * time.Microsecond)
 			}
 			s.stats.MidStepCrashes++
-			s.crash("mid-step")
+			s.crash("mid-step", how)
 		}()
 	}
 	if s.nats != nil && s.nats.maybeDown() {
@@ -627,7 +737,7 @@ func (s *sim) runStep() {
 		panic(*s.goFail)
 	}
 	if !crash && s.rng.IntN(80) == 0 {
-		s.crash("between steps")
+		s.crash("between steps", s.recovery())
 	}
 	s.afterStep()
 }
@@ -659,10 +769,31 @@ func (s *sim) crashedThisStep() bool {
 	return false
 }
 
+// simRecovery is how a crash's market is restored, drawn beforehand (a
+// crash may run on a step's goroutine, which draws nothing).
+type simRecovery struct {
+	// reopen: with Reopen, from the newest snapshot and the tail (a
+	// market that keeps snapshots, half its crashes), else with Restore
+	// from the whole stream.
+	reopen bool
+	// compare: check the reopened market's StateHash against Restore's
+	// from the stream it read (half the reopens).
+	compare bool
+}
+
+// recovery draws how the next crash's market is restored.
+func (s *sim) recovery() simRecovery {
+	if s.snaps == nil {
+		return simRecovery{}
+	}
+	return simRecovery{reopen: s.rng.IntN(2) == 0, compare: s.rng.IntN(2) == 0}
+}
+
 // crash drops the live market — its gate dies: the calls it has in
 // progress end, later ones store nothing — and restores a market from the
-// stream, through the faults, as often as it takes.
-func (s *sim) crash(why string) {
+// stream, through the faults, as often as it takes: with Restore from the
+// whole stream, or with Reopen (how).
+func (s *sim) crash(why string, how simRecovery) {
 	s.crashM.Lock()
 	defer s.crashM.Unlock()
 	s.stats.Crashes++
@@ -675,6 +806,16 @@ func (s *sim) crash(why string) {
 		if attempt > 40 {
 			s.failf("crash (%s): Restore keeps failing", why)
 		}
+		if how.reopen {
+			if s.reopen(ctx, why, how.compare) {
+				return
+			}
+			s.stats.RestoreRetries++
+			if s.nats != nil {
+				time.Sleep(50 * time.Millisecond) // the server may be down
+			}
+			continue
+		}
 		evs, err := s.faulty.ReadAll(ctx)
 		evs = s.view(evs)
 		if err != nil {
@@ -685,10 +826,8 @@ func (s *sim) crash(why string) {
 			}
 			continue
 		}
-		gate := newGate(s.base)
-		cfg := s.mcfg
-		cfg.Publisher = gate
-		m, err := scarcity.Restore(ctx, cfg, evs)
+		gate := newGate(s.base, s.restart, &s.tailReads)
+		m, err := scarcity.Restore(ctx, s.incarnation(gate), evs)
 		s.logf("crash (%s): Restore from %d events → %v", why, len(evs), err)
 		if err != nil {
 			gateOf(gate).kill()
@@ -701,6 +840,86 @@ func (s *sim) crash(why string) {
 		s.gate.Store(gateOf(gate))
 		s.market.Store(m)
 		return
+	}
+}
+
+// reopen restores the crashed market with scarcity.Reopen through a new
+// gate, which reads as a restarted process does (the honest view over the
+// faults): from the newest snapshot it accepts and the events after it,
+// or the whole stream. With compare, it checks that the reopened market
+// has the StateHash of the market Restore rebuilds from the whole stream
+// up to where Reopen read. It reports whether the market is restored and
+// live; a Reopen that failed as a read or a publish may (classify) is
+// tried again.
+func (s *sim) reopen(ctx context.Context, why string, compare bool) bool {
+	gate := newGate(s.base, s.restart, &s.tailReads)
+	g := gateOf(gate)
+	g.restoring.Store(true)
+	m, report, err := scarcity.Reopen(ctx, s.incarnation(gate))
+	g.restoring.Store(false)
+	from := "the whole stream"
+	if !report.FullReplay() {
+		from = report.Snapshot.Name
+	}
+	var rejected []string
+	for _, r := range report.Rejected {
+		rejected = append(rejected, fmt.Sprintf("%s: %v", r.Name, r.Err))
+	}
+	s.logf("crash (%s): Reopen from %s and %d events, to stream sequence %d (%d rejected%s) → %v",
+		why, from, report.Events, g.lastRead.Load(), len(rejected), strings.Join(append([]string{""}, rejected...), "; "), err)
+	if err != nil {
+		g.kill()
+		if errors.Is(err, errReadFailed) || errors.Is(err, errSnapshotStore) {
+			return false // the stream or the store could not be read
+		}
+		if c := classify(err); c != classFailed && c != classDoubt {
+			s.failf("crash (%s): Reopen: %v", why, err)
+		}
+		return false
+	}
+	s.stats.Reopens++
+	if !report.FullReplay() {
+		s.stats.FromSnapshot++
+	}
+	s.stats.Rejected += len(report.Rejected)
+	for _, r := range report.Rejected {
+		// A snapshot is stored only once its snapshot_taken is
+		// acknowledged, so it is in the stream, sealed: Reopen passes over
+		// only one pruned meanwhile, one the store could not read, or one a
+		// read returned corrupt.
+		if !errors.Is(r.Err, events.ErrNoSnapshot) && !errors.Is(r.Err, errSnapshotStore) &&
+			!(errors.Is(r.Err, scarcity.ErrBadSnapshot) && s.snapFaults.wasCorrupted(r.Name)) && s.cfg.brk == breakNone {
+			s.failf("crash (%s): Reopen rejected the stored snapshot %s: %v", why, r.Name, r.Err)
+		}
+	}
+	if compare {
+		s.checkReopened(why, m, g.lastRead.Load())
+	}
+	s.gate.Store(g)
+	s.market.Store(m)
+	return true
+}
+
+// checkReopened checks that m, which Reopen restored from the stream up to
+// stream sequence upTo, has the StateHash of the market Restore rebuilds
+// from those events. It reads them as the checks do (sim.read), not
+// through the faults: a read through the market's own publisher would tell
+// the writer where its stream stands, and let it write after a late
+// delivery it never read.
+func (s *sim) checkReopened(why string, m *scarcity.Market, upTo uint64) {
+	s.stats.StateChecks++
+	evs := s.read(0)
+	if uint64(len(evs)) < upTo {
+		s.failf("crash (%s): Reopen read up to stream sequence %d; the stream holds %d events", why, upTo, len(evs))
+	}
+	cfg := s.mcfg
+	cfg.Publisher = events.Discard // what the restored market may announce goes nowhere
+	r, err := scarcity.Restore(context.Background(), cfg, evs[:upTo])
+	if err != nil {
+		s.failf("crash (%s): Restore of the %d events Reopen read: %v", why, upTo, err)
+	}
+	if got, want := m.StateHash(), r.StateHash(); got != want {
+		s.failf("crash (%s): the reopened market's StateHash is %s; Restore from the %d events it read gives %s", why, got, upTo, want)
 	}
 }
 
@@ -745,6 +964,9 @@ func (s *sim) settle(when string) {
 		}
 		last = err
 		time.Sleep(time.Millisecond) // the failure is being answered; the market rebuilds
+		if s.nats != nil {
+			time.Sleep(20 * time.Millisecond) // the Transport reconnects to a restarted server (ReconnectWait)
+		}
 	}
 	if m.Fenced() {
 		s.failf("%s: the market is fenced after a write that succeeded", when)
