@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,10 +61,15 @@ func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, erro
 	return m, nil
 }
 
-// ofCorrelation returns the events of evs of correlation.
+// ofCorrelation returns the events of evs of correlation: evs itself when
+// they all are, so the caller must not change it.
 func ofCorrelation(evs []events.Event, correlation string) []events.Event {
-	var out []events.Event
-	for _, e := range evs {
+	i := slices.IndexFunc(evs, func(e events.Event) bool { return e.Correlation != correlation })
+	if i < 0 {
+		return evs // a stream of one market's events, as most are
+	}
+	out := slices.Clone(evs[:i])
+	for _, e := range evs[i+1:] {
 		if e.Correlation == correlation {
 			out = append(out, e)
 		}

@@ -401,12 +401,11 @@ func (m *Market) StateHash() string {
 // stateHash hashes the state of f: its sections' hashes, the market's
 // over its gob encoding (lists in fixed order, no maps).
 func stateHash(f *snapshotFile) string {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(f.Market); err != nil {
+	h := sha256.New()
+	if err := gob.NewEncoder(h).Encode(f.Market); err != nil {
 		panic(fmt.Sprintf("scarcity: encoding the market's state: %v", err))
 	}
-	own := sha256.Sum256(b.Bytes())
-	sum := sha256.Sum256([]byte("scarcity.market.state.v1\n" + f.Ledger.StateHash + "\n" + f.Sched.StateHash + "\n" + hex.EncodeToString(own[:])))
+	sum := sha256.Sum256([]byte("scarcity.market.state.v1\n" + f.Ledger.StateHash + "\n" + f.Sched.StateHash + "\n" + hex.EncodeToString(h.Sum(nil))))
 	return hex.EncodeToString(sum[:])
 }
 

@@ -78,7 +78,8 @@ func (l *Ledger) requeue() {
 	if l.retention <= 0 {
 		return
 	}
-	var rs []forgetRecord
+	live := int(l.transfers.used) - len(l.transfers.free)
+	rs := make([]forgetRecord, 0, live+len(l.holds))
 	for m := range l.transfers.all() {
 		rs = append(rs, forgetRecord{at: m.at, id: m.id})
 	}

@@ -3,9 +3,6 @@ package ledger
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -117,28 +114,28 @@ func (l *Ledger) StateHash() string { return l.Snapshot().StateHash }
 
 // stateHash hashes the state of s, which must be sorted.
 func (s *Snapshot) stateHash() string {
-	w := canon.AppendString(nil, "scarcity.ledger.state.v2")
-	w = binary.AppendUvarint(w, uint64(len(s.Accounts)))
+	h := canon.NewHash()
+	h.String("scarcity.ledger.state.v2")
+	h.Uvarint(uint64(len(s.Accounts)))
 	for _, a := range s.Accounts {
-		w = canon.AppendStrings(w, a.ID, string(a.Kind), text(a.OverdraftLimit))
-		w = canon.AppendBool(w, a.Closed)
-		w = canon.AppendStrings(w, text(a.Posted), text(a.Pending))
+		h.Strings(a.ID, string(a.Kind), text(a.OverdraftLimit))
+		h.Bool(a.Closed)
+		h.Strings(text(a.Posted), text(a.Pending))
 	}
-	w = binary.AppendUvarint(w, uint64(len(s.Holds)))
-	for _, h := range s.Holds {
-		w = canon.AppendStrings(w, h.ID, h.Account, text(h.Amount), text(h.Remaining), text(h.Captured))
-		w = binary.BigEndian.AppendUint64(w, uint64(h.Timeout))
-		w = canon.AppendTime(w, h.Deadline)
-		w = canon.AppendStrings(w, h.State, h.Capture, h.Reason)
-		w = canon.AppendTime(w, h.Closed)
+	h.Uvarint(uint64(len(s.Holds)))
+	for _, hd := range s.Holds {
+		h.Strings(hd.ID, hd.Account, text(hd.Amount), text(hd.Remaining), text(hd.Captured))
+		h.Uint64(uint64(hd.Timeout))
+		h.Time(hd.Deadline)
+		h.Strings(hd.State, hd.Capture, hd.Reason)
+		h.Time(hd.Closed)
 	}
-	w = binary.AppendUvarint(w, uint64(len(s.Transfers)))
+	h.Uvarint(uint64(len(s.Transfers)))
 	for _, t := range s.Transfers {
-		w = canon.AppendStrings(w, t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
-		w = canon.AppendTime(w, t.At)
+		h.Strings(t.ID, t.Op, t.Hold, t.From, t.To, text(t.Amount), t.Reason)
+		h.Time(t.At)
 	}
-	sum := sha256.Sum256(w)
-	return hex.EncodeToString(sum[:])
+	return h.Sum()
 }
 
 // ReplayFrom rebuilds a ledger from a snapshot and the events after it. It

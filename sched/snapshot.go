@@ -3,9 +3,6 @@ package sched
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -195,46 +192,47 @@ func (e *entry) export() BundleState {
 
 // stateHash hashes the state of st.
 func (st *SchedulerState) stateHash() string {
-	w := canon.AppendString(nil, "scarcity.sched.state.v1")
-	w = binary.AppendUvarint(w, uint64(len(st.Bundles)))
+	h := canon.NewHash()
+	h.String("scarcity.sched.state.v1")
+	h.Uvarint(uint64(len(st.Bundles)))
 	for _, b := range st.Bundles {
-		w = canon.AppendStrings(w, b.ID, b.Agent, b.OrderID, b.State)
-		w = canon.AppendTime(w, b.Start)
-		w = binary.BigEndian.AppendUint64(w, uint64(b.Duration))
-		w = binary.AppendUvarint(w, uint64(len(b.Meters)))
+		h.Strings(b.ID, b.Agent, b.OrderID, b.State)
+		h.Time(b.Start)
+		h.Uint64(uint64(b.Duration))
+		h.Uvarint(uint64(len(b.Meters)))
 		for _, m := range b.Meters {
-			w = canon.AppendString(w, m.Resource)
-			w = binary.AppendVarint(binary.AppendVarint(w, m.Quantity), m.Used)
+			h.String(m.Resource)
+			h.Varint(m.Quantity)
+			h.Varint(m.Used)
 		}
-		w = canon.AppendBool(w, b.Lease != nil)
+		h.Bool(b.Lease != nil)
 		if l := b.Lease; l != nil {
-			w = canon.AppendStrings(w, l.HoldID, text(l.Amount), l.Payee)
-			w = binary.AppendVarint(w, int64(l.Scale))
+			h.Strings(l.HoldID, text(l.Amount), l.Payee)
+			h.Varint(int64(l.Scale))
 		}
-		w = canon.AppendTime(w, b.Ended)
+		h.Time(b.Ended)
 	}
-	w = binary.AppendUvarint(w, uint64(len(st.Finished)))
-	w = canon.AppendStrings(w, st.Finished...)
-	w = binary.AppendUvarint(w, uint64(len(st.Reservations)))
+	h.Uvarint(uint64(len(st.Finished)))
+	h.Strings(st.Finished...)
+	h.Uvarint(uint64(len(st.Reservations)))
 	for _, r := range st.Reservations {
-		w = canon.AppendStrings(w, r.ID, r.Agent, r.Resource)
-		w = binary.AppendVarint(w, r.Quantity)
-		w = canon.AppendBool(w, r.Metered)
-		w = canon.AppendTime(w, r.Expires)
-		w = binary.AppendUvarint(w, uint64(len(r.Holds)))
-		for _, h := range r.Holds {
-			w = canon.AppendString(w, h.Bundle)
-			w = binary.AppendVarint(w, h.Quantity)
+		h.Strings(r.ID, r.Agent, r.Resource)
+		h.Varint(r.Quantity)
+		h.Bool(r.Metered)
+		h.Time(r.Expires)
+		h.Uvarint(uint64(len(r.Holds)))
+		for _, hd := range r.Holds {
+			h.String(hd.Bundle)
+			h.Varint(hd.Quantity)
 		}
 	}
-	w = binary.AppendUvarint(w, uint64(len(st.Spent)))
+	h.Uvarint(uint64(len(st.Spent)))
 	for _, sp := range st.Spent {
-		w = canon.AppendTime(w, sp.At)
-		w = binary.AppendVarint(w, sp.Units)
+		h.Time(sp.At)
+		h.Varint(sp.Units)
 	}
-	w = binary.AppendVarint(w, st.Reserved)
-	sum := sha256.Sum256(w)
-	return hex.EncodeToString(sum[:])
+	h.Varint(st.Reserved)
+	return h.Sum()
 }
 
 // text returns the reduced plain text of d, "" for nil.

@@ -2,6 +2,9 @@ package canon
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -32,5 +35,35 @@ func TestEncoding(t *testing.T) {
 	// The same instant in another zone encodes alike.
 	if !bytes.Equal(AppendTime(nil, at), AppendTime(nil, at.In(time.FixedZone("x", 3600)))) {
 		t.Error("an instant's zone changes its encoding")
+	}
+}
+
+// TestHash checks that a Hash hashes exactly what the Append functions
+// write, across its buffer's boundaries and for strings longer than it.
+func TestHash(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 5, time.UTC)
+	long := strings.Repeat("y", 3*hashChunk)
+	h, w := NewHash(), []byte(nil)
+	for i := range 5000 {
+		s := strings.Repeat("x", i%300)
+		if i%1000 == 999 {
+			s = long
+		}
+		h.Strings(s, "z")
+		w = AppendStrings(w, s, "z")
+		h.Bool(i%2 == 0)
+		w = AppendBool(w, i%2 == 0)
+		h.Time(at)
+		w = AppendTime(w, at)
+		h.Uvarint(uint64(i))
+		w = binary.AppendUvarint(w, uint64(i))
+		h.Varint(-int64(i))
+		w = binary.AppendVarint(w, -int64(i))
+		h.Uint64(uint64(i))
+		w = binary.BigEndian.AppendUint64(w, uint64(i))
+	}
+	sum := sha256.Sum256(w)
+	if got, want := h.Sum(), hex.EncodeToString(sum[:]); got != want {
+		t.Fatalf("Hash = %s, want %s (the hash of the appended encoding)", got, want)
 	}
 }
