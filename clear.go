@@ -12,12 +12,6 @@ import (
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
-// ErrMechanism reports a clearing result that breaks the Mechanism
-// contract: a bid allocated or rejected twice or not at all, a payment that
-// is not a valid amount or exceeds the bid. Nothing of such a round is
-// applied.
-var ErrMechanism = errors.New("scarcity: mechanism broke its contract")
-
 // utilisationPlaces is the number of decimal places of reported utilisation.
 const utilisationPlaces = 4
 
@@ -25,31 +19,14 @@ const utilisationPlaces = 4
 // efficiency, the round's welfare over its optimal welfare, rounded down.
 const EfficiencyPlaces = 4
 
-// Clear runs one clearing round now, whatever the clearing schedule: the
-// mechanism clears the book against the capacity left, each winner's hold
-// is captured and its bundle scheduled, each loser's hold is released, and
-// prices and reserves move. The book is empty afterwards: a bid takes part
-// in exactly one round, even when settling it fails (its hold is then
-// released and it is rejected with reason settlement_failed). A result that
-// breaks the Mechanism contract is refused whole (ErrMechanism) and leaves
-// the book as it was.
-func (m *Market) Clear(ctx context.Context) (res auction.Result, err error) {
-	err = m.write(ctx, func() error {
-		res, err = m.clear(ctx)
-		return err
-	})
-	m.signal()
-	return res, err
-}
-
 // clear runs a round: bundles due are activated or expired first, so that
 // the round books against the capacity left now.
 func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 	advanced := m.sched.Advance(ctx)
-	if advanced != nil && !sched.Aftermath(advanced) {
+	if advanced != nil && !errors.Is(advanced, sched.ErrAftermath) {
 		return auction.Result{}, advanced
 	}
-	bids := m.book.bids()
+	bids := m.orders.bids()
 	round := auction.Round{
 		Number: m.round + 1, At: m.cfg.Clock.Now(), Bids: bids,
 		Calendar: m.sched.Snapshot(), Reserve: clonePrices(m.reserve), Scale: m.cfg.Scale,
@@ -74,11 +51,11 @@ func (m *Market) clear(ctx context.Context) (auction.Result, error) {
 		errs = append(errs, m.settle(ctx, a))
 	}
 	for _, r := range res.Rejections {
-		o, _ := m.book.get(r.Bid.ID)
+		o, _ := m.orders.get(r.Bid.ID)
 		errs = append(errs, m.refuse(ctx, o, r.Reason, r.Detail))
 	}
 	errs = append(errs, m.closeRound(len(bids), res), advanced)
-	return res, errors.Join(errs...)
+	return res, sched.Join(errs...)
 }
 
 // checkResult verifies res against the Mechanism contract and checks that
@@ -102,7 +79,7 @@ func (m *Market) checkResult(round auction.Round, res auction.Result) error {
 // A bundle the scheduler cannot take is refused instead, its credits
 // returned.
 func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
-	o, _ := m.book.get(a.Bid.ID)
+	o, _ := m.orders.get(a.Bid.ID)
 	if err := m.sched.Check(a.Bundle); err != nil {
 		return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error())
 	}
@@ -118,7 +95,7 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 	if err := m.sched.ScheduleLeased(ctx, bundleID, o.bid.Agent, o.id, a.Bundle, lease); err != nil {
 		return m.refuse(ctx, o, events.ReasonSettlementFailed, err.Error())
 	}
-	m.book.remove(o.bid.ID)
+	m.orders.remove(o.bid.ID)
 	m.publish(o.bid.Agent, events.ResourcesAllocated{
 		OrderID: o.id, AgentID: o.bid.Agent, BundleID: bundleID, Round: m.round,
 		Quantities: a.Bundle.EventQuantities(), Window: a.Bundle.EventWindow(),
@@ -132,7 +109,7 @@ func (m *Market) settle(ctx context.Context, a auction.Allocation) error {
 // its rejection.
 func (m *Market) refuse(ctx context.Context, o order, reason events.RejectReason, detail string) error {
 	err := m.ledger.Release(ctx, o.holdID, string(reason))
-	m.book.remove(o.bid.ID)
+	m.orders.remove(o.bid.ID)
 	m.publish(o.bid.Agent, events.BidRejected{OrderID: o.id, AgentID: o.bid.Agent, Reason: reason, Detail: detail})
 	return err
 }

@@ -159,7 +159,7 @@ func runMarket(t *testing.T, f *fixture, from, n int) {
 		}
 		if round%3 == 2 {
 			for _, id := range f.m.Scheduler().Active(agentPool[round%len(agentPool)]) {
-				if _, _, err := f.m.Release(f.ctx, agentPool[round%len(agentPool)], id); err != nil && !sched.Aftermath(err) {
+				if _, _, err := f.m.Release(f.ctx, agentPool[round%len(agentPool)], id); err != nil && !errors.Is(err, sched.ErrAftermath) {
 					t.Fatalf("Release: %v", err)
 				}
 			}

@@ -3,7 +3,6 @@ package scarcity
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/bits"
 	"time"
@@ -21,22 +20,6 @@ type Emitter interface {
 }
 
 var _ Emitter = (*Market)(nil)
-
-// Errors of Emit and EmitJudgement. Test for them with errors.Is.
-var (
-	// ErrNotAgentEvent reports a payload of a type agents may not publish:
-	// a market, ledger or scheduler type, a judge's or a human reward, an
-	// untyped events.Raw, or an events.AgentEvent whose type breaks the
-	// naming rule of agent-defined types (the error then wraps its
-	// *events.AgentTypeError).
-	ErrNotAgentEvent = errors.New("scarcity: not an agent event")
-	// ErrInvalidAgentEvent reports an agent or judge payload that breaks
-	// a bound of the events package; it wraps events.ErrInvalidPayload.
-	ErrInvalidAgentEvent = errors.New("scarcity: invalid agent event")
-	// ErrImpersonation reports a payload that names an agent or judge
-	// other than the caller; the error is an *ImpersonationError.
-	ErrImpersonation = errors.New("scarcity: payload names another caller")
-)
 
 // ImpersonationError is the error of an Emit or EmitJudgement whose payload
 // names someone other than the caller. Nothing was published.

@@ -40,6 +40,50 @@ var (
 	// ErrInvalidCredits reports initial credits that are negative or not
 	// exact at the ledger's scale.
 	ErrInvalidCredits = errors.New("scarcity: invalid credits")
+	// ErrNotAgentEvent reports a payload of a type agents may not publish:
+	// a market, ledger or scheduler type, a judge's or a human reward, an
+	// untyped events.Raw, or an events.AgentEvent whose type breaks the
+	// naming rule of agent-defined types (the error then wraps its
+	// *events.AgentTypeError).
+	ErrNotAgentEvent = errors.New("scarcity: not an agent event")
+	// ErrInvalidAgentEvent reports an agent or judge payload that breaks
+	// a bound of the events package; it wraps events.ErrInvalidPayload.
+	ErrInvalidAgentEvent = errors.New("scarcity: invalid agent event")
+	// ErrImpersonation reports a payload that names an agent or judge
+	// other than the caller; the error is an *ImpersonationError.
+	ErrImpersonation = errors.New("scarcity: payload names another caller")
+	// ErrMechanism reports a clearing result that breaks the Mechanism
+	// contract: a bid allocated or rejected twice or not at all, a payment that
+	// is not a valid amount or exceeds the bid. Nothing of such a round is
+	// applied.
+	ErrMechanism = errors.New("scarcity: mechanism broke its contract")
+	// ErrNoSnapshots reports a snapshot asked of a market without
+	// Config.Snapshots.
+	ErrNoSnapshots = errors.New("scarcity: no snapshot store")
+	// ErrBadSnapshot reports a snapshot a market cannot be restored from:
+	// unreadable, corrupt, truncated, of another version, market or
+	// configuration, holding amounts no market holds, not bound to the
+	// stream (no sealed snapshot_taken in the chain naming its state and
+	// sequences), or not followed by the stream's chain. Reopen falls back
+	// from such a snapshot to an older one, then to the whole stream.
+	ErrBadSnapshot = errors.New("scarcity: bad snapshot")
+	// ErrRestore reports a stream from which a market cannot be restored: a
+	// broken hash chain (the error also wraps events.ErrTampered and the
+	// *events.ChainError naming the event), or an event that does not follow
+	// from the ones before it. The ledger's and the scheduler's own checks
+	// report ledger.ErrRestore and sched.ErrRestore.
+	ErrRestore = errors.New("scarcity: cannot restore")
+	// ErrInvalidReward reports a reward that cannot be given: a reward or
+	// human id that is not a valid id (the error also wraps ErrInvalidID),
+	// a human rewarding itself, an amount that is not a valid ledger amount
+	// (positive, finite, no finer than Config.Scale, at most the ledger's
+	// maximum; it also wraps ledger.ErrInvalidAmount), or a reason longer
+	// than MaxRewardReasonLen or not UTF-8. Nothing changed.
+	ErrInvalidReward = errors.New("scarcity: invalid reward")
+	// ErrRewardBudget reports a reward beyond what its human may still give
+	// this period (Config.RewardBudget), or any reward while the budget is
+	// zero (rewards disabled). Nothing changed.
+	ErrRewardBudget = errors.New("scarcity: reward budget exceeded")
 )
 
 // RejectedError is the error of a bid refused at placement. A bid_rejected

@@ -253,7 +253,7 @@ func (d loadDay) run(b *testing.B) (loadStats, *scarcity.Market) {
 		}
 		cursor += quota
 		clk.Add(time.Minute)
-		if err := m.Tick(ctx); err != nil && !sched.Aftermath(err) {
+		if err := m.Tick(ctx); err != nil && !errors.Is(err, sched.ErrAftermath) {
 			b.Fatalf("round %d: tick: %v", r, err)
 		}
 		if (r+1)%loadSampleEvery == 0 {

@@ -57,7 +57,7 @@ type marketState struct {
 	ledger    *ledger.Ledger
 	sched     *sched.Scheduler
 	seq       *events.Sequencer // the market's own events
-	book      *book
+	orders    *standingOrders
 	reserve   bundle.Prices
 	prices    bundle.Prices
 	round     uint64
@@ -156,7 +156,7 @@ func newState(cfg Config, reserve bundle.Prices, l *ledger.Ledger, s *sched.Sche
 		ledger:    l,
 		sched:     s,
 		seq:       events.NewSequencer(events.SourceMarket, cfg.Correlation, last.market),
-		book:      newBook(cfg.MaxBids, cfg.MaxBidsPerAgent, cfg.Retention),
+		orders:    newStandingOrders(cfg.MaxBids, cfg.MaxBidsPerAgent, cfg.Retention),
 		reserve:   reserve,
 		prices:    clonePrices(reserve),
 		nextClear: cfg.Clock.Now().Add(cfg.ClearEvery),
@@ -282,164 +282,11 @@ func (m *Market) Orders() []Bid {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Bid
-	for _, b := range m.book.bids() {
-		o, _ := m.book.get(b.ID)
+	for _, b := range m.orders.bids() {
+		o, _ := m.orders.get(b.ID)
 		out = append(out, Bid{ID: o.id, Agent: b.Agent, Bundle: cloneBundle(b.Bundle), Limit: new(apd.Decimal).Set(b.Limit)})
 	}
 	return out
-}
-
-// Open opens an account for agent and mints credits into it (none if
-// credits is zero or nil), in one command. Opening an agent again with the
-// credits it was opened with has no effect, whenever it is retried; with
-// other credits it fails with ledger.ErrExistsWithDifferentFields. An
-// account an agent opened itself (OpenAccount) receives its opening credits
-// once.
-func (m *Market) Open(ctx context.Context, agent string, credits *apd.Decimal) error {
-	if err := validID("agent", agent); err != nil {
-		return err
-	}
-	if credits != nil && credits.Sign() < 0 {
-		return fmt.Errorf("%w: %s for %q", ErrInvalidCredits, credits, agent)
-	}
-	return m.write(ctx, func() error { return m.open(ctx, agent, credits) })
-}
-
-func (m *Market) open(ctx context.Context, agent string, credits *apd.Decimal) error {
-	mint := credits != nil && !credits.IsZero()
-	if mint {
-		if err := m.ledger.ValidateAmount(credits); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidCredits, err)
-		}
-	}
-	if was, ok := m.opened[agent]; ok {
-		if !mint || was.Cmp(credits) != 0 {
-			return fmt.Errorf("%w: %q was opened with %s credits", ledger.ErrExistsWithDifferentFields, agent, was)
-		}
-		return nil
-	}
-	err := m.ledger.Open(ctx, agent, ledger.KindAgent)
-	if errors.Is(err, ledger.ErrAccountExists) && mint {
-		if _, aerr := m.agentBalance(agent); aerr != nil {
-			return err
-		}
-	} else if err != nil || !mint {
-		return err
-	}
-	if err := m.ledger.Mint(ctx, openingID(agent), agent, credits, "initial credits"); err != nil {
-		return err
-	}
-	m.opened[agent] = new(apd.Decimal).Set(credits)
-	return nil
-}
-
-// openingID returns the transfer id of agent's opening credits.
-func openingID(agent string) string { return "open/" + agent }
-
-// Mint issues amount new credits to agent as transfer id: the operator's
-// grant (a human's reward, within a budget, is Reward). Retrying with the
-// same id and amount has no second effect.
-func (m *Market) Mint(ctx context.Context, id, agent string, amount *apd.Decimal, reason string) error {
-	if err := validID("mint", id); err != nil {
-		return err
-	}
-	return m.write(ctx, func() error {
-		if _, err := m.agentBalance(agent); err != nil {
-			return err
-		}
-		return m.ledger.Mint(ctx, "mint/"+id, agent, amount, reason)
-	})
-}
-
-// Balance returns agent's balance and publishes balance_queried.
-func (m *Market) Balance(ctx context.Context, agent string) (bal ledger.Balance, err error) {
-	err = m.write(ctx, func() error {
-		if _, err := m.agentBalance(agent); err != nil {
-			return err
-		}
-		bal, err = m.ledger.QueryBalance(ctx, agent)
-		return err
-	})
-	return bal, err
-}
-
-// agentBalance returns the balance of an agent account, or ErrUnknownAgent.
-func (m *Market) agentBalance(agent string) (ledger.Balance, error) {
-	b, err := m.ledger.Balance(agent)
-	if err != nil || b.Kind != ledger.KindAgent {
-		return ledger.Balance{}, fmt.Errorf("%w: %q", ErrUnknownAgent, agent)
-	}
-	return b, nil
-}
-
-// Use consumes qty of a service-level resource from agent's active bundles,
-// or is denied (sched.ErrServiceDenied) and consumes nothing.
-func (m *Market) Use(ctx context.Context, agent, resource string, qty int64) error {
-	return m.write(ctx, func() error { return m.sched.Use(ctx, agent, resource, qty) })
-}
-
-// Reserve sets aside worstCase of a service-level resource in agent's
-// bundles (and, for LLM spend, in the spend window) for a call whose cost
-// is known only afterwards; see sched.Scheduler.Reserve. It returns the
-// reservation's id, for Commit or CancelReservation.
-func (m *Market) Reserve(ctx context.Context, agent, resource string, worstCase int64, ttl time.Duration) (id string, err error) {
-	err = m.write(ctx, func() error {
-		id, err = m.sched.Reserve(ctx, agent, resource, worstCase, ttl)
-		return err
-	})
-	return id, err
-}
-
-// Commit consumes actual (at most what was reserved) of agent's reservation
-// id and returns the rest. A reservation of another agent is
-// sched.ErrUnknownReservation, as an unknown one is.
-func (m *Market) Commit(ctx context.Context, agent, id string, actual int64) error {
-	return m.write(ctx, func() error {
-		if err := m.ownReservation(agent, id); err != nil {
-			return err
-		}
-		return m.sched.Commit(ctx, id, actual)
-	})
-}
-
-// CancelReservation returns all of agent's reservation id.
-func (m *Market) CancelReservation(ctx context.Context, agent, id string) error {
-	return m.write(ctx, func() error {
-		if err := m.ownReservation(agent, id); err != nil {
-			return err
-		}
-		return m.sched.Cancel(ctx, id)
-	})
-}
-
-// ownReservation checks that reservation id is agent's.
-func (m *Market) ownReservation(agent, id string) error {
-	if owner, ok := m.sched.ReservationAgent(id); !ok || owner != agent {
-		return fmt.Errorf("%w: %q of %q", sched.ErrUnknownReservation, id, agent)
-	}
-	return nil
-}
-
-// Report records an OS-level usage sample for agent; usage beyond its
-// bundles terminates it (sched.ErrTerminated).
-func (m *Market) Report(ctx context.Context, agent, resource string, level int64) error {
-	return m.write(ctx, func() error { return m.sched.Report(ctx, agent, resource, level) })
-}
-
-// Release ends agent's bundle bundleID early: the agent pays for the time
-// used, pro rata, and the rest of its lease hold returns to it
-// (sched.Lease). It returns the bundle's unused and total seconds. Errors
-// wrap ErrUnknownBundle for a bundle that is not agent's, or the
-// scheduler's errors (sched.ErrWindowEnded for a bundle already over).
-func (m *Market) Release(ctx context.Context, agent, bundleID string) (unused, total int64, err error) {
-	err = m.write(ctx, func() error {
-		if info, ok := m.sched.Bundle(bundleID); !ok || info.Agent != agent {
-			return fmt.Errorf("%w: %q of %q", ErrUnknownBundle, bundleID, agent)
-		}
-		unused, total, err = m.sched.Release(ctx, bundleID)
-		return err
-	})
-	return unused, total, err
 }
 
 // publish stages one market event about subject.
@@ -459,3 +306,27 @@ func newKey() ed25519.PrivateKey {
 }
 
 var _ auction.Mechanism = auction.Greedy{}
+
+// settler pays for leased bundles in the market's ledger: a payment is
+// captured to the operator and, under SettleBurn, burned from there in the
+// same breath.
+type settler struct {
+	ledger *ledger.Ledger
+	burn   bool
+}
+
+// Capture captures amount of the lease hold to the operator, then burns it
+// if the market burns its revenue. Both steps are idempotent by their ids,
+// so a retry after a failure between them completes the burn.
+func (s settler) Capture(ctx context.Context, holdID, transferID, to string, amount *apd.Decimal, reason string) error {
+	err := s.ledger.Capture(ctx, holdID, transferID, to, amount, reason)
+	if err != nil || !s.burn {
+		return err
+	}
+	return s.ledger.Burn(ctx, "burn/"+transferID, to, amount, reason)
+}
+
+// Release returns the whole lease hold to the agent.
+func (s settler) Release(ctx context.Context, holdID, reason string) error {
+	return s.ledger.Release(ctx, holdID, reason)
+}

@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -418,7 +419,7 @@ func simulate(tb testing.TB, seed uint64, rounds int) *fixture {
 
 func TestReplayRebuildsLedger(t *testing.T) {
 	f := simulate(t, 7, 30)
-	replayed, err := ledger.Replay(ledger.Options{Correlation: "sim-7"}, f.log.Events(0))
+	replayed, err := ledger.Restore(context.Background(), ledger.Options{Correlation: "sim-7"}, f.log.Events(0))
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}

@@ -227,7 +227,7 @@ func (m *Market) rebuildFrom(ctx context.Context, reserve bundle.Prices, f *snap
 		return errors.New("its snapshot_taken is void: the group it was in was cut short")
 	}
 	last := lastSequences(tail).atLeast(h.Positions.stream())
-	l, err := ledger.ReplayFrom(ledgerOptionsAt(m.cfg, m.stage, last.ledger), f.Ledger, v.Trusted)
+	l, err := ledger.RestoreFrom(ctx, ledgerOptionsAt(m.cfg, m.stage, last.ledger), f.Ledger, v.Trusted)
 	if err != nil {
 		return err
 	}

@@ -16,13 +16,6 @@ import (
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
-// ErrRestore reports a stream from which a market cannot be restored: a
-// broken hash chain (the error also wraps events.ErrTampered and the
-// *events.ChainError naming the event), or an event that does not follow
-// from the ones before it. The ledger's and the scheduler's own checks
-// report ledger.ErrReplayMismatch and sched.ErrRestore.
-var ErrRestore = errors.New("scarcity: cannot restore")
-
 // Restore returns the market whose events are evs, as it was when its last
 // sealed group was published: its ledger, its scheduler, its book of open
 // bids, its round, prices and reserve prices. evs is the market's stream,
@@ -89,7 +82,7 @@ func (m *Market) rebuild(ctx context.Context, reserve bundle.Prices, evs []event
 		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.rebuildLater)
 		return m.create(ctx, reserve, last)
 	}
-	l, err := ledger.Replay(ledgerOptionsAt(m.cfg, m.stage, last.ledger), v.Trusted)
+	l, err := ledger.Restore(ctx, ledgerOptionsAt(m.cfg, m.stage, last.ledger), v.Trusted)
 	if err != nil {
 		return err
 	}
@@ -191,8 +184,8 @@ func (st *marketState) replayLedgerEvent(e events.Event) {
 	switch p := e.Data.(type) {
 	case events.HoldPlaced:
 		if id, n, bid := parseBidHold(p.HoldID); bid {
-			st.book.forgetOld(e.Time)                           // as the bid that placed it did
-			st.book.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
+			st.orders.forgetOld(e.Time)                           // as the bid that placed it did
+			st.orders.spend(orderKey(p.AccountID, id), n, e.Time) // an id is spent once its hold is placed
 		}
 	case events.CreditsMinted:
 		if agent, ok := strings.CutPrefix(p.TransferID, "open/"); ok && p.TransferID == openingID(agent) {
@@ -223,11 +216,11 @@ func (st *marketState) replayEvent(cfg Config, e events.Event) error {
 	case events.BidPlaced:
 		return st.replayBid(p)
 	case events.OrderCancelled:
-		st.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.orders.remove(orderKey(p.AgentID, p.OrderID))
 	case events.BidRejected:
-		st.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.orders.remove(orderKey(p.AgentID, p.OrderID))
 	case events.ResourcesAllocated:
-		st.book.remove(orderKey(p.AgentID, p.OrderID))
+		st.orders.remove(orderKey(p.AgentID, p.OrderID))
 	case events.PriceUpdate:
 		price, err := p.New.Apd()
 		if err != nil {
@@ -255,7 +248,7 @@ func (st *marketState) replayBid(p events.BidPlaced) error {
 	if !ok || id != p.OrderID {
 		return fmt.Errorf("hold %q is not a hold of order %q", p.HoldID, p.OrderID)
 	}
-	st.book.add(p.OrderID, auction.Bid{Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
+	st.orders.add(p.OrderID, auction.Bid{Agent: p.AgentID, Bundle: b, Limit: limit, Seq: n}, p.HoldID)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package scarcity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -35,21 +34,6 @@ const (
 	// command of a market mints with it, so that a reader of the stream
 	// (benchkit's credits_conserved) tells a reward's mint from the others.
 	RewardTransferPrefix = "reward/"
-)
-
-// Errors of Reward. Test for them with errors.Is.
-var (
-	// ErrInvalidReward reports a reward that cannot be given: a reward or
-	// human id that is not a valid id (the error also wraps ErrInvalidID),
-	// a human rewarding itself, an amount that is not a valid ledger amount
-	// (positive, finite, no finer than Config.Scale, at most the ledger's
-	// maximum; it also wraps ledger.ErrInvalidAmount), or a reason longer
-	// than MaxRewardReasonLen or not UTF-8. Nothing changed.
-	ErrInvalidReward = errors.New("scarcity: invalid reward")
-	// ErrRewardBudget reports a reward beyond what its human may still give
-	// this period (Config.RewardBudget), or any reward while the budget is
-	// zero (rewards disabled). Nothing changed.
-	ErrRewardBudget = errors.New("scarcity: reward budget exceeded")
 )
 
 // Rewarder gives agents human rewards. The in-process *Market satisfies

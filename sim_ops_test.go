@@ -105,7 +105,7 @@ type simAttempt struct {
 	move      *simMovement // the movement of its transfer key
 	must      simMust
 	allowed   []error // the errors of its own it may return
-	aftermath bool    // sched.Aftermath errors are its own too
+	aftermath bool    // sched.ErrAftermath errors are its own too
 	err       error
 	class     simClass
 	rejected  bool // refused with a *RejectedError: its bid_rejected is in the stream
@@ -134,7 +134,7 @@ func (s *sim) record(a *simAttempt) {
 	var rej *scarcity.RejectedError
 	a.rejected = a.class == classRefused && errors.As(a.err, &rej)
 	if a.class == classRefused {
-		ok := a.aftermath && sched.Aftermath(a.err)
+		ok := a.aftermath && errors.Is(a.err, sched.ErrAftermath)
 		for _, e := range a.allowed {
 			ok = ok || errors.Is(a.err, e)
 		}

@@ -39,20 +39,6 @@ import (
 // before it, which finds a truncated or corrupt snapshot before it is
 // decoded.
 
-// Errors of snapshots.
-var (
-	// ErrNoSnapshots reports a snapshot asked of a market without
-	// Config.Snapshots.
-	ErrNoSnapshots = errors.New("scarcity: no snapshot store")
-	// ErrBadSnapshot reports a snapshot a market cannot be restored from:
-	// unreadable, corrupt, truncated, of another version, market or
-	// configuration, holding amounts no market holds, not bound to the
-	// stream (no sealed snapshot_taken in the chain naming its state and
-	// sequences), or not followed by the stream's chain. Reopen falls back
-	// from such a snapshot to an older one, then to the whole stream.
-	ErrBadSnapshot = errors.New("scarcity: bad snapshot")
-)
-
 const (
 	snapshotMagic   = "scarcity.snapshot"
 	snapshotVersion = 1
@@ -379,7 +365,7 @@ func (m *Market) upload(ctx context.Context, f *snapshotFile) (SnapshotInfo, err
 // over. Commands do so as they go; a snapshot and StateHash do it first so
 // that equal markets compare equal whatever their commands forgot.
 func (st *marketState) forget(now time.Time) {
-	st.book.forgetOld(now)
+	st.orders.forgetOld(now)
 	st.rewards.forget(now)
 	st.rewards.roll(now)
 }
@@ -412,21 +398,21 @@ func stateHash(f *snapshotFile) string {
 // section returns a copy of the market's own state.
 func (st *marketState) section() marketSection {
 	s := marketSection{Round: st.round, Created: utc(st.created), Cleared: utc(st.cleared),
-		Prices: namedAmounts(st.prices), Reserve: namedAmounts(st.reserve), Placements: st.book.placements,
+		Prices: namedAmounts(st.prices), Reserve: namedAmounts(st.reserve), Placements: st.orders.placements,
 		Opened: namedAmounts(st.opened), RewardPeriod: utc(st.rewards.current), RewardsGiven: namedAmounts(st.rewards.spent)}
-	for _, o := range st.book.orders {
+	for _, o := range st.orders.byKey {
 		b := o.bid.Bundle
 		s.Orders = append(s.Orders, orderState{ID: o.id, Agent: o.bid.Agent, HoldID: o.holdID,
 			Quantities: namedQuantities(b.Quantities), Start: utc(b.Window.Start), Duration: b.Window.Duration,
 			Limit: new(apd.Decimal).Set(o.bid.Limit), Placement: o.bid.Seq})
 	}
 	slices.SortFunc(s.Orders, func(a, b orderState) int { return cmp.Compare(a.Placement, b.Placement) })
-	if st.book.retention > 0 {
-		for _, sp := range st.book.spentOrder {
+	if st.orders.retention > 0 {
+		for _, sp := range st.orders.spentOrder {
 			s.Spent = append(s.Spent, spentState{Key: sp.id, At: utc(sp.at)})
 		}
 	} else {
-		for key, at := range st.book.placed {
+		for key, at := range st.orders.placed {
 			s.Spent = append(s.Spent, spentState{Key: key, At: utc(at)})
 		}
 		slices.SortFunc(s.Spent, func(a, b spentState) int { return strings.Compare(a.Key, b.Key) })
@@ -489,9 +475,9 @@ func (st *marketState) load(s marketSection) error {
 		}
 	}
 	for _, sp := range s.Spent {
-		st.book.spend(sp.Key, 0, sp.At)
+		st.orders.spend(sp.Key, 0, sp.At)
 	}
-	st.book.placements = s.Placements
+	st.orders.placements = s.Placements
 	for _, r := range s.Rewards {
 		if err := nonNil(r.ID, r.Amount); err != nil {
 			return err
@@ -506,7 +492,7 @@ func (st *marketState) loadOrder(o orderState) error {
 	if err := nonNil(o.ID, o.Limit); err != nil {
 		return err
 	}
-	if _, dup := st.book.get(orderKey(o.Agent, o.ID)); dup {
+	if _, dup := st.orders.get(orderKey(o.Agent, o.ID)); dup {
 		return fmt.Errorf("order %q of %q twice", o.ID, o.Agent)
 	}
 	q := make(bundle.Quantities, len(o.Quantities))
@@ -514,7 +500,7 @@ func (st *marketState) loadOrder(o orderState) error {
 		q[nq.Name] = nq.Quantity
 	}
 	b := bundle.Bundle{Quantities: q, Window: bundle.Window{Start: o.Start, Duration: o.Duration}}
-	st.book.add(o.ID, auction.Bid{Agent: o.Agent, Bundle: b, Limit: new(apd.Decimal).Set(o.Limit), Seq: o.Placement}, o.HoldID)
+	st.orders.add(o.ID, auction.Bid{Agent: o.Agent, Bundle: b, Limit: new(apd.Decimal).Set(o.Limit), Seq: o.Placement}, o.HoldID)
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestApply(t *testing.T) {
 	))
 	f.assertUnchanged(t, st)
 	f.l.pub = f.log
-	r, err := Replay(f.replayOpts(), roundTrip(t, f.log.Events(0)))
+	r, err := Restore(context.Background(), f.replayOpts(), roundTrip(t, f.log.Events(0)))
 	must(t, err)
 	assertSameLedger(t, f.l, r, "h0", "lease")
 }
@@ -151,7 +151,7 @@ func TestApplyRejectedChangesNothing(t *testing.T) {
 				t.Errorf("a rejected batch published %d times", p.calls)
 			}
 			f.l.pub = f.log
-			r, err := Replay(f.replayOpts(), f.log.Events(0))
+			r, err := Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 			must(t, err)
 			assertSameLedger(t, f.l, r, "h0", "h1")
 		})

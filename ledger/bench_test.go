@@ -108,7 +108,7 @@ func transferStream(b *testing.B, n int) (Options, []events.Event) {
 	return Options{}, log.Events(0)
 }
 
-// BenchmarkReplay measures Replay rebuilding a ledger from a stream of
+// BenchmarkReplay measures Restore rebuilding a ledger from a stream of
 // 10,000 transfers: per event, verifying its link in the stream's hash
 // chain (events.Verify), re-enacting the transfer (validation, idempotency
 // record, balance check, history), rebuilding its event and comparing it
@@ -117,7 +117,7 @@ func BenchmarkReplay(b *testing.B) {
 	opts, evs := transferStream(b, 10_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Replay(opts, evs); err != nil {
+		if _, err := Restore(context.Background(), opts, evs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -126,7 +126,7 @@ func BenchmarkReplay(b *testing.B) {
 
 // BenchmarkReplayBaseline is the same unit of work without verification:
 // applying the movements of the same stream to a map of apd balances,
-// parsing each amount from its event as Replay does.
+// parsing each amount from its event as Restore does.
 func BenchmarkReplayBaseline(b *testing.B) {
 	_, evs := transferStream(b, 10_000)
 	dc := newContext()

@@ -21,7 +21,7 @@ func (l *Ledger) chainFrom(head string) error {
 	}
 	c, err := events.NewChain(head, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
+		return fmt.Errorf("%w: %w", ErrRestore, err)
 	}
 	l.seq.Chain(c)
 	l.lastHash = head
@@ -74,7 +74,7 @@ func stagedStream(cfg config, evs []events.Event, after uint64) stream {
 // verifiedStream verifies the chain of the events of cfg's correlation in
 // evs, every source's (a writer's chain covers all its events), from head
 // ("" for a chain that starts in evs, or none), and returns the trusted
-// ledger events after sequence after. A broken chain is ErrReplayMismatch
+// ledger events after sequence after. A broken chain is ErrRestore
 // wrapping the *events.ChainError (events.ErrTampered) that names the first
 // bad event. An unchained stream is trusted whole, unless it is to go on
 // from a head.
@@ -83,12 +83,12 @@ func verifiedStream(cfg config, evs []events.Event, head string, after uint64) (
 	ours := pick(evs, func(e *events.Event) bool { return e.Correlation == corr })
 	v, err := events.Verify(ours, events.VerifyOptions{Heads: map[string]string{corr: head}})
 	if err != nil {
-		return stream{}, fmt.Errorf("%w: %w", ErrReplayMismatch, err)
+		return stream{}, fmt.Errorf("%w: %w", ErrRestore, err)
 	}
 	unchained := slices.Contains(v.Unchained, corr)
 	if unchained && head != "" {
 		err := &events.ChainError{EventID: ours[0].ID, Reason: "an unchained event where the chain goes on from " + head}
-		return stream{}, fmt.Errorf("%w: %w", ErrReplayMismatch, err)
+		return stream{}, fmt.Errorf("%w: %w", ErrRestore, err)
 	}
 	s := stream{events: ledgerEvents(v.Trusted, corr, after), last: max(after, lastSequence(ours)), head: head}
 	if h, ok := v.Heads[corr]; ok {

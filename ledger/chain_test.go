@@ -60,7 +60,7 @@ func TestEventsCarryTheHashChain(t *testing.T) {
 		t.Errorf("Verify: %d trusted, %d void, head %q; want %d, 0, %q",
 			len(v.Trusted), len(v.Void), v.Heads["run-1"], len(evs), f.l.LastHash())
 	}
-	r, err := Replay(f.replayOpts(), decoded)
+	r, err := Restore(context.Background(), f.replayOpts(), decoded)
 	must(t, err)
 	if r.LastHash() != f.l.LastHash() || r.StateHash() != f.l.StateHash() {
 		t.Errorf("replayed hashes differ: last %s vs %s, state %s vs %s", r.LastHash(), f.l.LastHash(), r.StateHash(), f.l.StateHash())
@@ -86,12 +86,12 @@ func TestFailedPublishRewindsTheChain(t *testing.T) {
 	}
 	p.fail = nil
 	must(t, f.l.Transfer(ctx, "t1", "alice", "bob", dec(t, "1"), ""))
-	r, err := Replay(f.replayOpts(), f.log.Events(0))
+	r, err := Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 	must(t, err)
 	assertSameLedger(t, f.l, r)
 }
 
-// tamperedCase is a stream changed in one place, and where Replay must
+// tamperedCase is a stream changed in one place, and where Restore must
 // find the chain broken: the index, in the events of the correlation, of
 // the first bad event (-1: the change cannot be told from a stream cut
 // short after a seal, and only LastHash tells).
@@ -209,21 +209,21 @@ func TestReplayDetectsTampering(t *testing.T) {
 	}
 	t.Logf("%d tampered streams of %d events", len(cases), len(evs))
 	for name, c := range cases {
-		r, err := Replay(f.replayOpts(), c.evs)
+		r, err := Restore(context.Background(), f.replayOpts(), c.evs)
 		if c.at < 0 {
 			if err != nil || r.LastHash() == want {
-				t.Errorf("%s: Replay = %v; want the shorter stream, its LastHash not %s", name, err, want)
+				t.Errorf("%s: Restore = %v; want the shorter stream, its LastHash not %s", name, err, want)
 			}
 			continue
 		}
 		var ce *events.ChainError
 		switch {
-		case !errors.Is(err, ErrReplayMismatch) || !errors.Is(err, events.ErrTampered):
-			t.Errorf("%s: Replay = %v, want %v wrapping %v", name, err, ErrReplayMismatch, events.ErrTampered)
+		case !errors.Is(err, ErrRestore) || !errors.Is(err, events.ErrTampered):
+			t.Errorf("%s: Restore = %v, want %v wrapping %v", name, err, ErrRestore, events.ErrTampered)
 		case !errors.As(err, &ce) || ce.Index != c.at:
-			t.Errorf("%s: Replay = %v, want the chain broken at #%d", name, err, c.at)
+			t.Errorf("%s: Restore = %v, want the chain broken at #%d", name, err, c.at)
 		case ce.EventID != chainEvent(c.evs, "run-1", c.at).ID:
-			t.Errorf("%s: Replay = %v, want it to name %s", name, err, chainEvent(c.evs, "run-1", c.at).ID)
+			t.Errorf("%s: Restore = %v, want it to name %s", name, err, chainEvent(c.evs, "run-1", c.at).ID)
 		}
 	}
 }
@@ -248,10 +248,10 @@ func TestReplayRefusesForeignEvents(t *testing.T) {
 	market := events.NewSequencer(events.SourceMarket, "run-1", 0).Batch(f.clock.Now())
 	market.Add("alice", events.BidRejected{OrderID: "b1", AgentID: "alice", Reason: events.ReasonOutbid})
 	mixed := append(append(append([]events.Event(nil), evs[:5]...), market.Events()...), evs[5:]...)
-	_, err := Replay(f.replayOpts(), mixed)
+	_, err := Restore(context.Background(), f.replayOpts(), mixed)
 	var ce *events.ChainError
-	if !errors.Is(err, ErrReplayMismatch) || !errors.As(err, &ce) || ce.Index != 5 {
-		t.Fatalf("Replay with an unchained market event = %v, want the chain broken at #5", err)
+	if !errors.Is(err, ErrRestore) || !errors.As(err, &ce) || ce.Index != 5 {
+		t.Fatalf("Restore with an unchained market event = %v, want the chain broken at #5", err)
 	}
 }
 
@@ -274,7 +274,7 @@ func TestReplayVoidsGroupCutShort(t *testing.T) {
 		t.Fatalf("Apply = %v, fenced %v; want %v", err, f.l.Fenced(), events.ErrFenced)
 	}
 	evs := f.log.Events(0)
-	r, err := Replay(f.replayOpts(), evs)
+	r, err := Restore(context.Background(), f.replayOpts(), evs)
 	must(t, err)
 	if r.StateHash() != before.StateHash || r.LastHash() != before.LastHash {
 		t.Errorf("replayed state %s, head %s; want the state before the batch %s, %s",
@@ -288,14 +288,14 @@ func TestReplayVoidsGroupCutShort(t *testing.T) {
 	r.pub = f.log
 	must(t, r.Transfer(ctx, "t3", "alice", "bob", dec(t, "1"), ""))
 	evs = f.log.Events(0)
-	again, err := Replay(f.replayOpts(), evs)
+	again, err := Restore(context.Background(), f.replayOpts(), evs)
 	must(t, err)
 	assertSameLedger(t, r, again, "h0")
 	if again.LastHash() != r.LastHash() {
 		t.Errorf("LastHash() = %s, want %s", again.LastHash(), r.LastHash())
 	}
 	// And from a snapshot taken before the void group.
-	from, err := ReplayFrom(f.replayOpts(), before, evs)
+	from, err := RestoreFrom(context.Background(), f.replayOpts(), before, evs)
 	must(t, err)
 	assertSameLedger(t, r, from, "h0")
 	if _, err := r.Balance("esc"); err != nil || r.Balances()["esc"].Posted.Sign() != 0 {
@@ -307,7 +307,7 @@ func TestReplayUnchainedStream(t *testing.T) {
 	ctx := context.Background()
 	f := chained(t)
 	evs := unchain(f.log.Events(0))
-	r, err := Replay(f.replayOpts(), evs)
+	r, err := Restore(context.Background(), f.replayOpts(), evs)
 	must(t, err)
 	if r.StateHash() != f.l.StateHash() || r.LastHash() != "" {
 		t.Fatalf("replayed state %s, head %q; want %s and no head", r.StateHash(), r.LastHash(), f.l.StateHash())
@@ -347,7 +347,7 @@ func TestStagedLedgerDoesNotChain(t *testing.T) {
 	chain.Link(evs)
 	opts := f.replayOpts()
 	opts.LastSequence = uint64(len(evs)) + 3
-	r, err := Replay(opts, evs)
+	r, err := Restore(context.Background(), opts, evs)
 	must(t, err)
 	if r.StateHash() != f.l.StateHash() || r.LastHash() != "" || r.LastSequence() != opts.LastSequence {
 		t.Errorf("Staged replay: state %s, head %q, last %d; want %s, none, %d",
@@ -360,7 +360,7 @@ func TestStagedLedgerDoesNotChain(t *testing.T) {
 	must(t, err)
 	f.l.pub = f.log
 	must(t, f.l.Burn(ctx, "t1", "alice", dec(t, "1"), ""))
-	r, err = Replay(f.replayOpts(), f.log.Events(0))
+	r, err = Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 	must(t, err)
 	if r.StateHash() != f.l.StateHash() || r.LastSequence() != f.l.LastSequence() {
 		t.Errorf("Staged replay over a gap: state %s, last %d; want %s, %d",
@@ -409,15 +409,15 @@ func TestReplayFrom(t *testing.T) {
 	evs := f.log.Events(0)
 
 	for name, stream := range map[string][]events.Event{"whole stream": evs, "tail": evs[snap.LastSequence:]} {
-		r, err := ReplayFrom(f.replayOpts(), snap, stream)
+		r, err := RestoreFrom(context.Background(), f.replayOpts(), snap, stream)
 		if err != nil {
-			t.Fatalf("%s: ReplayFrom: %v", name, err)
+			t.Fatalf("%s: RestoreFrom: %v", name, err)
 		}
 		if diff := cmp.Diff(f.l.Balances(), r.Balances(), decimalEqual); diff != "" {
 			t.Errorf("%s: balances (-want +got):\n%s", name, diff)
 		}
 		if r.StateHash() != f.l.StateHash() || r.LastHash() != f.l.LastHash() || r.LastSequence() != f.l.LastSequence() {
-			t.Errorf("%s: ReplayFrom differs from the ledger in its hashes or sequence", name)
+			t.Errorf("%s: RestoreFrom differs from the ledger in its hashes or sequence", name)
 		}
 		next, _ := f.l.NextExpiry()
 		if got, _ := r.NextExpiry(); !got.Equal(next) {
@@ -449,16 +449,16 @@ func TestReplayFrom(t *testing.T) {
 		s.Holds = append([]HoldState(nil), snap.Holds...)
 		s.Transfers = append([]TransferState(nil), snap.Transfers...)
 		change(&s)
-		if _, err := ReplayFrom(f.replayOpts(), s, evs); !errors.Is(err, ErrReplayMismatch) {
-			t.Errorf("%s: ReplayFrom = %v, want %v", name, err, ErrReplayMismatch)
+		if _, err := RestoreFrom(context.Background(), f.replayOpts(), s, evs); !errors.Is(err, ErrRestore) {
+			t.Errorf("%s: RestoreFrom = %v, want %v", name, err, ErrRestore)
 		}
 	}
 	// A tail that does not link to the snapshot is tampering.
 	tail := append([]events.Event(nil), evs[snap.LastSequence+1:]...)
-	if _, err := ReplayFrom(f.replayOpts(), snap, tail); !errors.Is(err, events.ErrTampered) {
-		t.Errorf("ReplayFrom of a tail without its first event = %v, want %v", err, events.ErrTampered)
+	if _, err := RestoreFrom(context.Background(), f.replayOpts(), snap, tail); !errors.Is(err, events.ErrTampered) {
+		t.Errorf("RestoreFrom of a tail without its first event = %v, want %v", err, events.ErrTampered)
 	}
-	if _, err := ReplayFrom(f.replayOpts(), snap, unchain(evs[snap.LastSequence:])); !errors.Is(err, events.ErrTampered) {
-		t.Errorf("ReplayFrom of an unchained tail = %v, want %v", err, events.ErrTampered)
+	if _, err := RestoreFrom(context.Background(), f.replayOpts(), snap, unchain(evs[snap.LastSequence:])); !errors.Is(err, events.ErrTampered) {
+		t.Errorf("RestoreFrom of an unchained tail = %v, want %v", err, events.ErrTampered)
 	}
 }

@@ -66,7 +66,7 @@ func TestOverdraft(t *testing.T) {
 	if err := f.l.Transfer(ctx, "t3", "bob", "alice", dec(t, "50.000001"), ""); !errors.Is(err, ErrInsufficientCredit) {
 		t.Errorf("agent overdraft = %v, want %v", err, ErrInsufficientCredit)
 	}
-	r, err := Replay(f.replayOpts(), f.log.Events(0))
+	r, err := Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestClosedAccountRefusesMovements(t *testing.T) {
 	if b, err := f.l.Balance("bob"); err != nil || !b.Closed {
 		t.Errorf("Balance(bob) = %+v, %v; want closed", b, err)
 	}
-	r, err := Replay(f.replayOpts(), f.log.Events(0))
+	r, err := Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 	if err != nil {
 		t.Fatal(err)
 	}

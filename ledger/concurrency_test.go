@@ -68,9 +68,9 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatalf("event %d has sequence %d", i, e.Sequence)
 		}
 	}
-	r, err := Replay(f.replayOpts(), evs)
+	r, err := Restore(context.Background(), f.replayOpts(), evs)
 	if err != nil {
-		t.Fatalf("Replay: %v", err)
+		t.Fatalf("Restore: %v", err)
 	}
 	if diff := cmp.Diff(f.l.Balances(), r.Balances(), decimalEqual); diff != "" {
 		t.Errorf("replayed balances (-want +got):\n%s", diff)

@@ -72,7 +72,7 @@
 //     and no event; the same id with different fields is
 //     [ErrExistsWithDifferentFields]. The transfer id of a capture counts as a
 //     transfer id.
-//   - Replaying the ledger's events ([Replay]) rebuilds exactly the state that
+//   - Replaying the ledger's events ([Restore]) rebuilds exactly the state that
 //     produced them: the state of its published batches, never of a batch
 //     stored only in part.
 //
@@ -97,12 +97,12 @@
 // default) and drops older ones. A batch holds at most [MaxBatchOps]
 // operations, a history page at most [MaxHistoryLimit] entries.
 //
-// # Replay
+// # Restore
 //
-// [Replay] re-enacts a stream of ledger events through the same code that
+// [Restore] re-enacts a stream of ledger events through the same code that
 // produced them and checks that each event it would emit equals the one in
 // the stream, balances included (its chain attributes aside). A stream that
-// does not rebuild exactly is [ErrReplayMismatch]. The deadlines of holds
+// does not rebuild exactly is [ErrRestore]. The deadlines of holds
 // travel in hold_placed, so a replayed ledger expires the same holds; the
 // events of a batch replay one by one into the same state; histories are
 // rebuilt as they were. Only trusted events are re-enacted (see below); a
@@ -114,10 +114,10 @@
 // A ledger used on its own links every event it publishes into a hash
 // chain ([events.Chain]): each event's Hash is the SHA-256 of the previous
 // event's Hash and of the event's canonical encoding, and each batch it
-// publishes is one group whose last event is sealed. [Replay] verifies the
+// publishes is one group whose last event is sealed. [Restore] verifies the
 // chain of the stream's events of its correlation, every source's
 // ([events.Verify]), so that an event changed, dropped, inserted,
-// duplicated or moved is [ErrReplayMismatch] wrapping the
+// duplicated or moved is [ErrRestore] wrapping the
 // [*events.ChainError] ([events.ErrTampered]) that names the first bad
 // event. The events of a group cut short (a batch stored only in part, after
 // a publish in doubt) are void: never applied, so the ledger replays to the
@@ -129,14 +129,14 @@
 // Inside a market ([Options].Staged) the ledger's publisher stages its
 // events for the market, whose chain covers every event it writes, market
 // and scheduler events included: the ledger does not chain its events
-// (LastHash is empty), and Replay takes the events it is given as the
+// (LastHash is empty), and Restore takes the events it is given as the
 // trusted events of a stream the market verified.
 //
 // # Snapshots
 //
 // [Ledger.StateHash] hashes the balances, holds and transfer ids in sorted
 // order, and [Ledger.Snapshot] records the state with it, the last sequence
-// and LastHash, so that [ReplayFrom] rebuilds a ledger from a snapshot and
+// and LastHash, so that [RestoreFrom] rebuilds a ledger from a snapshot and
 // the events after it: it checks the state against its StateHash and, unless
 // Staged, that the events after the snapshot link to its LastHash.
 //
@@ -170,7 +170,7 @@
 // keep the slice it is given, as [events.Publisher] says). Idempotency
 // records come in chunks, found through a map from a 64-bit hash of the
 // transfer id to a record, which holds no pointers for the garbage
-// collector to scan; ids whose hashes collide are kept apart. [Replay]
+// collector to scan; ids whose hashes collide are kept apart. [Restore]
 // sizes that map from the stream, parses amounts without allocating and,
 // where the event the ledger rebuilds is the stream's byte for byte,
 // publishes the stream's payload rather than a copy; every event is still

@@ -63,10 +63,10 @@ var (
 	// ErrBalanceOverflow reports a balance that would need more digits than
 	// the ledger's precision, and so could not be exact.
 	ErrBalanceOverflow = errors.New("ledger: balance out of range")
-	// ErrReplayMismatch reports a stream of ledger events that does not
+	// ErrRestore reports a stream of ledger events that does not
 	// rebuild into a consistent ledger: a sequence gap, an event the ledger
 	// would not have emitted, or balances that differ from the rebuilt ones.
-	ErrReplayMismatch = errors.New("ledger: replay mismatch")
+	ErrRestore = errors.New("ledger: cannot restore")
 )
 
 // InsufficientCreditError reports an operation that needs more credits than

@@ -43,7 +43,7 @@ func ExampleLedger_OpenWith() {
 	// true
 }
 
-func ExampleReplayFrom() {
+func ExampleRestoreFrom() {
 	ctx := context.Background()
 	stream := events.NewLog(events.LogOptions{})
 	l, err := ledger.New(ctx, ledger.Options{Publisher: stream})
@@ -63,7 +63,7 @@ func ExampleReplayFrom() {
 	snap := l.Snapshot()
 	must(l.Transfer(ctx, "t1", "a", "b", seven, ""))
 
-	r, err := ledger.ReplayFrom(ledger.Options{}, snap, stream.Events(0))
+	r, err := ledger.RestoreFrom(context.Background(), ledger.Options{}, snap, stream.Events(0))
 	must(err)
 	b, _ := r.Balance("b")
 	fmt.Println(b.Posted.Text('f'), r.LastSequence(), r.StateHash() == l.StateHash())
@@ -74,9 +74,9 @@ func ExampleReplayFrom() {
 	tr := last.Data.(events.CreditsTransferred)
 	tr.Amount, tr.ToBalance = "8", "8"
 	evs[len(evs)-1].Data = tr
-	_, err = ledger.Replay(ledger.Options{}, evs)
+	_, err = ledger.Restore(context.Background(), ledger.Options{}, evs)
 	var broken *events.ChainError
-	fmt.Println(errors.Is(err, ledger.ErrReplayMismatch), errors.Is(err, events.ErrTampered))
+	fmt.Println(errors.Is(err, ledger.ErrRestore), errors.Is(err, events.ErrTampered))
 	fmt.Println(errors.As(err, &broken) && broken.EventID == last.ID)
 	// Output:
 	// 7.25 6 true

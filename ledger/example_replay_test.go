@@ -43,7 +43,7 @@ func ExampleLedger_Transfer() {
 
 // Rebuilding a ledger from its events gives the same balances, the same
 // state hash and the same head of its hash chain.
-func ExampleReplay() {
+func ExampleRestore() {
 	ctx := context.Background()
 	stream := events.NewLog(events.LogOptions{})
 	l, err := ledger.New(ctx, ledger.Options{Publisher: stream})
@@ -54,7 +54,7 @@ func ExampleReplay() {
 	_ = l.Mint(ctx, "grant", "alice", apd.New(30, 0), "grant")
 	_ = l.Burn(ctx, "fee", "alice", apd.New(5, 0), "fee")
 
-	rebuilt, err := ledger.Replay(ledger.Options{}, stream.Events(0))
+	rebuilt, err := ledger.Restore(context.Background(), ledger.Options{}, stream.Events(0))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -154,9 +154,9 @@ func TestReplayKeepsDeadlines(t *testing.T) {
 	f.clock.Add(time.Second)
 	must(t, f.l.HoldWithTimeout(ctx, "h2", "alice", dec(t, "10"), 90*time.Second+time.Nanosecond))
 	must(t, f.l.CapturePartial(ctx, "h2", "t1", "bob", dec(t, "2.5"), "tick"))
-	r, err := Replay(f.replayOpts(), roundTrip(t, f.log.Events(0)))
+	r, err := Restore(context.Background(), f.replayOpts(), roundTrip(t, f.log.Events(0)))
 	if err != nil {
-		t.Fatalf("Replay: %v", err)
+		t.Fatalf("Restore: %v", err)
 	}
 	want, _ := f.l.NextExpiry()
 	if got, ok := r.NextExpiry(); !ok || !got.Equal(want) {
@@ -169,9 +169,9 @@ func TestReplayKeepsDeadlines(t *testing.T) {
 	if diff := cmp.Diff([]string{"h1:expired:10", "h2:expired:7.5"}, released(f.eventsAfter(before))); diff != "" {
 		t.Errorf("released (-want +got):\n%s", diff)
 	}
-	r2, err := Replay(f.replayOpts(), f.log.Events(0))
+	r2, err := Restore(context.Background(), f.replayOpts(), f.log.Events(0))
 	if err != nil {
-		t.Fatalf("Replay after Expire: %v", err)
+		t.Fatalf("Restore after Expire: %v", err)
 	}
 	assertSameLedger(t, f.l, r2, "h0", "h1", "h2")
 }

@@ -189,7 +189,7 @@ func TestMaxHistory(t *testing.T) {
 func TestHistoryReplays(t *testing.T) {
 	f := standard(t)
 	lease(t, f)
-	r, err := Replay(f.replayOpts(), roundTrip(t, f.log.Events(0)))
+	r, err := Restore(context.Background(), f.replayOpts(), roundTrip(t, f.log.Events(0)))
 	must(t, err)
 	for _, id := range []string{"alice", "bob", MintAccount, BurnAccount} {
 		if diff := cmp.Diff(fullHistory(t, f.l, id, 0), fullHistory(t, r, id, 0), decimalEqual); diff != "" {

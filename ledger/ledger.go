@@ -10,7 +10,7 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// Ledger is a double-entry credit ledger. Create one with New or Replay.
+// Ledger is a double-entry credit ledger. Create one with New or Restore.
 type Ledger struct {
 	mu         sync.RWMutex
 	dc         *apd.Context // arithmetic of writes

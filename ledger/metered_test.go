@@ -103,9 +103,9 @@ func TestMeteredLease(t *testing.T) {
 			must(t, f.l.CapturePartial(ctx, "lease", "tick-2", "bob", dec(t, "2.5"), "tick"))
 			must(t, f.l.Capture(ctx, "lease", "tick-1", "bob", dec(t, "2.50"), "tick"))
 			f.assertUnchanged(t, before)
-			r, err := Replay(f.replayOpts(), roundTrip(t, f.log.Events(0)))
+			r, err := Restore(context.Background(), f.replayOpts(), roundTrip(t, f.log.Events(0)))
 			if err != nil {
-				t.Fatalf("Replay: %v", err)
+				t.Fatalf("Restore: %v", err)
 			}
 			assertSameLedger(t, f.l, r, "lease")
 		})

@@ -701,16 +701,16 @@ func (s *machine) check(t *rapid.T) {
 	// fifth replays the whole stream, histories included.
 	s.checks++
 	if s.snap != nil && s.checks%5 != 0 {
-		r, err := ReplayFrom(s.f.replayOpts(), *s.snap, s.f.log.Events(0))
+		r, err := RestoreFrom(context.Background(), s.f.replayOpts(), *s.snap, s.f.log.Events(0))
 		if err != nil {
-			t.Fatalf("ReplayFrom: %v", err)
+			t.Fatalf("RestoreFrom: %v", err)
 		}
 		s.checkReplayed(t, got, r)
 		return
 	}
-	r, err := Replay(s.f.replayOpts(), s.f.log.Events(0))
+	r, err := Restore(context.Background(), s.f.replayOpts(), s.f.log.Events(0))
 	if err != nil {
-		t.Fatalf("Replay: %v", err)
+		t.Fatalf("Restore: %v", err)
 	}
 	snap := l.Snapshot()
 	s.snap = &snap

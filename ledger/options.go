@@ -40,7 +40,7 @@ type Options struct {
 	// Publisher receives the ledger's events. Nil means events.Discard.
 	Publisher events.Publisher
 	// Correlation is the correlation id stamped on events; empty, or an id
-	// as for accounts. Replay considers only ledger events of this
+	// as for accounts. Restore considers only ledger events of this
 	// correlation.
 	Correlation string
 	// MaxHistory is the number of History entries kept per account; when an
@@ -56,15 +56,15 @@ type Options struct {
 	Retention time.Duration
 	// Staged says that Publisher stages the ledger's events for a writer
 	// that chains and commits them with its own (a scarcity.Market): the
-	// ledger does not chain its events, LastHash is empty, and Replay and
-	// ReplayFrom take the events they are given as the trusted events of a
+	// ledger does not chain its events, LastHash is empty, and Restore and
+	// RestoreFrom take the events they are given as the trusted events of a
 	// stream their caller verified (events.Verify's Trusted) and do not
 	// verify them again. When false, for a ledger used on its own, the
 	// ledger links its events into a hash chain of its own (events.Chain,
-	// unsigned), each batch it publishes a sealed group, and Replay and
-	// ReplayFrom verify the chain of the stream they are given.
+	// unsigned), each batch it publishes a sealed group, and Restore and
+	// RestoreFrom verify the chain of the stream they are given.
 	Staged bool
-	// LastSequence, for Replay and ReplayFrom of a Staged ledger, is the
+	// LastSequence, for Restore and RestoreFrom of a Staged ledger, is the
 	// sequence of the stream's last ledger event of Correlation, void
 	// events included (events.Verification.Void), which the events given
 	// do not hold: the replayed ledger numbers its events after it, so that

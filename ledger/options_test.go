@@ -52,8 +52,8 @@ func TestOptions(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("New = %v, want %v", err, tt.wantErr)
 			}
-			if _, rerr := Replay(tt.opts, nil); tt.wantErr != nil && !errors.Is(rerr, tt.wantErr) {
-				t.Errorf("Replay = %v, want %v", rerr, tt.wantErr)
+			if _, rerr := Restore(context.Background(), tt.opts, nil); tt.wantErr != nil && !errors.Is(rerr, tt.wantErr) {
+				t.Errorf("Restore = %v, want %v", rerr, tt.wantErr)
 			}
 			if tt.wantErr != nil {
 				return

@@ -10,14 +10,14 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 )
 
-// Replay rebuilds a ledger from the events of a stream without publishing
+// Restore rebuilds a ledger from the events of a stream without publishing
 // anything. It considers the events whose correlation is opts.Correlation
 // and skips all others.
 //
 // Unless opts.Staged, it first verifies the hash chain of those events,
 // every source's (events.Verify: a writer's chain covers all its events), so
 // that an event changed, dropped, inserted, duplicated or moved is
-// ErrReplayMismatch wrapping the *events.ChainError (events.ErrTampered)
+// ErrRestore wrapping the *events.ChainError (events.ErrTampered)
 // that names the first bad event. It re-enacts only the trusted events: the
 // events of a group cut short (the last batch stored in part) are void,
 // never applied, and the replayed ledger numbers its events after them. A
@@ -35,13 +35,13 @@ import (
 // at sequence 1, with the opening of the mint and burn accounts as New
 // publishes it, and go on without a gap but void events; an event the
 // ledger would have rejected, or whose balances differ from the rebuilt
-// ones, is ErrReplayMismatch.
+// ones, is ErrRestore.
 //
 // The returned ledger continues the sequence (its next event gets
 // LastSequence()+1) and, unless Staged, the chain (from the last trusted
 // event; a new chain after an unchained stream), stamps with opts.Clock and
 // publishes to opts.Publisher.
-func Replay(opts Options, evs []events.Event) (*Ledger, error) {
+func Restore(ctx context.Context, opts Options, evs []events.Event) (*Ledger, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func Replay(opts Options, evs []events.Event) (*Ledger, error) {
 	if err := l.openSystem(context.Background()); err != nil {
 		return nil, mismatch("opening the system accounts", err)
 	}
-	return l.replay(cfg, want, &s)
+	return l.replay(ctx, cfg, want, &s)
 }
 
 // transferCount returns how many of evs record a transfer id: the room a
@@ -73,12 +73,12 @@ func transferCount(evs []events.Event) int {
 	return n
 }
 
-// mismatch wraps err, unless it already is one, as ErrReplayMismatch.
+// mismatch wraps err, unless it already is one, as ErrRestore.
 func mismatch(where string, err error) error {
-	if errors.Is(err, ErrReplayMismatch) {
+	if errors.Is(err, ErrRestore) {
 		return err
 	}
-	return fmt.Errorf("%w: %s: %w", ErrReplayMismatch, where, err)
+	return fmt.Errorf("%w: %s: %w", ErrRestore, where, err)
 }
 
 // reenact performs the operation that emitted e.
@@ -119,7 +119,7 @@ func (l *Ledger) reenact(ctx context.Context, e events.Event) error {
 		_, err := l.QueryBalance(ctx, p.AccountID)
 		return err
 	}
-	return fmt.Errorf("%w: unexpected %T data", ErrReplayMismatch, e.Data)
+	return fmt.Errorf("%w: unexpected %T data", ErrRestore, e.Data)
 }
 
 // reenactHold places the hold of p, with the timeout its deadline implies.
@@ -143,7 +143,7 @@ func partial(p events.HoldCaptured) bool {
 // every amount it is given (ownAmount).
 func (l *Ledger) withAmount(x events.Decimal, f func(*apd.Decimal) error) error {
 	if x == "" {
-		return fmt.Errorf("%w: missing amount", ErrReplayMismatch)
+		return fmt.Errorf("%w: missing amount", ErrRestore)
 	}
 	a := &l.want.amount
 	if err := parseDecimal(a, x); err != nil {
@@ -261,11 +261,11 @@ func (x *expectation) time() time.Time {
 func (x *expectation) Publish(_ context.Context, evs ...events.Event) error {
 	for i, got := range evs {
 		if x.next+i >= len(x.events) {
-			return fmt.Errorf("%w: stream ends before %v", ErrReplayMismatch, got)
+			return fmt.Errorf("%w: stream ends before %v", ErrRestore, got)
 		}
 		if want := x.events[x.next+i]; !sameEvent(want, got) {
 			return fmt.Errorf("%w: stream has %v %+v, the ledger emits %v %+v",
-				ErrReplayMismatch, want, want.Data, got, got.Data)
+				ErrRestore, want, want.Data, got, got.Data)
 		}
 	}
 	x.next += len(evs)

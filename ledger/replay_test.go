@@ -86,12 +86,12 @@ func TestReplay(t *testing.T) {
 	log := events.NewLog(events.LogOptions{})
 	opts := f.replayOpts()
 	opts.Clock, opts.Publisher = mock, log
-	r, err := Replay(opts, evs)
+	r, err := Restore(context.Background(), opts, evs)
 	if err != nil {
-		t.Fatalf("Replay: %v", err)
+		t.Fatalf("Restore: %v", err)
 	}
 	if log.Len() != 0 {
-		t.Fatalf("Replay published %d events", log.Len())
+		t.Fatalf("Restore published %d events", log.Len())
 	}
 	assertSameLedger(t, f.l, r, "h0", "h1", "h2", "h3")
 
@@ -119,9 +119,9 @@ func TestReplay(t *testing.T) {
 			got, got[0].Time, len(evs)+1, mock.Now())
 	}
 	// And the original stream plus the new event replays too.
-	again, err := Replay(opts, append(evs, got...))
+	again, err := Restore(context.Background(), opts, append(evs, got...))
 	if err != nil {
-		t.Fatalf("Replay of the continued stream: %v", err)
+		t.Fatalf("Restore of the continued stream: %v", err)
 	}
 	assertSameLedger(t, r, again, "h3")
 }
@@ -140,9 +140,9 @@ func TestReplayThroughCodec(t *testing.T) {
 		}
 		decoded = append(decoded, d)
 	}
-	r, err := Replay(f.replayOpts(), decoded)
+	r, err := Restore(context.Background(), f.replayOpts(), decoded)
 	if err != nil {
-		t.Fatalf("Replay of decoded events: %v", err)
+		t.Fatalf("Restore of decoded events: %v", err)
 	}
 	assertSameLedger(t, f.l, r, "h0", "h1", "h2")
 }
@@ -168,9 +168,9 @@ func TestReplaySkipsOtherStreams(t *testing.T) {
 	for _, staged := range []bool{false, true} {
 		opts := f.replayOpts()
 		opts.Staged = staged
-		r, err := Replay(opts, mixed)
+		r, err := Restore(context.Background(), opts, mixed)
 		if err != nil {
-			t.Fatalf("Replay (Staged %v): %v", staged, err)
+			t.Fatalf("Restore (Staged %v): %v", staged, err)
 		}
 		assertSameLedger(t, f.l, r, "h0", "h1", "h2")
 		if _, err := r.Balance("zed"); !errors.Is(err, ErrUnknownAccount) {
@@ -290,12 +290,12 @@ func TestReplayMismatch(t *testing.T) {
 		for kind, stream := range streams {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				evs := tt.tamper(append([]events.Event{}, stream...))
-				r, err := Replay(f.replayOpts(), evs)
-				if !errors.Is(err, ErrReplayMismatch) {
-					t.Fatalf("Replay = %v, want %v", err, ErrReplayMismatch)
+				r, err := Restore(context.Background(), f.replayOpts(), evs)
+				if !errors.Is(err, ErrRestore) {
+					t.Fatalf("Restore = %v, want %v", err, ErrRestore)
 				}
 				if r != nil {
-					t.Error("Replay returned a ledger with its error")
+					t.Error("Restore returned a ledger with its error")
 				}
 			})
 		}
@@ -313,9 +313,9 @@ func TestReplayComparesDecimalsByValue(t *testing.T) {
 			evs[i].Data = m
 		}
 	}
-	r, err := Replay(f.replayOpts(), evs)
+	r, err := Restore(context.Background(), f.replayOpts(), evs)
 	if err != nil {
-		t.Fatalf("Replay with equal decimals written differently: %v", err)
+		t.Fatalf("Restore with equal decimals written differently: %v", err)
 	}
 	assertSameLedger(t, f.l, r, "h0")
 }
@@ -324,8 +324,8 @@ func TestReplayOtherScale(t *testing.T) {
 	f := busy(t) // has a mint of 0.000001
 	opts := f.replayOpts()
 	opts.Scale = 2
-	if _, err := Replay(opts, f.log.Events(0)); !errors.Is(err, ErrReplayMismatch) || !errors.Is(err, ErrInvalidAmount) {
-		t.Fatalf("Replay at a coarser scale = %v, want %v wrapping %v", err, ErrReplayMismatch, ErrInvalidAmount)
+	if _, err := Restore(context.Background(), opts, f.log.Events(0)); !errors.Is(err, ErrRestore) || !errors.Is(err, ErrInvalidAmount) {
+		t.Fatalf("Restore at a coarser scale = %v, want %v wrapping %v", err, ErrRestore, ErrInvalidAmount)
 	}
 }
 
@@ -340,7 +340,7 @@ func setEvent(i int, f func(*events.Event)) func([]events.Event) []events.Event 
 	}
 }
 
-// FuzzReplay feeds Replay with streams of decoded events, one JSON event a
+// FuzzReplay feeds Restore with streams of decoded events, one JSON event a
 // line, chained or not: it must never panic, and a stream it accepts must
 // rebuild a ledger that holds the invariants and replays again to the same
 // state.
@@ -381,10 +381,10 @@ func FuzzReplay(f *testing.F) {
 				evs = append(evs, e)
 			}
 		}
-		l, err := Replay(opts, evs)
+		l, err := Restore(context.Background(), opts, evs)
 		if err != nil {
-			if !errors.Is(err, ErrReplayMismatch) {
-				t.Fatalf("Replay error %v does not wrap %v", err, ErrReplayMismatch)
+			if !errors.Is(err, ErrRestore) {
+				t.Fatalf("Restore error %v does not wrap %v", err, ErrRestore)
 			}
 			return
 		}
@@ -400,7 +400,7 @@ func FuzzReplay(f *testing.F) {
 				t.Fatalf("replayed account %q is below its floor: %+v", id, b)
 			}
 		}
-		again, err := Replay(opts, evs)
+		again, err := Restore(context.Background(), opts, evs)
 		if err != nil {
 			t.Fatalf("second replay of an accepted stream: %v", err)
 		}

@@ -44,7 +44,7 @@ func (f *forgetting) push(r forgetRecord) {
 // forgotten reports whether a record done (a transfer) or closed (a hold)
 // at is past Retention now, by the ledger's clock: it no longer counts, so
 // its id is free for a new operation whether or not forgetOld has dropped
-// it yet. Replay sees the same, since its clock is the stream's.
+// it yet. Restore sees the same, since its clock is the stream's.
 func (l *Ledger) forgotten(at time.Time) bool {
 	return l.retention > 0 && !l.now().Before(at.Add(l.retention))
 }

@@ -32,8 +32,8 @@ func TestRetentionForgetsOldIDs(t *testing.T) {
 
 // TestRetentionReplays runs random writes on a ledger with a Retention
 // over hours of a mock clock and checks after every step that no record
-// older than Retention before the last write is kept, and that Replay and
-// ReplayFrom rebuild the same state (forgotten records included).
+// older than Retention before the last write is kept, and that Restore and
+// RestoreFrom rebuild the same state (forgotten records included).
 func TestRetentionReplays(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		ctx := context.Background()
@@ -86,22 +86,22 @@ func checkRetention(t *rapid.T, f *fixture, retention time.Duration) {
 	}
 }
 
-// checkReplays checks that Replay, and ReplayFrom snap, rebuild f's state.
+// checkReplays checks that Restore, and RestoreFrom snap, rebuild f's state.
 func checkReplays(t *rapid.T, f *fixture, snap Snapshot) {
 	want := f.l.StateHash()
 	evs := f.log.Events(0)
-	r, err := Replay(f.opts, evs)
+	r, err := Restore(context.Background(), f.opts, evs)
 	if err != nil {
-		t.Fatalf("Replay: %v", err)
+		t.Fatalf("Restore: %v", err)
 	}
 	if got := r.StateHash(); got != want {
-		t.Fatalf("Replay state %s, want %s", got, want)
+		t.Fatalf("Restore state %s, want %s", got, want)
 	}
-	r, err = ReplayFrom(f.opts, snap, evs)
+	r, err = RestoreFrom(context.Background(), f.opts, snap, evs)
 	if err != nil {
-		t.Fatalf("ReplayFrom: %v", err)
+		t.Fatalf("RestoreFrom: %v", err)
 	}
 	if got := r.StateHash(); got != want {
-		t.Fatalf("ReplayFrom state %s, want %s", got, want)
+		t.Fatalf("RestoreFrom state %s, want %s", got, want)
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Snapshot is the state of a ledger after its event LastSequence: what
-// ReplayFrom needs to rebuild the ledger without the events before it. Its
+// RestoreFrom needs to rebuild the ledger without the events before it. Its
 // lists are sorted by id and its decimals belong to the caller.
 type Snapshot struct {
 	// LastSequence is the sequence of the last event the state includes.
@@ -138,22 +138,22 @@ func (s *Snapshot) stateHash() string {
 	return h.Sum()
 }
 
-// ReplayFrom rebuilds a ledger from a snapshot and the events after it. It
+// RestoreFrom rebuilds a ledger from a snapshot and the events after it. It
 // restores the snapshot's state, checks that its StateHash is the
-// snapshot's, then replays as Replay does the ledger events of
+// snapshot's, then replays as Restore does the ledger events of
 // opts.Correlation whose sequence is after snap.LastSequence (earlier ones
 // are skipped, so the whole stream may be passed). Unless opts.Staged, the
 // events after the snapshot's (those after the event whose Hash is
 // snap.LastHash, or all of evs if it holds none) must link to snap.LastHash:
 // events.Verify checks them with that head, so a tail that does not follow
-// the snapshot is ErrReplayMismatch wrapping events.ErrTampered. A snapshot
+// the snapshot is ErrRestore wrapping events.ErrTampered. A snapshot
 // without a head (of a ledger replayed from an unchained stream) takes the
 // events from its first ledger event after snap.LastSequence, which must be
 // unchained or start a chain. A snapshot that does not hold together (an
 // unknown state, a missing decimal, a hold on an unknown account, a hash
-// that differs) or events that do not follow it are ErrReplayMismatch.
+// that differs) or events that do not follow it are ErrRestore.
 // Account histories start after the snapshot.
-func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error) {
+func RestoreFrom(ctx context.Context, opts Options, snap Snapshot, evs []events.Event) (*Ledger, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
@@ -170,13 +170,13 @@ func ReplayFrom(opts Options, snap Snapshot, evs []events.Event) (*Ledger, error
 	l.transfers = newTransferIndex(len(snap.Transfers) + transferCount(want.events))
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, snap.LastSequence)
 	if got := snap.stateHash(); got != snap.StateHash {
-		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrReplayMismatch, got, snap.StateHash)
+		return nil, fmt.Errorf("%w: snapshot state hashes to %s, not %s", ErrRestore, got, snap.StateHash)
 	}
 	if err := l.restore(snap); err != nil {
-		return nil, fmt.Errorf("%w: snapshot: %w", ErrReplayMismatch, err)
+		return nil, fmt.Errorf("%w: snapshot: %w", ErrRestore, err)
 	}
 	l.requeue()
-	return l.replay(cfg, want, &s)
+	return l.replay(ctx, cfg, want, &s)
 }
 
 // tail returns the events of evs after the snapshot snap, which must
@@ -282,11 +282,13 @@ func text(d *apd.Decimal) string {
 
 // replay re-enacts the expected events of s on l, then hands l its
 // publisher and clock, and its chain unless it is Staged.
-func (l *Ledger) replay(cfg config, want *expectation, s *stream) (*Ledger, error) {
+func (l *Ledger) replay(ctx context.Context, cfg config, want *expectation, s *stream) (*Ledger, error) {
 	l.pub, l.now, l.want = want, want.time, want
-	ctx := context.Background()
 	for want.next < len(want.events) {
 		at := want.next
+		if at%1024 == 0 && ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		e := want.events[at]
 		if last := l.seq.Last(); e.Sequence > last+1 && s.skips(last, e.Sequence) {
 			l.renumber(cfg, e.Sequence-1)
@@ -295,7 +297,7 @@ func (l *Ledger) replay(cfg config, want *expectation, s *stream) (*Ledger, erro
 			return nil, mismatch(e.String(), err)
 		}
 		if want.next != at+1 {
-			return nil, fmt.Errorf("%w: %v: the ledger would not emit it", ErrReplayMismatch, e)
+			return nil, fmt.Errorf("%w: %v: the ledger would not emit it", ErrRestore, e)
 		}
 	}
 	if s.last > l.seq.Last() {

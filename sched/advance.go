@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
@@ -30,14 +29,14 @@ type step struct {
 // expired is stopped through the Executor (Terminate with reason
 // ReasonExpired): an agent runs only while it holds a bundle. Advance
 // first retries the payments the Settler refused before. Errors of these
-// steps wrap ErrSettlementPending or ErrStopFailed (see Aftermath); the
+// steps wrap ErrSettlementPending or ErrStopFailed (and the error is ErrAftermath); the
 // expiries happened all the same.
 func (s *Scheduler) Advance(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	retried := s.retrySettlements(ctx)
 	err := s.advance(ctx, s.clock.Now())
-	return errors.Join(retried, err)
+	return Join(retried, err)
 }
 
 // advance processes the timers due at now.
@@ -144,27 +143,3 @@ func (s *Scheduler) Next() (at time.Time, ok bool) {
 	}
 	return at, ok
 }
-
-// Aftermath reports whether err, from Advance, Release or Report, only
-// tells of payments still pending or agents not stopped after the state
-// change itself happened: the caller may carry on, and Advance retries the
-// payments.
-func Aftermath(err error) bool {
-	switch e := err.(type) {
-	case nil:
-		return false
-	case interface{ Unwrap() []error }:
-		children := e.Unwrap()
-		if slices.ContainsFunc(children, isAftermathSentinel) {
-			return true
-		}
-		return len(children) > 0 && !slices.ContainsFunc(children, func(c error) bool { return !Aftermath(c) })
-	case interface{ Unwrap() error }:
-		return isAftermathSentinel(e.Unwrap()) || Aftermath(e.Unwrap())
-	}
-	return isAftermathSentinel(err)
-}
-
-// isAftermathSentinel reports whether err is one of the sentinels of an
-// aftermath.
-func isAftermathSentinel(err error) bool { return err == ErrSettlementPending || err == ErrStopFailed }

@@ -43,8 +43,8 @@
 // or its agent terminated, the rest of the hold returning to the agent. A
 // payment the ledger refuses is kept and retried by the next Advance
 // ([ErrSettlementPending], [Scheduler.Unsettled]); the bundle ends all the
-// same. [Aftermath] tells such follow-up errors from failures that changed
-// nothing.
+// same. Such follow-up errors are [ErrAftermath], which tells them from
+// failures that changed nothing.
 //
 // # Metering and enforcement
 //

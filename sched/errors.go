@@ -3,6 +3,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Sentinel errors returned by this package. Test for them with errors.Is.
@@ -43,6 +44,12 @@ var (
 	// ErrStopFailed reports that the Executor failed to stop an agent
 	// whose last bundle expired; the expiry happened all the same.
 	ErrStopFailed = errors.New("sched: stop failed")
+	// ErrAftermath is what an error of Advance, Release or Report is when
+	// it only tells of payments still pending or agents not stopped after
+	// the state change itself happened: the caller may carry on, and
+	// Advance retries the payments. Test with errors.Is; join such errors
+	// with others through Join.
+	ErrAftermath = errors.New("sched: only an aftermath")
 )
 
 // DeniedError is the error of a request that Use refused. A service_denied
@@ -63,3 +70,58 @@ func (e *DeniedError) Error() string {
 
 // Is reports whether target is ErrServiceDenied.
 func (e *DeniedError) Is(target error) bool { return target == ErrServiceDenied }
+
+// Join joins errs as errors.Join does. The result is ErrAftermath when
+// every non-nil one only tells of an aftermath (wraps ErrSettlementPending
+// or ErrStopFailed, or is ErrAftermath); joined with any other error, an
+// aftermath no longer is ErrAftermath. Advance, Release and Report return
+// their errors through it; so should a caller that joins their errors with
+// its own.
+func Join(errs ...error) error {
+	plain, all := make([]error, 0, len(errs)), true
+	for _, err := range errs {
+		switch e := err.(type) {
+		case nil:
+		case aftermath:
+			plain = append(plain, e.err)
+		default:
+			all = all && onlyAftermath(err)
+			plain = append(plain, err)
+		}
+	}
+	joined := errors.Join(plain...)
+	if joined == nil || !all {
+		return joined
+	}
+	return aftermath{joined}
+}
+
+// aftermath is an error that only tells of an aftermath: it is
+// ErrAftermath and unwraps to the error it holds.
+type aftermath struct{ err error }
+
+func (a aftermath) Error() string        { return a.err.Error() }
+func (a aftermath) Unwrap() error        { return a.err }
+func (a aftermath) Is(target error) bool { return target == ErrAftermath }
+
+// onlyAftermath reports whether err only tells of payments still pending
+// or agents not stopped.
+func onlyAftermath(err error) bool {
+	switch e := err.(type) {
+	case nil:
+		return false
+	case interface{ Unwrap() []error }:
+		children := e.Unwrap()
+		if slices.ContainsFunc(children, isAftermathSentinel) {
+			return true
+		}
+		return len(children) > 0 && !slices.ContainsFunc(children, func(c error) bool { return !onlyAftermath(c) })
+	case interface{ Unwrap() error }:
+		return isAftermathSentinel(e.Unwrap()) || onlyAftermath(e.Unwrap())
+	}
+	return isAftermathSentinel(err)
+}
+
+// isAftermathSentinel reports whether err is one of the sentinels of an
+// aftermath.
+func isAftermathSentinel(err error) bool { return err == ErrSettlementPending || err == ErrStopFailed }

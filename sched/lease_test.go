@@ -256,10 +256,16 @@ func TestAftermath(t *testing.T) {
 		{"wrapped", fmt.Errorf("market: %w", pending), true},
 		{"publish", errPublish, false},
 		{"pending and publish", errors.Join(pending, errPublish), false},
+		{"an aftermath joined with publish", Join(Join(pending), errPublish), false},
+		{"two aftermaths joined", Join(Join(pending), Join(stop)), true},
+		{"an aftermath wrapped", fmt.Errorf("market: %w", Join(pending)), true},
 		{"the cause alone", errSettle, false},
 	} {
-		if got := Aftermath(tt.err); got != tt.want {
-			t.Errorf("%s: Aftermath(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		if got := errors.Is(Join(tt.err), ErrAftermath); got != tt.want {
+			t.Errorf("%s: errors.Is(Join(%v), ErrAftermath) = %v, want %v", tt.name, tt.err, got, tt.want)
 		}
+	}
+	if Join(nil, nil) != nil {
+		t.Error("Join of nils is not nil")
 	}
 }

@@ -53,5 +53,5 @@ func (s *Scheduler) Release(ctx context.Context, id string) (unused, total int64
 	}
 	s.finish(e, Released, now)
 	s.applyLapses(ended)
-	return int64(end.Sub(from) / time.Second), e.b.Window.Seconds(), s.settle(ctx, e, Released, now)
+	return int64(end.Sub(from) / time.Second), e.b.Window.Seconds(), Join(s.settle(ctx, e, Released, now))
 }

@@ -54,7 +54,7 @@ func (s *Scheduler) Report(ctx context.Context, agent, resource string, level in
 		envelope += e.b.Quantities[resource]
 	}
 	if len(current) == 0 || level > envelope {
-		return s.terminate(ctx, now, current, agent, resource, level, envelope)
+		return Join(s.terminate(ctx, now, current, agent, resource, level, envelope))
 	}
 	first := current[0]
 	if h := firstHolding(current, resource); h != nil {

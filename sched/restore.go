@@ -41,7 +41,7 @@ type RestoreOptions struct {
 // reservations and the spend window as they were when the last of them was
 // published. Leased bundles that ended unpaid (see RestoreOptions.HoldOpen)
 // are paid now, or left for Advance to retry (the error then satisfies
-// Aftermath).
+// ErrAftermath).
 //
 // What was never published is not restored: under Options.UsageBatch, the
 // usage of Uses not yet published is lost with the process.

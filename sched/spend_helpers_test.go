@@ -2,10 +2,11 @@ package sched
 
 import (
 	"context"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -168,7 +169,7 @@ func (s *shard) tickUntilDone(ctx context.Context, w io.Writer, agents []string)
 		case <-t.C:
 		}
 		round := s.market.Round()
-		if err := s.market.Tick(context.WithoutCancel(ctx)); err != nil && !sched.Aftermath(err) {
+		if err := s.market.Tick(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, sched.ErrAftermath) {
 			return err
 		}
 		if s.market.Round() != round {

@@ -70,7 +70,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 			return err
 		}
 		clk.Add(roundEvery)
-		if err := m.Tick(ctx); err != nil && !sched.Aftermath(err) {
+		if err := m.Tick(ctx); err != nil && !errors.Is(err, sched.ErrAftermath) {
 			return err
 		}
 		progress(o.Progress, round+1, rounds)

@@ -64,13 +64,13 @@ func parseBidHold(holdID string) (id string, n uint64, ok bool) {
 	return rest[:i], n, err == nil
 }
 
-// book holds the bids waiting for the next clearing round, at most max in
+// standingOrders holds the bids waiting for the next clearing round, at most max in
 // all and maxPerAgent per agent, and the order ids spent on holds. Its maps
 // are keyed by orderKey.
-type book struct {
+type standingOrders struct {
 	max         int
 	maxPerAgent int
-	orders      map[string]order
+	byKey       map[string]order
 	perAgent    map[string]int       // orders in the book per agent
 	placed      map[string]time.Time // the order ids spent on a hold, and when
 	// spentOrder are the ids of placed in the order they were spent, for
@@ -87,38 +87,38 @@ type spentID struct {
 	id string
 }
 
-func newBook(max, maxPerAgent int, retention time.Duration) *book {
-	return &book{max: max, maxPerAgent: maxPerAgent, orders: make(map[string]order),
+func newStandingOrders(max, maxPerAgent int, retention time.Duration) *standingOrders {
+	return &standingOrders{max: max, maxPerAgent: maxPerAgent, byKey: make(map[string]order),
 		perAgent: make(map[string]int), placed: make(map[string]time.Time), retention: retention}
 }
 
-func (b *book) full() bool { return len(b.orders) >= b.max }
+func (b *standingOrders) full() bool { return len(b.byKey) >= b.max }
 
 // agentFull reports whether agent has maxPerAgent orders in the book.
-func (b *book) agentFull(agent string) bool { return b.perAgent[agent] >= b.maxPerAgent }
+func (b *standingOrders) agentFull(agent string) bool { return b.perAgent[agent] >= b.maxPerAgent }
 
 // nextPlacement returns the placement number the next bid gets.
-func (b *book) nextPlacement() uint64 { return b.placements + 1 }
+func (b *standingOrders) nextPlacement() uint64 { return b.placements + 1 }
 
 // add keeps the order id of bid.Agent, whose Seq is its placement, held by
 // holdID; bid.ID is set to its key.
-func (b *book) add(id string, bid auction.Bid, holdID string) {
+func (b *standingOrders) add(id string, bid auction.Bid, holdID string) {
 	bid.ID = orderKey(bid.Agent, id)
 	b.put(order{id: id, bid: bid, holdID: holdID})
 }
 
 // put keeps o, new or changed.
-func (b *book) put(o order) {
-	if _, ok := b.orders[o.bid.ID]; !ok {
+func (b *standingOrders) put(o order) {
+	if _, ok := b.byKey[o.bid.ID]; !ok {
 		b.perAgent[o.bid.Agent]++
 	}
-	b.orders[o.bid.ID] = o
+	b.byKey[o.bid.ID] = o
 }
 
 // spend records that placement n of the order of key (orderKey) has been
 // used for a hold at at: the id may not be used again for the market's
 // lifetime, or for Config.Retention after at, and n is never given again.
-func (b *book) spend(id string, n uint64, at time.Time) {
+func (b *standingOrders) spend(id string, n uint64, at time.Time) {
 	b.placements = max(b.placements, n)
 	if _, ok := b.placed[id]; ok {
 		return
@@ -131,14 +131,14 @@ func (b *book) spend(id string, n uint64, at time.Time) {
 
 // forgetOld forgets the spent ids of orders no longer in the book that were
 // spent retention or longer before now.
-func (b *book) forgetOld(now time.Time) {
+func (b *standingOrders) forgetOld(now time.Time) {
 	if b.retention <= 0 {
 		return
 	}
 	cutoff, n := now.Add(-b.retention), 0
 	for ; n < len(b.spentOrder) && !b.spentOrder[n].at.After(cutoff); n++ {
 		s := b.spentOrder[n]
-		if _, open := b.orders[s.id]; open {
+		if _, open := b.byKey[s.id]; open {
 			break // forget in order: this one and those after it wait
 		}
 		delete(b.placed, s.id)
@@ -149,33 +149,33 @@ func (b *book) forgetOld(now time.Time) {
 
 // spent reports whether the order of key (orderKey) was used for a hold and
 // is remembered.
-func (b *book) spent(id string) bool {
+func (b *standingOrders) spent(id string) bool {
 	_, ok := b.placed[id]
 	return ok
 }
 
 // get returns the order of key (orderKey).
-func (b *book) get(key string) (order, bool) {
-	o, ok := b.orders[key]
+func (b *standingOrders) get(key string) (order, bool) {
+	o, ok := b.byKey[key]
 	return o, ok
 }
 
 // remove takes the order of key (orderKey) out of the book.
-func (b *book) remove(key string) {
-	o, ok := b.orders[key]
+func (b *standingOrders) remove(key string) {
+	o, ok := b.byKey[key]
 	if !ok {
 		return
 	}
-	delete(b.orders, key)
+	delete(b.byKey, key)
 	if b.perAgent[o.bid.Agent]--; b.perAgent[o.bid.Agent] == 0 {
 		delete(b.perAgent, o.bid.Agent)
 	}
 }
 
 // bids returns the book's bids in arrival order.
-func (b *book) bids() []auction.Bid {
-	out := make([]auction.Bid, 0, len(b.orders))
-	for _, o := range b.orders {
+func (b *standingOrders) bids() []auction.Bid {
+	out := make([]auction.Bid, 0, len(b.byKey))
+	for _, o := range b.byKey {
 		out = append(out, o.bid)
 	}
 	slices.SortFunc(out, func(x, y auction.Bid) int { return cmp.Compare(x.Seq, y.Seq) })
