@@ -135,6 +135,21 @@ func (m CallMarket) settle(r Round, prices bundle.Prices, winners []candidate, r
 	return res, nil
 }
 
+// settle fills res with the winners' allocations and payments, and the
+// round's volume, utilisation, revenue, surplus and welfare; the winners
+// are already booked.
+func settle(res *Result, r Round, winners []*candidate, payments []*apd.Decimal) error {
+	res.Allocations = make([]Allocation, 0, len(winners))
+	cl := newCloner(len(winners))
+	for i, w := range winners {
+		bid := cl.clone(*w.bid)
+		b := w.bundle
+		b.Quantities = bid.Bundle.Quantities // the result's own copy, shared within the allocation
+		res.Allocations = append(res.Allocations, Allocation{Bid: bid, Bundle: b, Payment: payments[i]})
+	}
+	return summarize(res, r, winners, payments)
+}
+
 // screenCall screens b as Greedy does, then rejects a bundle of more than
 // one resource or of more than MaxTicks units.
 func screenCall(r Round, index int, b *Bid, resources map[string]int) (candidate, *Rejection) {
@@ -156,17 +171,6 @@ func screenCall(r Round, index int, b *Bid, resources map[string]int) (candidate
 	}
 	c.need = needsOf(nil, c.bundle.Quantities, resources)
 	return c, nil
-}
-
-// resourceIndex maps the catalog's resource names to their positions in
-// name order, as a candidate's needs count them.
-func resourceIndex(cat *bundle.Catalog) map[string]int {
-	names := cat.Names()
-	index := make(map[string]int, len(names))
-	for i, name := range names {
-		index[name] = i
-	}
-	return index
 }
 
 // outbidBid is the rejection of the candidate at index of the round's

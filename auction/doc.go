@@ -1,7 +1,9 @@
 // Package auction implements the price discovery of a scarcity market: the
 // double-auction mechanisms economists use, the all-or-nothing
-// multi-resource bundle clearing that compute markets need, a continuous
-// order book, and reserve prices that follow utilisation.
+// multi-resource bundle clearing that compute markets need, and reserve
+// prices that follow utilisation. Its subpackage
+// [github.com/scarcitylabs/scarcity/auction/orderbook] holds the continuous
+// order book.
 //
 // # Three ways to trade
 //
@@ -21,10 +23,11 @@
 // injected). [CallMarket] runs a rule behind the Mechanism interface for
 // rounds whose bids each ask for one resource.
 //
-// A continuous market. A [Book] matches orders for one resource as they
-// arrive, by price-time priority, at the resting order's price: limit and
-// market orders, GTC, IOC, FOK and all-or-none, cancel, replace and expiry,
-// with fills returned as they happen.
+// A continuous market. An orderbook.Book, in the subpackage, matches
+// [Order]s for one resource as they arrive, by price-time priority, at the
+// resting order's price: limit and market orders, GTC, IOC, FOK and
+// all-or-none, cancel, replace and expiry, with fills returned as they
+// happen.
 //
 // # Properties
 //
@@ -88,9 +91,7 @@
 //
 // A call market's trades never exceed an order's lots, buy and sell volumes
 // match, no buyer pays above and no seller receives below its limit, and
-// buyers pay at least what sellers receive (exactly, for KDA and SBBA). A
-// book is never crossed (an all-or-none order may rest across the spread;
-// see [Book]) and fills at prices within both orders' limits.
+// buyers pay at least what sellers receive (exactly, for KDA and SBBA).
 //
 // Money is exact: amounts and prices are apd decimals, computed in a context
 // that traps Inexact and Rounded, so silent rounding is an error, or integer
@@ -103,7 +104,6 @@
 // Mechanisms, call rules and reserve rules are values, safe for concurrent
 // use (an SBBA's random source is the caller's to share or not). Clearing a
 // round books its winners into Round.Calendar, which is not safe for
-// concurrent use: pass each round its own clone. A Book is not safe for
-// concurrent use: the market is its single writer. The package publishes no
+// concurrent use: pass each round its own clone. The package publishes no
 // events; the market that runs it does.
 package auction

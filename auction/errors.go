@@ -16,7 +16,7 @@ var (
 	// rule, a price that is not positive or not on the scale, a utilisation
 	// outside [0, 1] or a scale out of range; a KDA's k outside [0, 1]; an
 	// SBBA without randomness or with a draw out of range; a grid unit that
-	// is not positive.
+	// is not positive; an order book's MaxOrders out of range.
 	ErrInvalidArgument = errors.New("auction: invalid argument")
 	// ErrInvalidResult reports a clearing result that breaks the contract
 	// every Mechanism honours; see Verify.
@@ -26,4 +26,7 @@ var (
 	// ErrOffGrid reports a price or quantity that is not a whole number of
 	// ticks or lots of its grid.
 	ErrOffGrid = errors.New("auction: off the grid")
+	// ErrInvalidMechanism reports a mechanism configured with a value out
+	// of range, such as an unknown Greedy Order or Payment.
+	ErrInvalidMechanism = errors.New("auction: invalid mechanism")
 )

@@ -1,18 +1,14 @@
 package auction
 
 import (
-	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
-
-// ErrInvalidMechanism reports a mechanism configured with a value out of
-// range, such as an unknown Greedy Order or Payment.
-var ErrInvalidMechanism = errors.New("auction: invalid mechanism")
 
 // Greedy clears a round by admitting bids greedily, by limit (ByValue, the
 // default) or by value density (ByDensity), and charges every winner by its
@@ -254,4 +250,133 @@ func ratioLess(a, b *candidate) (bool, error) {
 		return false, fmt.Errorf("auction: comparing bids: %w", err)
 	}
 	return x.Cmp(&y) < 0, nil
+}
+
+// conclude fills res with Greedy's allocations, in clearing order, and
+// rejections, in bid order, books the winners into r.Calendar, and fills
+// the round's volume, utilisation, revenue, surplus and welfare. It copies
+// the bids, and books them, in bid order: the order in which their
+// quantities and limits most likely lie in memory.
+func conclude(res *Result, r Round, winners []*candidate, payments []*apd.Decimal, verdicts []verdict) error {
+	ids, bundles := report(res, r, winners, payments, verdicts)
+	if err := r.Calendar.BookAll(ids, bundles); err != nil {
+		return fmt.Errorf("auction: booking the winners: %w", err)
+	}
+	return summarize(res, r, winners, payments)
+}
+
+// report fills res.Allocations and res.Rejections with copies of the bids,
+// and returns the winners' IDs and bundles in bid order, the bundles
+// sharing the allocations' quantities.
+func report(res *Result, r Round, winners []*candidate, payments []*apd.Decimal, verdicts []verdict) ([]string, []bundle.Bundle) {
+	place := make([]int32, len(r.Bids)) // 1 + the position of a winner
+	for p, w := range winners {
+		place[w.index] = int32(p + 1)
+	}
+	res.Allocations = make([]Allocation, len(winners))
+	if n := countRejected(verdicts); n > 0 {
+		res.Rejections = make([]Rejection, n)
+	}
+	ids, bundles := make([]string, 0, len(winners)), make([]bundle.Bundle, 0, len(winners))
+	cl, n := newCloner(len(r.Bids)), 0
+	for i := range r.Bids {
+		if p := place[i] - 1; p >= 0 {
+			a := &res.Allocations[p]
+			cl.cloneInto(&a.Bid, &r.Bids[i])
+			a.Bundle = bundle.Bundle{Quantities: a.Bid.Bundle.Quantities, Window: a.Bid.Bundle.Window.At(r.At)}
+			a.Payment = payments[p]
+			ids, bundles = append(ids, a.Bid.ID), append(bundles, a.Bundle)
+		} else if v := verdicts[i]; v.reason != "" {
+			rej := &res.Rejections[n]
+			cl.cloneInto(&rej.Bid, &r.Bids[i])
+			rej.Reason, rej.Detail = v.reason, v.detail
+			n++
+		}
+	}
+	return ids, bundles
+}
+
+// countRejected returns the number of bids with a verdict.
+func countRejected(verdicts []verdict) int {
+	n := 0
+	for _, v := range verdicts {
+		if v.reason != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// MaxOptimalWelfareBids is the most bids that may pass screening in a round
+// for Greedy to compute its optimal welfare exactly, by a branch and bound
+// over the feasible subsets of them (at most 2^MaxOptimalWelfareBids);
+// beyond it Result.OptimalWelfare is nil.
+const MaxOptimalWelfareBids = 16
+
+// optimalWelfare returns the largest Σ (limit − R) over the subsets of cs
+// that fit occ together, occ holding only what was booked before the
+// round; occ is left as it was. Every candidate adds a non-negative amount,
+// since screening rejects limits below R.
+func optimalWelfare(occ *occupancy, cs []candidate) *apd.Decimal {
+	s := search{occ: occ, best: new(apd.Decimal)}
+	for i := range cs {
+		v := new(apd.Decimal)
+		if _, err := exact.Sub(v, cs[i].bid.Limit, cs[i].reserveCost()); err != nil || v.Sign() <= 0 {
+			continue
+		}
+		s.items = append(s.items, item{c: &cs[i], value: v})
+	}
+	slices.SortFunc(s.items, func(a, b item) int { return b.value.Cmp(a.value) })
+	s.rest = make([]*apd.Decimal, len(s.items)+1)
+	s.rest[len(s.items)] = new(apd.Decimal)
+	for i := len(s.items) - 1; i >= 0; i-- {
+		s.rest[i] = new(apd.Decimal)
+		exactAdd(s.rest[i], s.rest[i+1], s.items[i].value)
+	}
+	s.walk(0, new(apd.Decimal))
+	return s.best
+}
+
+// exactAdd sets d to x + y. Sums of bounded decimals are exact in the
+// unlimited-precision exact context, so it cannot fail.
+func exactAdd(d, x, y *apd.Decimal) {
+	_, _ = exact.Add(d, x, y)
+}
+
+// item is a candidate of the optimal-welfare search and its welfare.
+type item struct {
+	c     *candidate
+	value *apd.Decimal
+}
+
+// search is a depth-first branch and bound over include/exclude decisions,
+// items by welfare descending.
+type search struct {
+	occ   *occupancy
+	items []item
+	rest  []*apd.Decimal // rest[i]: the welfare of items[i:] together
+	best  *apd.Decimal
+}
+
+// walk decides items[i:], having reached welfare got with the earlier ones.
+func (s *search) walk(i int, got *apd.Decimal) {
+	if got.Cmp(s.best) > 0 {
+		s.best.Set(got)
+	}
+	if i == len(s.items) {
+		return
+	}
+	var bound apd.Decimal
+	if exactAdd(&bound, got, s.rest[i]); bound.Cmp(s.best) <= 0 {
+		return
+	}
+	it := s.items[i]
+	if s.occ.fits(it.c) {
+		s.occ.add(it.c, 1)
+		var with apd.Decimal
+		exactAdd(&with, got, it.value)
+		s.walk(i+1, &with)
+		s.occ.add(it.c, -1)
+	}
+	s.walk(i+1, got)
 }

@@ -1,6 +1,8 @@
 package auction
 
 import (
+	"fmt"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -55,4 +57,129 @@ type Result struct {
 	// where it does not, so that efficiency, Welfare / OptimalWelfare, is
 	// only ever reported when it is known.
 	OptimalWelfare *apd.Decimal
+}
+
+// Summarize fills the figures of res that follow from its allocations and
+// from the round's calendar after booking: Volume, Utilisation, Revenue,
+// Surplus and Welfare (winners' limits less the cost of their bundles at
+// the round's reserve prices). A mechanism written outside this package
+// decides who wins, what each pays and the clearing prices, books the
+// winners on r.Calendar, and calls Summarize for the rest, so that its
+// result keeps the contract [Verify] checks.
+func Summarize(r Round, res *Result) error {
+	res.Volume = make(bundle.Quantities)
+	for _, name := range r.Calendar.Catalog().Names() {
+		res.Volume[name] = 0
+	}
+	res.Revenue, res.Surplus, res.Welfare = new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
+	for _, a := range res.Allocations {
+		if err := addAllocation(r, res, a); err != nil {
+			return fmt.Errorf("auction: summary of bid %q: %w", a.Bid.ID, err)
+		}
+	}
+	util, err := utilisation(r)
+	res.Utilisation = util
+	return err
+}
+
+// addAllocation adds a to the totals of res.
+func addAllocation(r Round, res *Result, a Allocation) error {
+	if a.Bid.Limit == nil || a.Payment == nil {
+		return fmt.Errorf("%w: allocation without a limit or a payment", ErrInvalidResult)
+	}
+	cost, err := bundle.Cost(exact, a.Bundle, r.Reserve)
+	if err != nil {
+		return err
+	}
+	var surplus, welfare apd.Decimal
+	if err := chain(
+		op(exact.Add, res.Revenue, res.Revenue, a.Payment),
+		op(exact.Sub, &surplus, a.Bid.Limit, a.Payment),
+		op(exact.Add, res.Surplus, res.Surplus, &surplus),
+		op(exact.Sub, &welfare, a.Bid.Limit, cost),
+		op(exact.Add, res.Welfare, res.Welfare, &welfare),
+	); err != nil {
+		return err
+	}
+	for name, q := range a.Bundle.Quantities {
+		res.Volume[name] += q
+	}
+	return nil
+}
+
+// summarize fills res's volume, utilisation, revenue, surplus and welfare.
+func summarize(res *Result, r Round, winners []*candidate, payments []*apd.Decimal) error {
+	names := r.Calendar.Catalog().Names()
+	volume := make([]int64, len(names))
+	for _, w := range winners {
+		for _, q := range w.need {
+			volume[q.res] += q.n
+		}
+	}
+	res.Volume = make(bundle.Quantities, len(names))
+	for i, name := range names {
+		res.Volume[name] = volume[i]
+	}
+	if !narrowTotals(res, winners, payments) {
+		if err := wideTotals(res, winners, payments); err != nil {
+			return err
+		}
+	}
+	util, err := utilisation(r)
+	res.Utilisation = util
+	return err
+}
+
+// wideTotals sets res's revenue, surplus and welfare on decimals.
+func wideTotals(res *Result, winners []*candidate, payments []*apd.Decimal) error {
+	res.Revenue, res.Surplus, res.Welfare = new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
+	var surplus, value apd.Decimal
+	for i, w := range winners {
+		pay := payments[i]
+		if err := chain(
+			op(exact.Add, res.Revenue, res.Revenue, pay),
+			op(exact.Sub, &surplus, w.bid.Limit, pay),
+			op(exact.Add, res.Surplus, res.Surplus, &surplus),
+			op(exact.Sub, &value, w.bid.Limit, w.reserveCost()),
+			op(exact.Add, res.Welfare, res.Welfare, &value),
+		); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// narrowTotals sets res's revenue, surplus and welfare, exactly as
+// wideTotals would, coefficient and exponent alike, on 64-bit integers,
+// and reports whether every figure fits; if not, it sets nothing.
+func narrowTotals(res *Result, winners []*candidate, payments []*apd.Decimal) bool {
+	var limits, pays, reserves tally
+	for i, w := range winners {
+		limits.add(w.limit)
+		pays.add(wordOf(payments[i]))
+		reserves.add(w.cost)
+	}
+	surplus, ok1 := limits.less(pays)
+	welfare, ok2 := limits.less(reserves)
+	if !ok1 || !ok2 || pays.over {
+		return false
+	}
+	res.Revenue, res.Surplus, res.Welfare = pays.decimal(), surplus.decimal(), welfare.decimal()
+	return true
+}
+
+// utilisation returns booked/capacity per resource at r.At, rounded down to
+// UtilisationPlaces.
+func utilisation(r Round) (map[string]*apd.Decimal, error) {
+	used := r.Calendar.UsedAt(r.At)
+	resources := r.Calendar.Catalog().Resources()
+	out := make(map[string]*apd.Decimal, len(resources))
+	for _, res := range resources {
+		u, err := quoFloor(apd.New(used[res.Name], 0), apd.New(res.Capacity, 0), UtilisationPlaces)
+		if err != nil {
+			return nil, fmt.Errorf("auction: utilisation of %q: %w", res.Name, err)
+		}
+		out[res.Name] = u
+	}
+	return out, nil
 }

@@ -2,10 +2,70 @@ package auction
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 )
+
+// Bid is an agent's all-or-nothing offer for a bundle.
+type Bid struct {
+	// ID identifies the bid; a winning bid's bundle is booked under it.
+	ID string
+	// Agent is the bidding agent.
+	Agent string
+	// Bundle is what the agent wants. A zero Window.Start means "as soon as
+	// cleared": the round fixes it to its clearing instant.
+	Bundle bundle.Bundle
+	// Limit is the most the agent will pay for the whole bundle (the
+	// bid_placed event's total_cost).
+	Limit *apd.Decimal
+	// Seq is the arrival order; it breaks ties between equal limits, then
+	// ID does.
+	Seq uint64
+}
+
+// clone returns a deep copy of b, so that a result never shares memory with
+// the round it came from.
+func (b Bid) clone() Bid {
+	b.Bundle = cloneBundle(b.Bundle)
+	if b.Limit != nil {
+		b.Limit = new(apd.Decimal).Set(b.Limit)
+	}
+	return b
+}
+
+func cloneBundle(b bundle.Bundle) bundle.Bundle {
+	b.Quantities = maps.Clone(b.Quantities)
+	return b
+}
+
+// cloner makes deep copies of bids, as Bid.clone does, taking their
+// limits from one allocation.
+type cloner struct {
+	limits []apd.Decimal
+}
+
+// newCloner returns a cloner of n bids.
+func newCloner(n int) *cloner { return &cloner{limits: make([]apd.Decimal, n)} }
+
+// clone returns a deep copy of b.
+func (c *cloner) clone(b Bid) Bid {
+	c.cloneInto(&b, &b)
+	return b
+}
+
+// cloneInto sets *dst to a deep copy of *b.
+func (c *cloner) cloneInto(dst, b *Bid) {
+	limit := b.Limit
+	*dst = *b
+	dst.Bundle.Quantities = maps.Clone(b.Bundle.Quantities)
+	if limit != nil {
+		dst.Limit = c.limits[0].Set(limit)
+		c.limits = c.limits[1:]
+	}
+}
 
 // Round is one clearing of the call market.
 type Round struct {
@@ -82,4 +142,16 @@ func (r Round) validateBidIDs() error {
 		}
 	}
 	return nil
+}
+
+// Mechanism clears rounds of the call market.
+//
+// Clear must be pure and deterministic: the same round, on an equal
+// calendar, gives the same result. It books the winners into r.Calendar and
+// changes nothing else; it returns an error only for a malformed round
+// (wrapping ErrInvalidRound), never for a bid, which it rejects instead. Its
+// result must pass [Verify].
+type Mechanism interface {
+	Name() string
+	Clear(r Round) (Result, error)
 }

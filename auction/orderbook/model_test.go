@@ -1,15 +1,17 @@
-package auction
+package orderbook
 
 import (
 	"cmp"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/auction"
 )
 
 // modelOrder is an order resting in a bookModel.
 type modelOrder struct {
-	o   Order
+	o   auction.Order
 	tif TimeInForce
 }
 
@@ -26,16 +28,16 @@ func (m *bookModel) find(id string) int {
 }
 
 // priority returns the resting orders o may trade with, best first.
-func (m *bookModel) priority(o Order) []modelOrder {
+func (m *bookModel) priority(o auction.Order) []modelOrder {
 	var out []modelOrder
 	for _, r := range m.live {
-		if r.o.Side != o.Side && (o.Side == Buy && r.o.Price <= o.Price || o.Side == Sell && r.o.Price >= o.Price) {
+		if r.o.Side != o.Side && (o.Side == auction.Buy && r.o.Price <= o.Price || o.Side == auction.Sell && r.o.Price >= o.Price) {
 			out = append(out, r)
 		}
 	}
 	slices.SortFunc(out, func(x, y modelOrder) int {
 		if c := cmp.Compare(x.o.Price, y.o.Price); c != 0 {
-			if o.Side == Buy {
+			if o.Side == auction.Buy {
 				return c
 			}
 			return -c
@@ -46,7 +48,7 @@ func (m *bookModel) priority(o Order) []modelOrder {
 }
 
 // walk returns the fills o would make and whether it meets its own agent.
-func (m *bookModel) walk(o Order) ([]Fill, bool) {
+func (m *bookModel) walk(o auction.Order) ([]Fill, bool) {
 	var fills []Fill
 	want := o.Qty
 	for _, r := range m.priority(o) {
@@ -77,15 +79,15 @@ func (m *bookModel) apply(fills []Fill) {
 	}
 }
 
-func (m *bookModel) submit(o Order, kind Kind, tif TimeInForce) ([]Fill, error) {
+func (m *bookModel) submit(o auction.Order, kind Kind, tif TimeInForce) ([]Fill, error) {
 	if kind == Market {
-		o.Price = map[Side]int64{Buy: MaxTicks, Sell: 1}[o.Side]
+		o.Price = map[auction.Side]int64{auction.Buy: auction.MaxTicks, auction.Sell: 1}[o.Side]
 	}
 	if kind != Limit && kind != Market || tif < GTC || tif > AON {
-		return nil, ErrInvalidOrder
+		return nil, auction.ErrInvalidOrder
 	}
 	if o.Validate() != nil {
-		return nil, ErrInvalidOrder
+		return nil, auction.ErrInvalidOrder
 	}
 	if m.find(o.ID) >= 0 {
 		return nil, ErrDuplicateOrder
@@ -93,7 +95,7 @@ func (m *bookModel) submit(o Order, kind Kind, tif TimeInForce) ([]Fill, error) 
 	return m.execute(o, tif, kind == Limit && (tif == GTC || tif == AON))
 }
 
-func (m *bookModel) execute(o Order, tif TimeInForce, rests bool) ([]Fill, error) {
+func (m *bookModel) execute(o auction.Order, tif TimeInForce, rests bool) ([]Fill, error) {
 	fills, self := m.walk(o)
 	var traded int64
 	for _, f := range fills {
@@ -116,10 +118,10 @@ func (m *bookModel) execute(o Order, tif TimeInForce, rests bool) ([]Fill, error
 	return fills, nil
 }
 
-func (m *bookModel) cancel(id string) (Order, error) {
+func (m *bookModel) cancel(id string) (auction.Order, error) {
 	i := m.find(id)
 	if i < 0 {
-		return Order{}, ErrUnknownOrder
+		return auction.Order{}, ErrUnknownOrder
 	}
 	o := m.live[i].o
 	m.live = slices.Delete(m.live, i, i+1)
@@ -135,7 +137,7 @@ func (m *bookModel) replace(id string, price, qty int64) ([]Fill, error) {
 	o := r.o
 	o.Price, o.Qty = price, qty
 	if o.Validate() != nil {
-		return nil, ErrInvalidOrder
+		return nil, auction.ErrInvalidOrder
 	}
 	if price == r.o.Price && qty <= r.o.Qty {
 		m.live[i].o.Qty = qty
@@ -145,14 +147,14 @@ func (m *bookModel) replace(id string, price, qty int64) ([]Fill, error) {
 	return m.execute(o, r.tif, true)
 }
 
-func (m *bookModel) expire(now time.Time) []Order {
-	var out []Order
+func (m *bookModel) expire(now time.Time) []auction.Order {
+	var out []auction.Order
 	for _, r := range m.live {
 		if !r.o.Expires.IsZero() && !r.o.Expires.After(now) {
 			out = append(out, r.o)
 		}
 	}
-	slices.SortFunc(out, func(x, y Order) int {
+	slices.SortFunc(out, func(x, y auction.Order) int {
 		if c := x.Expires.Compare(y.Expires); c != 0 {
 			return c
 		}
@@ -165,7 +167,7 @@ func (m *bookModel) expire(now time.Time) []Order {
 }
 
 // depth returns the levels of side, best first.
-func (m *bookModel) depth(side Side) []Level {
+func (m *bookModel) depth(side auction.Side) []Level {
 	var out []Level
 	for _, r := range m.live {
 		if r.o.Side != side {
@@ -180,7 +182,7 @@ func (m *bookModel) depth(side Side) []Level {
 		out[i].Orders++
 	}
 	slices.SortFunc(out, func(x, y Level) int {
-		if side == Buy {
+		if side == auction.Buy {
 			return cmp.Compare(y.Price, x.Price)
 		}
 		return cmp.Compare(x.Price, y.Price)

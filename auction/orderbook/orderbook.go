@@ -1,17 +1,21 @@
-package auction
+package orderbook
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/scarcitylabs/scarcity/auction"
+)
 
 // DefaultMaxOrders is the number of orders a [Book] holds at most when
-// BookOptions.MaxOrders is zero.
+// Options.MaxOrders is zero.
 const DefaultMaxOrders = 1 << 20
 
-// maxBookOrders bounds BookOptions.MaxOrders, so that orders are indexed
-// by int32.
-const maxBookOrders = 1 << 30
+// maxOrders bounds Options.MaxOrders, so that orders are indexed by
+// int32.
+const maxOrders = 1 << 30
 
-// BookOptions configures a [Book]. The zero value means the defaults.
-type BookOptions struct {
+// Options configures a [Book]. The zero value means the defaults.
+type Options struct {
 	// MaxOrders is the most orders the book holds; zero means
 	// DefaultMaxOrders. When the book is full, an order that would rest is
 	// refused with ErrBookFull, and nothing changes; one that trades in
@@ -47,10 +51,11 @@ type Book struct {
 	seq        uint64
 }
 
-// NewBook returns an empty book.
-func NewBook(opts BookOptions) (*Book, error) {
-	if opts.MaxOrders < 0 || opts.MaxOrders > maxBookOrders {
-		return nil, fmt.Errorf("%w: MaxOrders %d not in [0, %d]", ErrInvalidArgument, opts.MaxOrders, maxBookOrders)
+// New returns an empty book. MaxOrders out of range fails with
+// [auction.ErrInvalidArgument].
+func New(opts Options) (*Book, error) {
+	if opts.MaxOrders < 0 || opts.MaxOrders > maxOrders {
+		return nil, fmt.Errorf("%w: MaxOrders %d not in [0, %d]", auction.ErrInvalidArgument, opts.MaxOrders, maxOrders)
 	}
 	if opts.MaxOrders == 0 {
 		opts.MaxOrders = DefaultMaxOrders
@@ -79,15 +84,91 @@ func (b *Book) Reset() {
 	b.seq = 0
 }
 
+// Kind says how an order submitted to a [Book] is priced.
+type Kind uint8
+
+// The kinds of order a Book accepts.
+const (
+	// Limit trades at its price or better.
+	Limit Kind = iota + 1
+	// Market trades at any price; its Price is ignored and it never rests.
+	Market
+)
+
+// String returns "limit" or "market".
+func (k Kind) String() string {
+	switch k {
+	case Limit:
+		return "limit"
+	case Market:
+		return "market"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// TimeInForce says what becomes of the part of an order submitted to a
+// [Book] that does not trade at once.
+type TimeInForce uint8
+
+// The times in force a Book accepts.
+const (
+	// GTC, good till cancelled: the remainder of a limit order rests in
+	// the book until it trades, is cancelled or expires.
+	GTC TimeInForce = iota + 1
+	// IOC, immediate or cancel: the order trades what it can at once and
+	// the remainder is cancelled.
+	IOC
+	// FOK, fill or kill: the order trades in full at once, or nothing
+	// happens.
+	FOK
+	// AON, all or none: the order only ever trades in full, in one
+	// submission. A limit order that cannot trade in full at once rests
+	// whole; while resting it is skipped by any incoming order too small to
+	// fill it entirely, and it is never partially filled. A market AON
+	// order behaves like FOK.
+	AON
+)
+
+// String returns "gtc", "ioc", "fok" or "aon".
+func (t TimeInForce) String() string {
+	switch t {
+	case GTC:
+		return "gtc"
+	case IOC:
+		return "ioc"
+	case FOK:
+		return "fok"
+	case AON:
+		return "aon"
+	}
+	return fmt.Sprintf("tif(%d)", uint8(t))
+}
+
+// Fill is one trade between an order resting in a [Book], the maker, and
+// an incoming order, the taker. It is always at the maker's price.
+type Fill struct {
+	// MakerID and MakerAgent identify the resting order.
+	MakerID, MakerAgent string
+	// TakerID and TakerAgent identify the incoming order.
+	TakerID, TakerAgent string
+	// TakerSide is the incoming order's side: [auction.Buy] when the taker
+	// bought.
+	TakerSide auction.Side
+	// Price is the maker's price, in ticks per lot per second.
+	Price int64
+	// Qty is the quantity traded, in lots.
+	Qty int64
+}
+
 // Len returns the number of orders resting in the book.
 func (b *Book) Len() int { return b.index.n }
 
 // Order returns the resting order id, with its remaining quantity and the
 // arrival number the book gave it, and whether it rests in the book.
-func (b *Book) Order(id string) (Order, bool) {
+func (b *Book) Order(id string) (auction.Order, bool) {
 	n := b.index.find(b.nodes, id)
 	if n == none {
-		return Order{}, false
+		return auction.Order{}, false
 	}
 	return b.nodes[n].order, true
 }
@@ -109,10 +190,10 @@ func (b *Book) bestPrice(s *bookSide) (int64, bool) {
 }
 
 // Depth returns up to n price levels of side, best first.
-func (b *Book) Depth(side Side, n int) []Level { return b.DepthAppend(nil, side, n) }
+func (b *Book) Depth(side auction.Side, n int) []Level { return b.DepthAppend(nil, side, n) }
 
 // DepthAppend is [Book.Depth] appending the levels to dst.
-func (b *Book) DepthAppend(dst []Level, side Side, n int) []Level {
+func (b *Book) DepthAppend(dst []Level, side auction.Side, n int) []Level {
 	s := b.side(side)
 	if s == nil {
 		return dst
@@ -124,20 +205,31 @@ func (b *Book) DepthAppend(dst []Level, side Side, n int) []Level {
 	return dst
 }
 
+// Level is one price level of a [Book]'s depth: the lots resting at a
+// price and the number of orders that hold them.
+type Level struct {
+	// Price in ticks per lot per second.
+	Price int64
+	// Qty is the total quantity resting at Price, in lots.
+	Qty int64
+	// Orders is the number of orders resting at Price.
+	Orders int
+}
+
 // side returns the side orders of side s rest on, or nil.
-func (b *Book) side(s Side) *bookSide {
+func (b *Book) side(s auction.Side) *bookSide {
 	switch s {
-	case Buy:
+	case auction.Buy:
 		return &b.bids
-	case Sell:
+	case auction.Sell:
 		return &b.asks
 	}
 	return nil
 }
 
 // contra returns the side an order of side s trades against.
-func (b *Book) contra(s Side) *bookSide {
-	if s == Buy {
+func (b *Book) contra(s auction.Side) *bookSide {
+	if s == auction.Buy {
 		return &b.asks
 	}
 	return &b.bids

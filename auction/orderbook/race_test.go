@@ -1,6 +1,6 @@
 //go:build race
 
-package auction_test
+package orderbook_test
 
 // raceEnabled reports whether the tests run under the race detector, which
 // allocates on its own.

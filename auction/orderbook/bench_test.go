@@ -1,4 +1,4 @@
-package auction_test
+package orderbook_test
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/auction/orderbook"
 )
 
 // benchBookOrders is the number of orders one benchmark op processes.
@@ -41,11 +42,11 @@ func bookOrders(n int, seed uint64) []auction.Order {
 
 // runBook submits orders as GTC limit orders into b, reusing fills, and
 // returns the number of fills.
-func runBook(tb testing.TB, b *auction.Book, orders []auction.Order, fills []auction.Fill) ([]auction.Fill, int) {
+func runBook(tb testing.TB, b *orderbook.Book, orders []auction.Order, fills []orderbook.Fill) ([]orderbook.Fill, int) {
 	n := 0
 	for _, o := range orders {
 		var err error
-		fills, err = b.SubmitAppend(fills[:0], o, auction.Limit, auction.GTC)
+		fills, err = b.SubmitAppend(fills[:0], o, orderbook.Limit, orderbook.GTC)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func runBook(tb testing.TB, b *auction.Book, orders []auction.Order, fills []auc
 // crossing, into a book emptied by Reset before each op.
 func BenchmarkBook(b *testing.B) {
 	orders := bookOrders(benchBookOrders, 1)
-	book, err := auction.NewBook(auction.BookOptions{})
+	book, err := orderbook.New(orderbook.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package auction
+package orderbook
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scarcitylabs/scarcity/auction"
 	"pgregory.net/rapid"
 )
 
@@ -34,7 +35,7 @@ var propertyStart = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
 func newBookMachine(t *rapid.T) *bookMachine {
 	max := rapid.SampledFrom([]int{0, 3, 8}).Draw(t, "max orders")
-	b, err := NewBook(BookOptions{MaxOrders: max})
+	b, err := New(Options{MaxOrders: max})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +61,10 @@ func (m *bookMachine) submit(t *rapid.T) {
 	} else {
 		m.next++
 	}
-	o := Order{
+	o := auction.Order{
 		ID:    id,
 		Agent: rapid.SampledFrom([]string{"", "a", "b", "c"}).Draw(t, "agent"),
-		Side:  Side(rapid.IntRange(0, 20).Draw(t, "side")%2 + 1),
+		Side:  auction.Side(rapid.IntRange(0, 20).Draw(t, "side")%2 + 1),
 		Price: rapid.Int64Range(95, 105).Draw(t, "price"),
 		Qty:   rapid.Int64Range(0, 12).Draw(t, "qty"),
 		Seq:   rapid.Uint64().Draw(t, "seq"),
@@ -91,9 +92,9 @@ func (m *bookMachine) submit(t *rapid.T) {
 	}
 	limit := o.Price
 	if kind == Market {
-		limit = map[Side]int64{Buy: MaxTicks, Sell: 1}[o.Side]
+		limit = map[auction.Side]int64{auction.Buy: auction.MaxTicks, auction.Sell: 1}[o.Side]
 	}
-	m.checkFills(t, before, Order{ID: o.ID, Agent: o.Agent, Side: o.Side, Price: limit}, got)
+	m.checkFills(t, before, auction.Order{ID: o.ID, Agent: o.Agent, Side: o.Side, Price: limit}, got)
 	m.in[o.ID] += o.Qty
 	m.settleTaker(o.ID, o.Qty, got)
 }
@@ -137,7 +138,7 @@ func (m *bookMachine) replace(t *rapid.T) {
 	if err != nil {
 		return
 	}
-	m.checkFills(t, before, Order{ID: id, Agent: old.Agent, Side: old.Side, Price: price}, got)
+	m.checkFills(t, before, auction.Order{ID: id, Agent: old.Agent, Side: old.Side, Price: price}, got)
 	m.in[id] += qty - old.Qty
 	m.settleTaker(id, qty, got)
 }
@@ -155,8 +156,8 @@ func (m *bookMachine) expire(t *rapid.T) {
 }
 
 // snapshot returns the resting orders by id.
-func (m *bookMachine) snapshot() map[string]Order {
-	s := map[string]Order{}
+func (m *bookMachine) snapshot() map[string]auction.Order {
+	s := map[string]auction.Order{}
 	for _, r := range m.model.live {
 		s[r.o.ID] = r.o
 	}
@@ -182,7 +183,7 @@ func (m *bookMachine) compare(t fataler, op string, want []Fill, wantErr error, 
 // checkFills checks each fill against the orders resting before it: at the
 // maker's price, within the taker's limit, between sides and agents that
 // may trade, best prices first.
-func (m *bookMachine) checkFills(t fataler, before map[string]Order, taker Order, fills []Fill) {
+func (m *bookMachine) checkFills(t fataler, before map[string]auction.Order, taker auction.Order, fills []Fill) {
 	t.Helper()
 	for i, f := range fills {
 		maker, ok := before[f.MakerID]
@@ -193,11 +194,11 @@ func (m *bookMachine) checkFills(t fataler, before map[string]Order, taker Order
 			t.Fatalf("fill %+v: maker %+v", f, maker)
 		case maker.Side == taker.Side || f.TakerSide != taker.Side || f.TakerID != taker.ID:
 			t.Fatalf("fill %+v: taker %+v, maker %+v", f, taker, maker)
-		case taker.Side == Buy && f.Price > taker.Price, taker.Side == Sell && f.Price < taker.Price:
+		case taker.Side == auction.Buy && f.Price > taker.Price, taker.Side == auction.Sell && f.Price < taker.Price:
 			t.Fatalf("fill %+v outside the taker's limit %d", f, taker.Price)
 		case f.MakerAgent != "" && f.MakerAgent == f.TakerAgent:
 			t.Fatalf("fill %+v is a self-trade", f)
-		case i > 0 && (taker.Side == Buy && f.Price < fills[i-1].Price || taker.Side == Sell && f.Price > fills[i-1].Price):
+		case i > 0 && (taker.Side == auction.Buy && f.Price < fills[i-1].Price || taker.Side == auction.Sell && f.Price > fills[i-1].Price):
 			t.Fatalf("fill %+v at a better price than the one before", f)
 		}
 		if _, ok := m.aon[f.MakerID]; ok && f.Qty != maker.Qty {
@@ -220,7 +221,7 @@ func (m *bookMachine) check(t *rapid.T) {
 			t.Fatalf("Order(%s) = %+v, %v; model %+v", r.o.ID, got, ok, r.o)
 		}
 	}
-	for _, side := range []Side{Buy, Sell} {
+	for _, side := range []auction.Side{auction.Buy, auction.Sell} {
 		if diff := cmp.Diff(m.model.depth(side), m.book.Depth(side, 1000)); diff != "" {
 			t.Fatalf("%v depth (-model +book):\n%s", side, diff)
 		}
@@ -232,11 +233,11 @@ func (m *bookMachine) check(t *rapid.T) {
 // checkUncrossed checks that no bid that is not AON reaches an ask that is
 // not AON, and that the quotes are the model's.
 func (m *bookMachine) checkUncrossed(t *rapid.T) {
-	var bid, ask int64 = 0, MaxTicks + 1
+	var bid, ask int64 = 0, auction.MaxTicks + 1
 	for _, r := range m.model.live {
 		switch {
 		case r.tif == AON:
-		case r.o.Side == Buy:
+		case r.o.Side == auction.Buy:
 			bid = max(bid, r.o.Price)
 		default:
 			ask = min(ask, r.o.Price)
@@ -245,7 +246,7 @@ func (m *bookMachine) checkUncrossed(t *rapid.T) {
 	if bid >= ask {
 		t.Fatalf("book crossed: bid %d, ask %d", bid, ask)
 	}
-	quote := func(side Side) (int64, bool) {
+	quote := func(side auction.Side) (int64, bool) {
 		d := m.model.depth(side)
 		if len(d) == 0 {
 			return 0, false
@@ -253,9 +254,9 @@ func (m *bookMachine) checkUncrossed(t *rapid.T) {
 		return d[0].Price, true
 	}
 	for _, q := range []struct {
-		side Side
+		side auction.Side
 		get  func() (int64, bool)
-	}{{Buy, m.book.BestBid}, {Sell, m.book.BestAsk}} {
+	}{{auction.Buy, m.book.BestBid}, {auction.Sell, m.book.BestAsk}} {
 		wp, wok := quote(q.side)
 		if gp, gok := q.get(); gp != wp || gok != wok {
 			t.Fatalf("best %v = %d, %v; model %d, %v", q.side, gp, gok, wp, wok)

@@ -1,44 +1,47 @@
-package auction_test
+package orderbook_test
 
 import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/auction/orderbook"
 )
 
 // entry is one order submitted to a book in a test.
 type entry struct {
 	o    auction.Order
-	kind auction.Kind
-	tif  auction.TimeInForce
+	kind orderbook.Kind
+	tif  orderbook.TimeInForce
 }
 
 // buy and sell return a GTC limit order of agent "agent-"+id.
-func buy(id string, price, qty int64) entry  { return limitOrder(id, auction.Buy, price, qty) }
+func buy(id string, price, qty int64) entry { return limitOrder(id, auction.Buy, price, qty) }
+
 func sell(id string, price, qty int64) entry { return limitOrder(id, auction.Sell, price, qty) }
 
 func limitOrder(id string, side auction.Side, price, qty int64) entry {
-	return entry{o: auction.Order{ID: id, Agent: "agent-" + id, Side: side, Price: price, Qty: qty}, kind: auction.Limit, tif: auction.GTC}
+	return entry{o: auction.Order{ID: id, Agent: "agent-" + id, Side: side, Price: price, Qty: qty}, kind: orderbook.Limit, tif: orderbook.GTC}
 }
 
 // as returns e with time in force tif.
-func (e entry) as(tif auction.TimeInForce) entry { e.tif = tif; return e }
+func (e entry) as(tif orderbook.TimeInForce) entry { e.tif = tif; return e }
 
 // market returns e as a market order.
-func (e entry) market() entry { e.kind = auction.Market; e.o.Price = 0; return e }
+func (e entry) market() entry { e.kind = orderbook.Market; e.o.Price = 0; return e }
 
 // by returns e submitted by agent.
 func (e entry) by(agent string) entry { e.o.Agent = agent; return e }
 
 // newTestBook returns a book holding the entries, or fails the test.
-func newTestBook(tb testing.TB, opts auction.BookOptions, entries ...entry) *auction.Book {
+func newTestBook(tb testing.TB, opts orderbook.Options, entries ...entry) *orderbook.Book {
 	tb.Helper()
-	b, err := auction.NewBook(opts)
+	b, err := orderbook.New(opts)
 	if err != nil {
-		tb.Fatalf("NewBook: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	for _, e := range entries {
 		if _, err := b.Submit(e.o, e.kind, e.tif); err != nil {
@@ -49,7 +52,7 @@ func newTestBook(tb testing.TB, opts auction.BookOptions, entries ...entry) *auc
 }
 
 // fillTexts returns each fill as "maker>taker qty@price".
-func fillTexts(fills []auction.Fill) []string {
+func fillTexts(fills []orderbook.Fill) []string {
 	var out []string
 	for _, f := range fills {
 		out = append(out, fmt.Sprintf("%s>%s %d@%d", f.MakerID, f.TakerID, f.Qty, f.Price))
@@ -58,13 +61,19 @@ func fillTexts(fills []auction.Fill) []string {
 }
 
 // depthTexts returns every level of side as "qty@price/orders", best first.
-func depthTexts(b *auction.Book, side auction.Side) []string {
+func depthTexts(b *orderbook.Book, side auction.Side) []string {
 	var out []string
 	for _, l := range b.Depth(side, b.Len()) {
 		out = append(out, fmt.Sprintf("%d@%d/%d", l.Qty, l.Price, l.Orders))
 	}
 	return out
 }
+
+// t0 is the instant from which the tests' expiries count.
+var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+
+// at returns the instant s seconds after t0.
+func at(s int64) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 
 func TestBookMatching(t *testing.T) {
 	asks := []entry{sell("s1", 101, 5), sell("s2", 102, 5), sell("s3", 103, 5)}
@@ -87,28 +96,28 @@ func TestBookMatching(t *testing.T) {
 		{"market order sweeps and never rests", asks, buy("b", 0, 100).market(),
 			[]string{"s1>b 5@101", "s2>b 5@102", "s3>b 5@103"}, nil, nil, "gone"},
 		{"market sell on an empty side does nothing", asks, sell("s", 0, 1).market(), nil, nil, []string{"5@101/1", "5@102/1", "5@103/1"}, "gone"},
-		{"IOC remainder cancelled", asks, buy("b", 101, 8).as(auction.IOC),
+		{"IOC remainder cancelled", asks, buy("b", 101, 8).as(orderbook.IOC),
 			[]string{"s1>b 5@101"}, nil, []string{"5@102/1", "5@103/1"}, "gone"},
-		{"FOK short of quantity does nothing", asks, buy("b", 103, 16).as(auction.FOK),
+		{"FOK short of quantity does nothing", asks, buy("b", 103, 16).as(orderbook.FOK),
 			nil, nil, []string{"5@101/1", "5@102/1", "5@103/1"}, "gone"},
-		{"FOK short within its limit does nothing", asks, buy("b", 102, 11).as(auction.FOK),
+		{"FOK short within its limit does nothing", asks, buy("b", 102, 11).as(orderbook.FOK),
 			nil, nil, []string{"5@101/1", "5@102/1", "5@103/1"}, "gone"},
-		{"FOK fills in full", asks, buy("b", 102, 10).as(auction.FOK),
+		{"FOK fills in full", asks, buy("b", 102, 10).as(orderbook.FOK),
 			[]string{"s1>b 5@101", "s2>b 5@102"}, nil, []string{"5@103/1"}, "gone"},
-		{"market AON is fill or kill", asks, buy("b", 0, 16).market().as(auction.AON),
+		{"market AON is fill or kill", asks, buy("b", 0, 16).market().as(orderbook.AON),
 			nil, nil, []string{"5@101/1", "5@102/1", "5@103/1"}, "gone"},
-		{"AON taker short rests whole", asks, buy("b", 102, 11).as(auction.AON),
+		{"AON taker short rests whole", asks, buy("b", 102, 11).as(orderbook.AON),
 			nil, []string{"11@102/1"}, []string{"5@101/1", "5@102/1", "5@103/1"}, "rests 11"},
-		{"AON taker fills in full", asks, buy("b", 102, 7).as(auction.AON),
+		{"AON taker fills in full", asks, buy("b", 102, 7).as(orderbook.AON),
 			[]string{"s1>b 5@101", "s2>b 2@102"}, nil, []string{"3@102/1", "5@103/1"}, "gone"},
 		{"resting AON skipped by a smaller taker, keeping its place",
-			[]entry{buy("a", 100, 10).as(auction.AON), buy("b1", 100, 5), buy("b2", 99, 5)}, sell("s", 99, 8),
+			[]entry{buy("a", 100, 10).as(orderbook.AON), buy("b1", 100, 5), buy("b2", 99, 5)}, sell("s", 99, 8),
 			[]string{"b1>s 5@100", "b2>s 3@99"}, []string{"10@100/1", "2@99/1"}, nil, "gone"},
 		{"resting AON filled in full by a larger taker",
-			[]entry{buy("a", 100, 10).as(auction.AON), buy("b1", 100, 5)}, sell("s", 100, 12),
+			[]entry{buy("a", 100, 10).as(orderbook.AON), buy("b1", 100, 5)}, sell("s", 100, 12),
 			[]string{"a>s 10@100", "b1>s 2@100"}, []string{"3@100/1"}, nil, "gone"},
 		{"resting AON may cross a smaller order",
-			[]entry{buy("a", 100, 10).as(auction.AON)}, sell("s", 99, 5),
+			[]entry{buy("a", 100, 10).as(orderbook.AON)}, sell("s", 99, 5),
 			nil, []string{"10@100/1"}, []string{"5@99/1"}, "rests 5"},
 		{"self-trade cancels the taker",
 			[]entry{sell("s1", 100, 5).by("alice"), sell("s2", 101, 5).by("bob")}, buy("b", 101, 10).by("alice"),
@@ -117,10 +126,10 @@ func TestBookMatching(t *testing.T) {
 			[]entry{sell("s1", 100, 5).by("bob"), sell("s2", 101, 5).by("alice")}, buy("b", 101, 10).by("alice"),
 			[]string{"s1>b 5@100"}, nil, []string{"5@101/1"}, "gone"},
 		{"self-trade stops an AON order from resting",
-			[]entry{sell("s1", 100, 5).by("alice")}, buy("b", 101, 10).by("alice").as(auction.AON),
+			[]entry{sell("s1", 100, 5).by("alice")}, buy("b", 101, 10).by("alice").as(orderbook.AON),
 			nil, nil, []string{"5@100/1"}, "gone"},
 		{"a skipped AON order of the same agent is no self-trade",
-			[]entry{sell("s1", 100, 20).by("alice").as(auction.AON), sell("s2", 100, 5).by("bob")}, buy("b", 100, 5).by("alice"),
+			[]entry{sell("s1", 100, 20).by("alice").as(orderbook.AON), sell("s2", 100, 5).by("bob")}, buy("b", 100, 5).by("alice"),
 			[]string{"s2>b 5@100"}, nil, []string{"20@100/1"}, "gone"},
 		{"anonymous orders trade with one another",
 			[]entry{sell("s1", 100, 5).by("")}, buy("b", 100, 5).by(""),
@@ -128,7 +137,7 @@ func TestBookMatching(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newTestBook(t, auction.BookOptions{}, tt.book...)
+			b := newTestBook(t, orderbook.Options{}, tt.book...)
 			fills, err := b.Submit(tt.in.o, tt.in.kind, tt.in.tif)
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
@@ -159,14 +168,14 @@ func TestBookMatching(t *testing.T) {
 }
 
 func TestBookQueries(t *testing.T) {
-	b := newTestBook(t, auction.BookOptions{}, buy("b1", 99, 1), buy("b2", 98, 2), buy("b3", 99, 3), sell("s1", 101, 4))
+	b := newTestBook(t, orderbook.Options{}, buy("b1", 99, 1), buy("b2", 98, 2), buy("b3", 99, 3), sell("s1", 101, 4))
 	if p, ok := b.BestBid(); !ok || p != 99 {
 		t.Errorf("BestBid = %d, %v; want 99", p, ok)
 	}
 	if p, ok := b.BestAsk(); !ok || p != 101 {
 		t.Errorf("BestAsk = %d, %v; want 101", p, ok)
 	}
-	if diff := cmp.Diff([]auction.Level{{Price: 99, Qty: 4, Orders: 2}}, b.Depth(auction.Buy, 1)); diff != "" {
+	if diff := cmp.Diff([]orderbook.Level{{Price: 99, Qty: 4, Orders: 2}}, b.Depth(auction.Buy, 1)); diff != "" {
 		t.Errorf("Depth(buy, 1) (-want +got):\n%s", diff)
 	}
 	if got := b.Depth(auction.Side(9), 3); got != nil {
@@ -190,7 +199,7 @@ func TestBookQueries(t *testing.T) {
 }
 
 func TestBookCancel(t *testing.T) {
-	b := newTestBook(t, auction.BookOptions{}, buy("b1", 99, 1), buy("b2", 99, 2), buy("b3", 98, 3))
+	b := newTestBook(t, orderbook.Options{}, buy("b1", 99, 1), buy("b2", 99, 2), buy("b3", 98, 3))
 	o, err := b.Cancel("b1")
 	if err != nil || o.ID != "b1" || o.Qty != 1 {
 		t.Fatalf("Cancel(b1) = %+v, %v", o, err)
@@ -201,11 +210,11 @@ func TestBookCancel(t *testing.T) {
 	if diff := cmp.Diff([]string{"2@99/1"}, depthTexts(b, auction.Buy)); diff != "" {
 		t.Errorf("bids (-want +got):\n%s", diff)
 	}
-	if _, err := b.Cancel("b1"); !errors.Is(err, auction.ErrUnknownOrder) {
+	if _, err := b.Cancel("b1"); !errors.Is(err, orderbook.ErrUnknownOrder) {
 		t.Errorf("second Cancel(b1) = %v, want ErrUnknownOrder", err)
 	}
 	// An id may be used again once its order has left the book.
-	if _, err := b.Submit(buy("b1", 97, 1).o, auction.Limit, auction.GTC); err != nil {
+	if _, err := b.Submit(buy("b1", 97, 1).o, orderbook.Limit, orderbook.GTC); err != nil {
 		t.Errorf("Submit(b1) again: %v", err)
 	}
 }
@@ -227,7 +236,7 @@ func TestBookReplace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newTestBook(t, auction.BookOptions{}, buy("b1", 100, 5), buy("b2", 100, 5), sell("a1", 102, 5))
+			b := newTestBook(t, orderbook.Options{}, buy("b1", 100, 5), buy("b2", 100, 5), sell("a1", 102, 5))
 			fills, err := b.Replace(tt.id, tt.price, tt.qty)
 			if err != nil {
 				t.Fatalf("Replace: %v", err)
@@ -235,7 +244,7 @@ func TestBookReplace(t *testing.T) {
 			if diff := cmp.Diff(tt.wantReplace, fillTexts(fills)); diff != "" {
 				t.Errorf("Replace fills (-want +got):\n%s", diff)
 			}
-			fills, err = b.Submit(sell("s", 99, 3).o, auction.Limit, auction.IOC)
+			fills, err = b.Submit(sell("s", 99, 3).o, orderbook.Limit, orderbook.IOC)
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
 			}
@@ -247,13 +256,13 @@ func TestBookReplace(t *testing.T) {
 }
 
 func TestBookReplaceKeepsAONAndExpiry(t *testing.T) {
-	e := buy("a", 100, 10).as(auction.AON)
+	e := buy("a", 100, 10).as(orderbook.AON)
 	e.o.Expires = at(30)
-	b := newTestBook(t, auction.BookOptions{}, e)
+	b := newTestBook(t, orderbook.Options{}, e)
 	if _, err := b.Replace("a", 101, 8); err != nil {
 		t.Fatal(err)
 	}
-	fills, err := b.Submit(sell("s", 101, 5).o, auction.Limit, auction.IOC)
+	fills, err := b.Submit(sell("s", 101, 5).o, orderbook.Limit, orderbook.IOC)
 	if err != nil || len(fills) != 0 {
 		t.Fatalf("a small sell traded with the replaced AON order: %v, %v", fillTexts(fills), err)
 	}
@@ -271,7 +280,7 @@ func TestBookExpire(t *testing.T) {
 		}
 		es = append(es, e)
 	}
-	b := newTestBook(t, auction.BookOptions{}, es...)
+	b := newTestBook(t, orderbook.Options{}, es...)
 	if _, err := b.Cancel("b4"); err != nil {
 		t.Fatal(err)
 	}
@@ -305,16 +314,16 @@ func TestBookErrors(t *testing.T) {
 		{"zero quantity", buy("x", 100, 0), auction.ErrInvalidOrder},
 		{"price too high", buy("x", auction.MaxTicks+1, 1), auction.ErrInvalidOrder},
 		{"no price", buy("x", 0, 1), auction.ErrInvalidOrder},
-		{"bad side", entry{o: auction.Order{ID: "x", Price: 1, Qty: 1}, kind: auction.Limit, tif: auction.GTC}, auction.ErrInvalidOrder},
-		{"bad kind", entry{o: buy("x", 100, 1).o, kind: 0, tif: auction.GTC}, auction.ErrInvalidOrder},
+		{"bad side", entry{o: auction.Order{ID: "x", Price: 1, Qty: 1}, kind: orderbook.Limit, tif: orderbook.GTC}, auction.ErrInvalidOrder},
+		{"bad kind", entry{o: buy("x", 100, 1).o, kind: 0, tif: orderbook.GTC}, auction.ErrInvalidOrder},
 		{"bad time in force", buy("x", 100, 1).as(9), auction.ErrInvalidOrder},
-		{"duplicate live id", sell("b1", 120, 1), auction.ErrDuplicateOrder},
-		{"would rest in a full book", buy("x", 98, 1), auction.ErrBookFull},
-		{"AON would rest in a full book", buy("x", 101, 9).as(auction.AON), auction.ErrBookFull},
+		{"duplicate live id", sell("b1", 120, 1), orderbook.ErrDuplicateOrder},
+		{"would rest in a full book", buy("x", 98, 1), orderbook.ErrBookFull},
+		{"AON would rest in a full book", buy("x", 101, 9).as(orderbook.AON), orderbook.ErrBookFull},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newTestBook(t, auction.BookOptions{MaxOrders: 2}, buy("b1", 99, 1), sell("s1", 101, 5))
+			b := newTestBook(t, orderbook.Options{MaxOrders: 2}, buy("b1", 99, 1), sell("s1", 101, 5))
 			fills, err := b.Submit(tt.in.o, tt.in.kind, tt.in.tif)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Submit = %v, want %v", err, tt.want)
@@ -324,11 +333,11 @@ func TestBookErrors(t *testing.T) {
 			}
 		})
 	}
-	b := newTestBook(t, auction.BookOptions{MaxOrders: 2}, buy("b1", 99, 1), sell("s1", 101, 5))
-	if _, err := b.Submit(buy("x", 101, 5).o, auction.Limit, auction.GTC); err != nil {
+	b := newTestBook(t, orderbook.Options{MaxOrders: 2}, buy("b1", 99, 1), sell("s1", 101, 5))
+	if _, err := b.Submit(buy("x", 101, 5).o, orderbook.Limit, orderbook.GTC); err != nil {
 		t.Errorf("an order that fills in full is refused by a full book: %v", err)
 	}
-	if _, err := b.Replace("nope", 100, 1); !errors.Is(err, auction.ErrUnknownOrder) {
+	if _, err := b.Replace("nope", 100, 1); !errors.Is(err, orderbook.ErrUnknownOrder) {
 		t.Errorf("Replace(unknown) = %v, want ErrUnknownOrder", err)
 	}
 	if _, err := b.Replace("b1", 100, 0); !errors.Is(err, auction.ErrInvalidOrder) {
@@ -338,17 +347,67 @@ func TestBookErrors(t *testing.T) {
 		t.Errorf("failed Replace changed b1: %+v", o)
 	}
 	for _, n := range []int{-1, 1<<30 + 1} {
-		if _, err := auction.NewBook(auction.BookOptions{MaxOrders: n}); !errors.Is(err, auction.ErrInvalidArgument) {
+		if _, err := orderbook.New(orderbook.Options{MaxOrders: n}); !errors.Is(err, auction.ErrInvalidArgument) {
 			t.Errorf("NewBook(MaxOrders %d) = %v, want ErrInvalidArgument", n, err)
 		}
 	}
 }
 
 func TestBookTermsStrings(t *testing.T) {
-	got := []string{auction.Limit.String(), auction.Market.String(), auction.Kind(7).String(),
-		auction.GTC.String(), auction.IOC.String(), auction.FOK.String(), auction.AON.String(), auction.TimeInForce(7).String()}
+	got := []string{orderbook.Limit.String(), orderbook.Market.String(), orderbook.Kind(7).String(),
+		orderbook.GTC.String(), orderbook.IOC.String(), orderbook.FOK.String(), orderbook.AON.String(), orderbook.TimeInForce(7).String()}
 	want := []string{"limit", "market", "kind(7)", "gtc", "ioc", "fok", "aon", "tif(7)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestBookSubmitDoesNotAllocate replays the same orders, with cancels,
+// replacements and expiry, into a warmed book: steady state allocates
+// nothing.
+func TestBookSubmitDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	orders := bookOrders(5000, 7)
+	for i := range orders {
+		if i%7 == 0 {
+			orders[i].Expires = at(int64(i % 50))
+		}
+	}
+	b, err := orderbook.New(orderbook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fills []orderbook.Fill
+	var expired []auction.Order
+	run := func() {
+		b.Reset()
+		for i, o := range orders {
+			fills, err = b.SubmitAppend(fills[:0], o, orderbook.Limit, orderbook.GTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch i % 10 {
+			case 3:
+				if _, ok := b.Order(orders[i-1].ID); ok {
+					if _, err := b.Cancel(orders[i-1].ID); err != nil {
+						t.Fatal(err)
+					}
+				}
+			case 5:
+				if o, ok := b.Order(orders[i-2].ID); ok {
+					fills, err = b.ReplaceAppend(fills[:0], o.ID, o.Price+1, 5)
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			case 9:
+				expired = b.ExpireAppend(expired[:0], at(int64(i%50)))
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(3, run); n != 0 {
+		t.Errorf("%v allocations per %d orders, want 0", n, len(orders))
 	}
 }

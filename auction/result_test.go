@@ -7,7 +7,6 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
-
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/bundle"
 )
