@@ -18,6 +18,7 @@ import (
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
@@ -350,12 +351,12 @@ func eighth(pub interface {
 }
 
 // BenchmarkLoadJetStream runs the first 1/loadJetStreamFraction of the day
-// of BenchmarkLoad over an embedded JetStream server (natstransport.Open
-// with default Options). Compare its bids/s with BenchmarkLoad's.
+// of BenchmarkLoad over an embedded JetStream server (natsembed.Open with
+// default Options). Compare its bids/s with BenchmarkLoad's.
 func BenchmarkLoadJetStream(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
-		tr, err := natstransport.Open(context.Background(), natstransport.Options{})
+		tr, err := natsembed.Open(context.Background(), natstransport.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

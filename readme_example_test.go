@@ -12,6 +12,7 @@ import (
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
@@ -21,7 +22,7 @@ import (
 
 func useIt(ctx context.Context) error {
 	clk := clock.NewMock()                       // or clock.New() for real time
-	stream := events.NewLog(events.LogOptions{}) // or natstransport.Open(ctx, natstransport.Options{})
+	stream := events.NewLog(events.LogOptions{}) // or natsembed.Open(ctx, natstransport.Options{})
 	m, err := scarcity.New(ctx, scarcity.Config{
 		Resources: []bundle.Resource{
 			{Name: "cpu", Unit: "percent", Capacity: 100, Enforcement: bundle.OSLevel},
@@ -100,7 +101,7 @@ func rebuild(ctx context.Context, cfg scarcity.Config, url string) (*scarcity.Ma
 // server is dropped, and rebuilt from its stream.
 func Example_rebuild() {
 	ctx := context.Background()
-	srv, err := natstransport.StartEmbedded(natstransport.EmbeddedOptions{})
+	srv, err := natsembed.Start(natsembed.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -163,7 +164,7 @@ func reopen(ctx context.Context, cfg scarcity.Config, url string) (*scarcity.Mar
 // dropped, and reopened from its snapshot and the events after it.
 func Example_reopen() {
 	ctx := context.Background()
-	srv, err := natstransport.StartEmbedded(natstransport.EmbeddedOptions{})
+	srv, err := natsembed.Start(natsembed.Options{})
 	if err != nil {
 		panic(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
@@ -157,7 +158,7 @@ func restoreFixtureOf(b *testing.B, history int) *restoreFixture {
 		b.Fatal(err)
 	}
 	restoreFixtures.dirs = append(restoreFixtures.dirs, dir)
-	tr, err := natstransport.Open(ctx, natstransport.Options{DataDir: dir, Stream: "RESTORE", Prefix: "restore"})
+	tr, err := natsembed.Open(ctx, natstransport.Options{DataDir: dir, Stream: "RESTORE", Prefix: "restore"})
 	if err != nil {
 		b.Fatal(err)
 	}

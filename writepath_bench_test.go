@@ -15,6 +15,7 @@ import (
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
@@ -45,7 +46,7 @@ func openBenchTransport(b *testing.B, name string) benchTransport {
 	if name == "memory" {
 		return benchTransport{pub: events.NewLog(events.LogOptions{MaxEvents: 1 << 26})}
 	}
-	tr, err := natstransport.Open(context.Background(), natstransport.Options{DataDir: b.TempDir()})
+	tr, err := natsembed.Open(context.Background(), natstransport.Options{DataDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,17 @@
 //     spans processes): events are CloudEvents JSON messages on subjects
 //     "<prefix>.<source>.<type>.<subject>.<counterparty>", the event id is
 //     the message id the server deduplicates on, and a publish returns once
-//     the server has acknowledged it.
+//     the server has acknowledged it. natstransport connects to a server;
+//     package natsembed runs one in the process (natsembed.Open: a
+//     Transport that owns its server).
+//
+// # What a client compiles
+//
+// Only natsembed and the test helpers of natstest import nats-server. The
+// packages an agent or a stream reader builds on — agentapi (the command
+// API), natstransport, natsauth (credentials and server configuration),
+// faultinject — depend on nats.go alone, and the domain packages on no
+// transport at all; internal/importrules tests both rules.
 //
 // # Conformance
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
@@ -26,10 +27,11 @@ func openStream(ctx context.Context, transport string) (stream, error) {
 		return memoryStream{events.NewLog(events.LogOptions{}), events.NewMemorySnapshots()}, nil
 	}
 	opts := natstransport.Options{Stream: "SPOTMARKET", Prefix: "spotmarket"}
+	open := natsembed.Open // a server in this process, owned by the Transport
 	if transport != "embedded" {
-		opts.URL = transport
+		opts.URL, open = transport, natstransport.Open
 	}
-	tr, err := natstransport.Open(ctx, opts)
+	tr, err := open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

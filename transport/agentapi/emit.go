@@ -59,7 +59,7 @@ func (r *emitRequest) payload() (events.AgentPayload, error) {
 
 // executeEmit publishes r's payload as agent's event. The market's refusals
 // of the payload itself are invalid requests.
-func executeEmit(ctx context.Context, m *scarcity.Market, agent string, r *emitRequest) error {
+func executeEmit(ctx context.Context, m Market, agent string, r *emitRequest) error {
 	p, err := r.payload()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)

@@ -6,10 +6,29 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/nats-io/nats.go"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/ledger"
 )
+
+// A Server serves a *scarcity.Market.
+var _ Market = (*scarcity.Market)(nil)
+
+// Serve refuses a nil market, typed or not, as it did when it took a
+// *scarcity.Market.
+func TestServeNilMarket(t *testing.T) {
+	ns := startNATS(t)
+	nc := connect(t, ns, nats.UserInfo(marketUser.Name, marketUser.Password))
+	for _, m := range []Market{nil, (*scarcity.Market)(nil)} {
+		if srv, err := Serve(context.Background(), nc, m, Options{}); !errors.Is(err, ErrInvalidOptions) {
+			if srv != nil {
+				srv.Close()
+			}
+			t.Errorf("Serve(%#v): %v, want ErrInvalidOptions", m, err)
+		}
+	}
+}
 
 // The Market methods behind the API: OpenAccount, CheckAgent, Transfer and
 // QueryPrices, in process.

@@ -66,7 +66,7 @@ func (s *Server) human(id string) error {
 }
 
 // executeReward gives r as human's reward.
-func executeReward(ctx context.Context, m *scarcity.Market, human string, r *rewardRequest) error {
+func executeReward(ctx context.Context, m Market, human string, r *rewardRequest) error {
 	amount, _ := parseAmount("amount", r.Amount)
 	return m.Reward(ctx, r.ID, human, r.Agent, amount, r.Reason)
 }

@@ -12,6 +12,18 @@ import (
 	"github.com/scarcitylabs/scarcity"
 )
 
+// Market is what a Server calls on the market it serves: the agent's
+// methods of scarcity.AgentAPI (Emit among them), Reward for the humans of
+// Options.Humans, and CheckAgent, which vets the acting agent before every
+// command but open and reward. *scarcity.Market satisfies it.
+type Market interface {
+	scarcity.AgentAPI
+	scarcity.Rewarder
+	// CheckAgent returns nil if agent has an agent account, else an
+	// error wrapping scarcity.ErrUnknownAgent.
+	CheckAgent(agent string) error
+}
+
 // Server answers agents' commands for one market. It is safe for
 // concurrent use; Close stops it.
 //
@@ -20,7 +32,7 @@ import (
 // turns, each agent with at most one request in service.
 type Server struct {
 	nc    *nats.Conn
-	m     *scarcity.Market
+	m     Market
 	opts  Options
 	log   *slog.Logger
 	ctx   context.Context
@@ -46,10 +58,13 @@ type Server struct {
 // answered rate_limited, one beyond the queues' bounds busy; neither
 // reaches the market. An agent's requests are executed one at a time, in
 // the order the server received them.
-func Serve(ctx context.Context, nc *nats.Conn, m *scarcity.Market, opts Options) (*Server, error) {
+func Serve(ctx context.Context, nc *nats.Conn, m Market, opts Options) (*Server, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if sm, ok := m.(*scarcity.Market); ok && sm == nil {
+		m = nil
 	}
 	if nc == nil || m == nil {
 		return nil, fmt.Errorf("%w: nil connection or market", ErrInvalidOptions)

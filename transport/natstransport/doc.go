@@ -1,7 +1,13 @@
 // Package natstransport implements the events package's Publisher,
 // Subscriber, TailReader and SnapshotStore contracts on NATS JetStream, the
-// default durable transport and source of truth of a scarcity market. It can also run a NATS server with
-// JetStream in the process ([StartEmbedded]); [Open] with no URL does so.
+// default durable transport and source of truth of a scarcity market.
+//
+// It connects to a NATS server (Options.URL or Options.Conn) and never
+// starts one, so that a program that only reads a stream or talks to a
+// market never compiles nats-server: [Open] with neither fails with
+// [ErrNoServer]. Package natsembed runs a server with JetStream in the
+// process and opens a Transport over it that owns the server
+// ([Transport.Own]).
 //
 // # Subjects
 //

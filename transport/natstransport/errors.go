@@ -6,14 +6,16 @@ import "errors"
 // the returned errors wrap them with details and, where there is one, the
 // underlying NATS error.
 var (
-	// ErrInvalidOption reports an Options or EmbeddedOptions field out of
-	// its bounds.
+	// ErrInvalidOption reports an Options field out of its bounds (or, from
+	// package natsembed, a natsembed.Options field).
 	ErrInvalidOption = errors.New("natstransport: invalid option")
 	// ErrConflictingOptions reports options that exclude each other, such as
 	// both a URL and a connection.
 	ErrConflictingOptions = errors.New("natstransport: conflicting options")
-	// ErrEmbedded reports an embedded server that failed to start.
-	ErrEmbedded = errors.New("natstransport: embedded server")
+	// ErrNoServer reports an Open given neither Options.URL nor
+	// Options.Conn: natstransport starts no server. Package natsembed runs
+	// one in the process and opens a Transport over it (natsembed.Open).
+	ErrNoServer = errors.New("natstransport: no server to connect to")
 	// ErrStream reports a failure to create, update or inspect the stream.
 	ErrStream = errors.New("natstransport: stream setup")
 	// ErrNoStream reports a read-only Open (Options.ReadOnly) of a stream

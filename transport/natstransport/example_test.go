@@ -6,14 +6,22 @@ import (
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
 )
 
 func ExampleOpen() {
 	ctx := context.Background()
-	// No URL: an embedded server on a temporary directory, shut down and
-	// removed by Close.
-	tr, err := natstransport.Open(ctx, natstransport.Options{})
+	// A server in this process, for the example; a program connects to
+	// its deployment's.
+	srv, err := natsembed.Start(natsembed.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Shutdown()
+
+	tr, err := natstransport.Open(ctx, natstransport.Options{URL: srv.ClientURL()})
 	if err != nil {
 		fmt.Println(err)
 		return

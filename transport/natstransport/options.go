@@ -23,13 +23,14 @@ const (
 	MaxReplicas = 5
 )
 
-// Options configures a Transport. The zero value means the defaults: an
-// embedded server on a temporary directory, subjects under "scarcity", the
-// stream "SCARCITY" with one replica.
+// Options configures a Transport. Its zero value means the defaults,
+// subjects under "scarcity" and the stream "SCARCITY" with one replica, but
+// names no server: set URL or Conn, or open the Transport with
+// natsembed.Open, over a server in the process.
 type Options struct {
 	// URL is the NATS server (or comma-separated servers) to connect to.
-	// Empty, with no Conn, starts an embedded server that the Transport
-	// owns and shuts down on Close.
+	// Open needs URL or Conn (ErrNoServer otherwise); natsembed.Open sets
+	// it to the server it starts.
 	URL string
 	// Conn is an existing connection to use instead of dialling; the
 	// Transport does not close it. Exclusive with URL and DataDir.
@@ -70,10 +71,11 @@ type Options struct {
 	// Replicas is the stream's replication factor, 1 to MaxReplicas; more
 	// than one needs a JetStream cluster. Default 1.
 	Replicas int
-	// DataDir is the embedded server's JetStream store directory. Empty
-	// means a new temporary directory, removed when the Transport closes:
-	// set it for events that outlive the process. Only with no URL and no
-	// Conn.
+	// DataDir is the JetStream store directory of the server natsembed.Open
+	// starts in the process. Empty means a new temporary directory, removed
+	// when the Transport closes: set it for events that outlive the
+	// process. Exclusive with URL and Conn; natstransport.Open, which
+	// starts no server, does not use it.
 	DataDir string
 	// DuplicateWindow is how long the stream remembers event ids to drop
 	// re-publishes. Default DefaultDuplicateWindow.
@@ -88,8 +90,8 @@ type Options struct {
 	// AckTimeout bounds the wait for one publish's ack. Default
 	// DefaultAckTimeout.
 	AckTimeout time.Duration
-	// Timeout bounds connecting, starting the embedded server and setting
-	// up the stream. Default DefaultTimeout.
+	// Timeout bounds connecting (and, with natsembed.Open, starting the
+	// server) and setting up the stream. Default DefaultTimeout.
 	Timeout time.Duration
 	// ReconnectWait is the pause between reconnect attempts; the connection
 	// retries forever until the Transport closes. Default
@@ -111,7 +113,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: both ReadOnly and Provisioned", ErrConflictingOptions)
 	}
 	if o.DataDir != "" && (o.URL != "" || o.Conn != nil) {
-		return o, fmt.Errorf("%w: DataDir is for the embedded server only", ErrConflictingOptions)
+		return o, fmt.Errorf("%w: DataDir is for a server in the process (natsembed.Open) only", ErrConflictingOptions)
 	}
 	o.Name = orDefault(o.Name, "scarcity")
 	if !o.ReadOnly {

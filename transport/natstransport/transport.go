@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,12 +21,12 @@ type Transport struct {
 	opts     Options
 	conn     *nats.Conn
 	ownsConn bool
-	embedded *Embedded // nil unless the Transport started it
 	js       jetstream.JetStream
 
 	mu     sync.Mutex
 	closed bool
 	subs   map[*subscription]struct{}
+	owned  []io.Closer // closed by Close, after the connection; see Own
 
 	// pubMu orders publishes: each message expects lastSeq, the stream's
 	// last sequence as this writer predicts it, known while synced.
@@ -47,9 +48,11 @@ var (
 	_ events.Subscriber = (*Transport)(nil)
 )
 
-// Open connects to NATS (or starts an embedded server, see Options.URL),
-// sets up the stream and returns a Transport. ctx bounds the setup, as does
-// Options.Timeout.
+// Open connects to NATS (Options.URL or Options.Conn), sets up the stream
+// and returns a Transport. ctx bounds the setup, as does Options.Timeout.
+// It starts no server: with neither URL nor Conn it fails with ErrNoServer,
+// once it has checked the other options; package natsembed opens a
+// Transport over a server it starts in the process.
 //
 // A writer (the default) creates the stream, or updates an existing one to
 // the configuration in the package doc; it refuses, with ErrSubjectsMismatch,
@@ -58,7 +61,7 @@ var (
 // provisioned (see Provision); with Options.ReadOnly, Open only reads the
 // stream's configuration. Neither creates or changes the stream.
 //
-// Errors wrap ErrInvalidOption, ErrConflictingOptions, ErrEmbedded,
+// Errors wrap ErrInvalidOption, ErrConflictingOptions, ErrNoServer,
 // ErrStream, ErrSubjectsMismatch, ErrNoStream, ErrPrefixMismatch or the
 // connection's error.
 func Open(ctx context.Context, opts Options) (*Transport, error) {
@@ -78,8 +81,7 @@ func Open(ctx context.Context, opts Options) (*Transport, error) {
 	return t, nil
 }
 
-// connect uses opts.Conn, dials opts.URL, or starts an embedded server and
-// dials it.
+// connect uses opts.Conn or dials opts.URL.
 func (t *Transport) connect() error {
 	if t.opts.Conn != nil {
 		t.conn = t.opts.Conn
@@ -87,11 +89,7 @@ func (t *Transport) connect() error {
 	}
 	url := t.opts.URL
 	if url == "" {
-		e, err := StartEmbedded(EmbeddedOptions{DataDir: t.opts.DataDir, ReadyTimeout: t.opts.Timeout})
-		if err != nil {
-			return err
-		}
-		t.embedded, url = e, e.ClientURL()
+		return fmt.Errorf("%w: set Options.URL or Options.Conn, or start a server in the process with natsembed.Open", ErrNoServer)
 	}
 	conn, err := nats.Connect(url,
 		nats.Name(t.opts.Name),
@@ -273,18 +271,32 @@ func (t *Transport) Prefix() string { return t.opts.Prefix }
 // ReadOnly reports whether the Transport was opened with Options.ReadOnly.
 func (t *Transport) ReadOnly() bool { return t.opts.ReadOnly }
 
-// ClientURL returns the URL of the server the connection is using (the
-// embedded server's, if the Transport started one), or "" while
-// disconnected.
+// ClientURL returns the URL of the server the connection is using, or ""
+// while disconnected.
 func (t *Transport) ClientURL() string { return t.conn.ConnectedUrl() }
 
 // JetStream returns the JetStream context, for inspecting the stream.
 func (t *Transport) JetStream() jetstream.JetStream { return t.js }
 
+// Own hands c to the Transport: Close closes it, after the connection,
+// and returns its error. It is how package natsembed makes a Transport own
+// the server it started for it; the last c handed over is closed first.
+// Own fails with events.ErrClosed, and c stays the caller's, if the
+// Transport is closed.
+func (t *Transport) Own(c io.Closer) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return fmt.Errorf("natstransport: own: %w", events.ErrClosed)
+	}
+	t.owned = append(t.owned, c)
+	return nil
+}
+
 // Close ends every subscription (their Err reports events.ErrClosed), closes
-// the connection if the Transport dialled it and shuts down the embedded
-// server if it started one. Publishes in flight fail. Closing twice is not
-// an error.
+// the connection if the Transport dialled it, then closes what it was handed
+// with Own and returns their errors. Publishes in flight fail. Closing twice
+// is not an error.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -292,23 +304,24 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
-	subs := t.subs
-	t.subs = nil
+	subs, owned := t.subs, t.owned
+	t.subs, t.owned = nil, nil
 	t.mu.Unlock()
 	for s := range subs {
 		s.Close()
 	}
 	t.release()
-	return nil
+	var errs []error
+	for i := len(owned) - 1; i >= 0; i-- {
+		errs = append(errs, owned[i].Close())
+	}
+	return errors.Join(errs...)
 }
 
-// release closes what the Transport owns.
+// release closes the connection if the Transport dialled it.
 func (t *Transport) release() {
 	if t.ownsConn && t.conn != nil {
 		t.conn.Close()
-	}
-	if t.embedded != nil {
-		t.embedded.Shutdown()
 	}
 }
 

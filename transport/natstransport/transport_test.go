@@ -296,6 +296,8 @@ func TestOpenOptions(t *testing.T) {
 	}{
 		{"url and conn", natstransport.Options{URL: "nats://127.0.0.1:1", Conn: &nats.Conn{}}, natstransport.ErrConflictingOptions},
 		{"data dir with url", natstransport.Options{URL: "nats://127.0.0.1:1", DataDir: "x"}, natstransport.ErrConflictingOptions},
+		{"no server", natstransport.Options{}, natstransport.ErrNoServer},
+		{"data dir, no server", natstransport.Options{DataDir: "x"}, natstransport.ErrNoServer},
 		{"wildcard prefix", natstransport.Options{Prefix: "a.*"}, natstransport.ErrInvalidOption},
 		{"empty prefix token", natstransport.Options{Prefix: "a..b"}, natstransport.ErrInvalidOption},
 		{"dotted stream", natstransport.Options{Stream: "A.B"}, natstransport.ErrInvalidOption},
@@ -345,5 +347,46 @@ func TestExistingConnAndPrefix(t *testing.T) {
 	tr.Close()
 	if nc.IsClosed() {
 		t.Fatal("Close closed a connection the Transport does not own")
+	}
+}
+
+// closeRecorder records whether the Transport's connection was closed
+// when it was closed, and returns err.
+type closeRecorder struct {
+	tr       *natstransport.Transport
+	calls    int
+	connOpen bool
+	err      error
+}
+
+func (c *closeRecorder) Close() error {
+	c.calls++
+	c.connOpen = c.tr.ClientURL() != ""
+	return c.err
+}
+
+func TestOwn(t *testing.T) {
+	srv := natstest.StartServer(t)
+	tr, err := natstransport.Open(context.Background(), natstransport.Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	c := &closeRecorder{tr: tr, err: boom}
+	if err := tr.Own(c); err != nil {
+		t.Fatalf("Own: %v", err)
+	}
+	if err := tr.Close(); !errors.Is(err, boom) {
+		t.Fatalf("Close: %v, want the owned closer's error", err)
+	}
+	if c.calls != 1 || c.connOpen {
+		t.Fatalf("owned closer: %d calls, connection open %v; want 1 call after the connection closed", c.calls, c.connOpen)
+	}
+	if err := tr.Close(); err != nil || c.calls != 1 {
+		t.Fatalf("second Close: %v, %d calls; want nil and no second call", err, c.calls)
+	}
+	late := &closeRecorder{tr: tr}
+	if err := tr.Own(late); !errors.Is(err, events.ErrClosed) || late.calls != 0 {
+		t.Fatalf("Own after Close: %v, %d calls; want events.ErrClosed and c left to the caller", err, late.calls)
 	}
 }
