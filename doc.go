@@ -33,9 +33,9 @@
 //     enforcement, the LLM spend limit, reserve → commit → refund; and
 //     sched/process, an executor for Linux processes.
 //   - transport: the conformance suite every transport passes
-//     (transporttest), NATS JetStream (natstransport, with an embedded
-//     server; natstest for tests), and the remote command API for agents in
-//     other processes (agentapi).
+//     (transporttest), NATS JetStream (natstransport; natsembed runs a
+//     server in the process; natstest for tests), and the remote command API
+//     for agents in other processes (agentapi).
 //   - benchkit: invariant checks over any event stream, and assertions for
 //     downstream test suites.
 //   - examples: runnable programs that compose markets.
