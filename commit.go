@@ -110,16 +110,11 @@ func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.Private
 	return c
 }
 
-// submit queues a unit and returns the channel its outcome comes on. An
-// empty unit, a command that changed nothing, is answered once every unit
-// before it is: what it read is then on the stream.
-func (c *committer) submit(evs []events.Event) <-chan error {
-	return c.submitMarked(evs, nil)
-}
-
-// submitMarked is submit that also sets *mark, before the outcome comes, to
-// where the last event of evs, which must not be empty if mark is set,
-// stands in the chain.
+// submitMarked queues a unit and returns the channel its outcome comes on.
+// An empty unit, a command that changed nothing, is answered once every unit
+// before it is: what it read is then on the stream. A non-nil mark is set,
+// before the outcome comes, to where the last event of evs, which must not
+// be empty then, stands in the chain.
 func (c *committer) submitMarked(evs []events.Event, mark *chainMark) <-chan error {
 	done := make(chan error, 1)
 	c.mu.Lock()

@@ -166,11 +166,9 @@ func newState(cfg Config, reserve bundle.Prices, l *ledger.Ledger, s *sched.Sche
 	}
 }
 
-// ledgerOptions returns the options of cfg's ledger, staging into st.
-func ledgerOptions(cfg Config, st *stage) ledger.Options { return ledgerOptionsAt(cfg, st, 0) }
-
-// ledgerOptionsAt returns ledgerOptions for a ledger replayed from a stream
-// whose last ledger event, void or not, is numbered last.
+// ledgerOptionsAt returns the options of cfg's ledger, staging into st,
+// for a ledger whose last ledger event, void or not, is numbered last (0 for
+// a new one).
 func ledgerOptionsAt(cfg Config, st *stage, last uint64) ledger.Options {
 	return ledger.Options{
 		Scale: cfg.Scale, Clock: cfg.Clock, Publisher: st, Correlation: cfg.Correlation,

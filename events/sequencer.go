@@ -192,14 +192,6 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 	return nil
 }
 
-// eventID builds an id that sorts by time, then correlation, source and
-// sequence, and is unique for each (correlation, source, sequence):
-// "<19-digit unix ns>-[<correlation>-]<source>-<12-digit sequence>".
-func eventID(t time.Time, correlation string, source Source, seq uint64) string {
-	var buf [96]byte
-	return string(appendID(buf[:0], t, correlation, source, seq))
-}
-
 // appendID appends the id of an event to dst: its time in Unix nanoseconds,
 // zero-padded to 19 digits, the correlation id if any, the source, and the
 // sequence zero-padded to 12 digits, joined by '-'.
