@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -62,7 +63,7 @@ func TestEmitAgentDefinedEvent(t *testing.T) {
 	if diff := cmp.Diff(e, decoded); diff != "" {
 		t.Errorf("decoded event (-published +decoded):\n%s", diff)
 	}
-	if err := benchkit.CheckSequences(f.log.Events(1)); err != nil {
+	if err := invariant.CheckSequences(f.log.Events(1)); err != nil {
 		t.Errorf("CheckSequences: %v", err)
 	}
 }

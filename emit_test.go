@@ -12,7 +12,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity"
-	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -61,7 +61,7 @@ func TestEmitPublishesAsCaller(t *testing.T) {
 	if _, ptr := got[2].Data.(*events.ToolCallCompleted); ptr {
 		t.Errorf("pointer payload published as a pointer, want a value")
 	}
-	if err := benchkit.CheckSequences(f.log.Events(1)); err != nil {
+	if err := invariant.CheckSequences(f.log.Events(1)); err != nil {
 		t.Errorf("CheckSequences: %v", err)
 	}
 }
@@ -144,7 +144,7 @@ func TestEmitFailedPublishConsumesNoSequence(t *testing.T) {
 	if err := m.Emit(ctx, "alice", events.Reflection{Content: "kept"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := benchkit.CheckSequences(log.Events(0)); err != nil {
+	if err := invariant.CheckSequences(log.Events(0)); err != nil {
 		t.Errorf("CheckSequences: %v", err)
 	}
 }
@@ -185,7 +185,7 @@ func TestEmitConcurrentIsGapFree(t *testing.T) {
 	if n := len(sourceEvents(f.log, events.SourceAgent)); n != 100 {
 		t.Errorf("%d agent events, want 100", n)
 	}
-	if err := benchkit.CheckSequences(f.log.Events(1)); err != nil {
+	if err := invariant.CheckSequences(f.log.Events(1)); err != nil {
 		t.Errorf("CheckSequences: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/ledger"
@@ -153,9 +154,9 @@ func (mm *marketMachine) check(t *rapid.T) {
 		}
 	}
 	mm.checkHolds(t)
-	opts := benchkit.ResourceOptions(testResources...)
+	opts := invariant.ResourceOptions(testResources...)
 	opts.Retention = mm.f.cfg.Retention
-	if err := benchkit.CheckWith(mm.f.log.Events(0), opts); err != nil {
+	if err := invariant.CheckWith(mm.f.log.Events(0), opts); err != nil {
 		t.Fatalf("benchkit: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/ledger"
 )
@@ -315,7 +316,7 @@ func TestRewardBudgetProperty(t *testing.T) {
 				}
 			},
 		})
-		if err := benchkit.CheckWith(f.log.Events(0), benchkit.Options{Retention: cfg.Retention}); err != nil {
+		if err := invariant.CheckWith(f.log.Events(0), invariant.Options{Retention: cfg.Retention}); err != nil {
 			t.Fatalf("invariants: %v", err)
 		}
 	})

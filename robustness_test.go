@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
@@ -327,7 +328,7 @@ func TestBenchkitCatchesTamperedMarketStreams(t *testing.T) {
 				}
 				changed := append(append([]events.Event{}, evs[:i]...), bad)
 				changed = append(changed, evs[i+1:]...)
-				if err := benchkit.CheckAllocationsPaid(changed); !errors.Is(err, benchkit.ErrViolation) {
+				if err := invariant.CheckAllocationsPaid(changed); !errors.Is(err, invariant.ErrViolation) {
 					t.Fatalf("tampered event %s not caught: %v", e.ID, err)
 				}
 				return

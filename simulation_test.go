@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scarcitylabs/scarcity"
-	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/transport/faultinject"
@@ -49,7 +49,7 @@ var (
 // stream decides those in doubt), that no command is half in it, that the
 // credits of the live market are the stream's and that the market rebuilt
 // itself; every few steps, after a crash and at the end it checks the whole
-// stream with events.Verify and benchkit.CheckWith and compares a market
+// stream with events.Verify and invariant.CheckWith and compares a market
 // restored from it with the live one.
 //
 // Run more seeds with -sim.seeds=N, one seed with -sim.seed=S; with
@@ -1024,10 +1024,10 @@ func (s *sim) checkStream(when string, live *scarcity.Market) {
 		s.failf("%s: events.Verify trusts %d events and voids %d; the index %d and %d (+%d open)",
 			when, len(v.Trusted), len(v.Void), s.ix.trusted, s.ix.void, len(s.ix.open))
 	}
-	opts := benchkit.ResourceOptions(testResources...)
+	opts := invariant.ResourceOptions(testResources...)
 	opts.Retention = s.mcfg.Retention
 	opts.PublicKey = s.pub
-	if err := benchkit.CheckWith(evs, opts); err != nil {
+	if err := invariant.CheckWith(evs, opts); err != nil {
 		s.failf("%s: benchkit: %v", when, err)
 	}
 

@@ -15,7 +15,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/scarcitylabs/scarcity"
-	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -49,7 +49,7 @@ func tamperStream(t *testing.T) ([]events.Event, scarcity.Config) {
 // stream as tampered and benchkit's chain_intact names the first bad event.
 func TestTamperingIsNamed(t *testing.T) {
 	evs, cfg := tamperStream(t)
-	if err := benchkit.CheckChain(evs, benchkit.Options{PublicKey: cfg.PublicKey}); err != nil {
+	if err := invariant.CheckChain(evs, invariant.Options{PublicKey: cfg.PublicKey}); err != nil {
 		t.Fatalf("untampered stream: %v", err)
 	}
 	types := map[events.Type]bool{}
@@ -137,9 +137,9 @@ func tamperings(t *testing.T, evs []events.Event, i int) []tampering {
 func checkTampered(t *testing.T, cfg scarcity.Config, tc tampering) {
 	t.Helper()
 	bad := tc.evs[tc.at].ID
-	err := benchkit.CheckChain(tc.evs, benchkit.Options{PublicKey: cfg.PublicKey})
-	var v *benchkit.Violation
-	if !errors.As(err, &v) || v.Check != benchkit.ChainIntact || v.EventID != bad {
+	err := invariant.CheckChain(tc.evs, invariant.Options{PublicKey: cfg.PublicKey})
+	var v *invariant.Violation
+	if !errors.As(err, &v) || v.Check != invariant.ChainIntact || v.EventID != bad {
 		t.Errorf("benchkit: %v, want chain_intact violated at %s", err, bad)
 	}
 	if tc.truncates {

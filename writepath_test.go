@@ -15,6 +15,7 @@ import (
 
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/sched"
@@ -205,7 +206,7 @@ func TestConcurrentAgentsOverJetStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := benchkit.CheckWith(evs, benchkit.Options{PublicKey: key.Public().(ed25519.PublicKey)}); err != nil {
+	if err := invariant.CheckWith(evs, invariant.Options{PublicKey: key.Public().(ed25519.PublicKey)}); err != nil {
 		t.Errorf("stream: %v", err)
 	}
 	checkAgentOrder(t, evs, names, made)

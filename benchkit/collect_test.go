@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/internal/streamtest"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -147,7 +148,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestJSONLRoundTrip(t *testing.T) {
-	evs := append(validStream(t).events(), agentStream("run-1", 2)...)
+	evs := append(streamtest.ValidStream(t).Events(), agentStream("run-1", 2)...)
 	var buf bytes.Buffer
 	if err := benchkit.WriteJSONL(&buf, evs); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,10 @@
 // Package benchkit implements the benchmark runner of scarcity: it validates
 // the behaviour of agents and of the market from the event stream alone, as
 // an auditor would, without access to any service's memory. It collects a
-// stream, checks the system's invariants over it, decides scenarios,
-// measures the market and writes reports; its assertions plug into
-// downstream test suites.
+// stream, decides scenarios over it and runs agents through them; its
+// assertions plug into downstream test suites. Two packages stand beside
+// it: benchkit/invariant checks the system's invariants over any stream,
+// and benchkit/report measures a run and writes reports with charts.
 //
 // # Collecting a stream
 //
@@ -12,56 +13,15 @@
 // and write a stream as JSON lines (a malformed line is reported with its
 // number, never a panic); [Filter] keeps one run's events.
 //
-// # Invariant checks
+// # Invariants
 //
-// Each check replays a stream in order and reports every event that breaks
-// its invariant as a [*Violation] naming the check:
-//
-//   - credits_conserved ([CheckConservation]): replaying the ledger's events
-//     on a model of posted balances and pending holds, every account is opened
-//     before it is used, every amount is a positive decimal, the balances an
-//     event reports are the model's, the sum of all posted balances is exactly
-//     zero, no account opened without allow_negative goes below zero or holds
-//     more than it has, and a hold is closed at most once: each capture takes
-//     at most what the hold still holds, partial captures (remaining above
-//     zero) keep it open, and it closes by a capture whose amount, release
-//     and remainder add up to what it held, or by a release of all it holds;
-//     no hold id is placed twice in a run.
-//   - allocations_paid ([CheckAllocationsPaid]): every resources_allocated is
-//     paid by one hold_captured or credits_transferred of exactly its amount
-//     whose transfer id is its payment id (a leased one: by its lease hold
-//     of its amount, held until its bundle ends, and a payment of at most
-//     that once the bundle ends), no payment pays two allocations, and no
-//     agent pays more than its bid; where the run carries bids, every
-//     allocation is of a bid_placed of its agent, and no bid is allocated
-//     twice; where it carries market events, every bundle_scheduled is
-//     allocated by a resources_allocated of its bundle_id.
-//   - bids_held ([CheckBidsHeld]): every bid_placed names a hold of its own,
-//     open when the bid is placed, on its agent's account, of exactly its
-//     total_cost; the ledger's hold_placed comes before the bid, or after it
-//     within the same command (before the market's next event).
-//   - sequences_gap_free ([CheckSequences]): each source's events of one
-//     correlation are numbered 1, 2, 3, … with no gap and no repeat.
-//   - ids_unique and causation_resolves ([CheckIdentities]): no two events
-//     share an id, and every causation names an earlier event.
-//   - capacity_respected ([CheckCapacity]): no booking exceeds a resource's
-//     capacity at any instant of its window from the moment it is booked.
-//   - usage_within_bundles ([CheckUsage]): usage of a consumed resource
-//     stays within its bundle's quantity, and a sample above its envelope is
-//     followed by agent_terminated.
-//   - spend_within_limit ([CheckSpend]): the spend recorded in any sliding
-//     window stays within the limit, and every spend_limit_reached agrees
-//     with the stream.
-//
-// [Check] runs them all; [CheckWith] runs them with [Options], which supply
-// what the stream does not carry (capacities, which resources are OS-level
-// samples, the spend limit); [Unchecked] says which checks could not run.
-// [AssertInvariants] and [AssertInvariantsWith] report violations through a
-// testing.TB; [InvariantVerdicts] gives one report row per invariant. A
-// violation names its event, and where a reported value differs from the
-// replay it carries a "(-want +got)" diff. Ledger state is kept per
-// correlation, so a stream may hold several runs. From 16,384 events up the
-// checks run concurrently, one goroutine each.
+// [Check] checks every invariant of a stream (credits conserved, every
+// allocation paid and every bid held, sequences without gaps, capacity,
+// usage and spend within bounds, the hash chain intact): it is
+// invariant.Check, at hand for the test of a market. [AssertInvariants] and
+// [AssertInvariantsWith] report each violation through a testing.TB, naming
+// the invariant and the event. Package benchkit/invariant documents each
+// invariant and has a check for each.
 //
 // # Scenarios
 //
@@ -127,14 +87,11 @@
 //
 // # Metrics and reports
 //
-// [Metrics] measures a run exactly, as JSON-ready decimal strings:
-// allocative efficiency per round and overall, each resource's price path
-// and volatility, utilisation over time, the Gini coefficient of the agents'
-// final balances, agents awake and dormant over time, and spend against its
-// limit. A [Report] is written as JSON or as one self-contained HTML page
-// (SVG charts of prices and utilisation, a histogram of balances, the
-// verdicts; no scripts, nothing from the network); [ReportFromStream]
-// builds one from a stream.
+// Package benchkit/report measures a run (efficiency, prices, utilisation,
+// the Gini coefficient of balances, agents awake, spend) and writes a
+// report as JSON or as one self-contained HTML page with charts; its
+// verdict rows hold the invariants' verdicts and, built from a [Result],
+// the scenarios'.
 //
 // Arithmetic is exact: apd decimals in a context that traps rounding, and
 // fractions for means, so a value the model cannot hold exactly is
@@ -142,6 +99,6 @@
 //
 // # Concurrency
 //
-// The checks and evaluations are pure functions of their input; they may
-// run concurrently on the same stream. They never modify the events.
+// The evaluations are pure functions of their input; they may run
+// concurrently on the same stream. They never modify the events.
 package benchkit

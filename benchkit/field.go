@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/scarcitylabs/scarcity/benchkit/internal/stream"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -41,29 +42,21 @@ type fieldView struct {
 func viewOf(e events.Event) fieldView {
 	v := fieldView{event: e}
 	if e.Data == nil {
-		v.err = fmt.Errorf("%w: %s has no data", ErrMalformedEvent, eventName(e))
+		v.err = fmt.Errorf("%w: %s has no data", ErrMalformedEvent, stream.EventName(e))
 		return v
 	}
 	b, err := json.Marshal(e.Data)
 	if err != nil {
-		v.err = fmt.Errorf("%w: %s data: %v", ErrMalformedEvent, eventName(e), err)
+		v.err = fmt.Errorf("%w: %s data: %v", ErrMalformedEvent, stream.EventName(e), err)
 		return v
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&v.data); err != nil {
-		v.err = fmt.Errorf("%w: %s data: %v", ErrMalformedEvent, eventName(e), err)
+		v.err = fmt.Errorf("%w: %s data: %v", ErrMalformedEvent, stream.EventName(e), err)
 		v.data = nil
 	}
 	return v
-}
-
-// eventName names e in messages: its id, or its short form if it has none.
-func eventName(e events.Event) string {
-	if e.ID != "" {
-		return e.ID
-	}
-	return e.String()
 }
 
 // lookup resolves a field path on the event: an envelope attribute, a
@@ -208,4 +201,20 @@ func (v fieldView) dataString(key string) string {
 	m, _ := v.data.(map[string]any)
 	s, _ := m[key].(string)
 	return s
+}
+
+// maxDecimalText bounds the length of a decimal in a scenario or a field.
+const maxDecimalText = 100
+
+// parseExact parses a finite decimal, JSON exponent notation included,
+// exactly.
+func parseExact(s string) (*apd.Decimal, error) {
+	if s == "" || len(s) > maxDecimalText {
+		return nil, fmt.Errorf("%q is not a decimal", s)
+	}
+	d, _, err := apd.NewFromString(s)
+	if err != nil || d.Form != apd.Finite || d.Exponent > maxDecimalText || d.Exponent < -maxDecimalText {
+		return nil, fmt.Errorf("%q is not a finite decimal", s)
+	}
+	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/scarcitylabs/scarcity/benchkit/internal/stream"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -129,15 +130,15 @@ func (j *JudgeRule) fromStream(res RuleResult, run *Run) RuleResult {
 	scores, err := streamScores(last, j.Criteria)
 	if passed, ok := last.data.(map[string]any)["passed"].(bool); err != nil && ok {
 		res.Verdict, res.Events = verdictOf(passed), []events.Event{last.event}
-		res.Reason = fmt.Sprintf("%s by %s, with no score, says passed=%t", eventName(last.event), last.dataString("judge"), passed)
+		res.Reason = fmt.Sprintf("%s by %s, with no score, says passed=%t", stream.EventName(last.event), last.dataString("judge"), passed)
 		return res
 	}
 	if err != nil {
-		res.Reason = fmt.Sprintf("%s: %v", eventName(last.event), err)
+		res.Reason = fmt.Sprintf("%s: %v", stream.EventName(last.event), err)
 		return res
 	}
 	res = j.scored(res, scores, []events.Event{last.event})
-	res.Reason = fmt.Sprintf("%s (from %s by %s)", res.Reason, eventName(last.event), last.dataString("judge"))
+	res.Reason = fmt.Sprintf("%s (from %s by %s)", res.Reason, stream.EventName(last.event), last.dataString("judge"))
 	return res
 }
 

@@ -31,10 +31,6 @@ const (
 	judgeWaitDelay = time.Second
 )
 
-// ErrJudgeOutput is wrapped by the error of a judge program whose stdout
-// is not the answer the protocol defines, or is larger than MaxJudgeOutput.
-var ErrJudgeOutput = errors.New("benchkit: malformed judge output")
-
 // ProgramJudge is a Judge that runs an external program, without a shell,
 // once per judge rule to decide.
 //

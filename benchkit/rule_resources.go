@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/scarcitylabs/scarcity/benchkit/internal/stream"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -110,10 +111,10 @@ func consumed(run *Run, resource string) (*apd.Decimal, []events.Event, string) 
 		x, _ := v.lookup(field)
 		d, ok := numeric(x)
 		if !ok {
-			return nil, used, fmt.Sprintf("%s: %s is not a number", eventName(v.event), field)
+			return nil, used, fmt.Sprintf("%s: %s is not a number", stream.EventName(v.event), field)
 		}
 		if _, err := ctx.Add(total, total, d); err != nil {
-			return nil, used, fmt.Sprintf("%s: sum of %s: %v", eventName(v.event), field, err)
+			return nil, used, fmt.Sprintf("%s: sum of %s: %v", stream.EventName(v.event), field, err)
 		}
 	}
 	return total, used, ""

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 	"github.com/cockroachdb/apd/v3"
+
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -66,10 +66,6 @@ var DefaultResources = []bundle.Resource{
 	{Name: "memory", Unit: "MiB", Capacity: 16384, Enforcement: bundle.OSLevel},
 	{Name: "tokens", Unit: "tokens", Capacity: 1_000_000, Enforcement: bundle.ServiceLevel},
 }
-
-// ErrTrigger reports an injected event whose trigger RunScenario does not
-// know.
-var ErrTrigger = errors.New("benchkit: unknown trigger")
 
 // RunScenario runs scenario s with agent a and decides it: it builds a
 // market on a mock clock with the scenario's initial state (the agent's
@@ -361,10 +357,6 @@ func rewardBudget(s *Scenario) (string, error) {
 	}
 	return total.Text('f'), nil
 }
-
-// ErrNothingToReject reports an injected bid_rejected or order_cancelled
-// when the agent has no open bid for it to end.
-var ErrNothingToReject = errors.New("benchkit: no open bid to end")
 
 // makeReal ends an open bid of the agent as an injected bid_rejected or
 // order_cancelled says: the bid of its order_id, else the agent's newest

@@ -13,7 +13,8 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity"
 	"github.com/scarcitylabs/scarcity/auction"
-	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
@@ -80,17 +81,17 @@ func run(ctx context.Context, w io.Writer, o options) error {
 		return err
 	}
 	summarize(w, summary(ctx, m, agents, evs))
-	checks := benchkit.ResourceOptions(resources...)
-	checks.Spend = &benchkit.SpendLimit{Resource: "llm_spend", Limit: 500, Window: time.Hour}
-	report := benchkit.ReportFromStream(fmt.Sprintf("spotmarket: %d agents, %s, seed %d", o.Agents, o.Duration, o.Seed), evs, clk.Now())
-	report.Verdicts = benchkit.InvariantVerdicts(evs, checks)
-	if err := write(o.Out, evs, report); err != nil {
+	checks := invariant.ResourceOptions(resources...)
+	checks.Spend = &invariant.SpendLimit{Resource: "llm_spend", Limit: 500, Window: time.Hour}
+	rep := report.FromStream(fmt.Sprintf("spotmarket: %d agents, %s, seed %d", o.Agents, o.Duration, o.Seed), evs, clk.Now())
+	rep.Verdicts = report.InvariantVerdicts(evs, checks)
+	if err := write(o.Out, evs, rep); err != nil {
 		return err
 	}
 	if o.Out != "" {
 		fmt.Fprintf(w, "wrote %s and %s\n", filepath.Join(o.Out, "events.jsonl"), filepath.Join(o.Out, "report.html"))
 	}
-	if err := benchkit.CheckWith(evs, checks); err != nil {
+	if err := invariant.CheckWith(evs, checks); err != nil {
 		fmt.Fprintln(w, "benchkit: FAIL")
 		return err
 	}

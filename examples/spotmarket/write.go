@@ -6,12 +6,13 @@ import (
 	"path/filepath"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
 // write writes the stream to dir/events.jsonl, one CloudEvents JSON object
 // per line, and the report to dir/report.html. An empty dir writes nothing.
-func write(dir string, evs []events.Event, report benchkit.Report) error {
+func write(dir string, evs []events.Event, report report.Report) error {
 	if dir == "" {
 		return nil
 	}

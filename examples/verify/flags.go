@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
 )
 
 // passwordEnv is the environment variable holding the NATS password of
@@ -30,7 +31,7 @@ type options struct {
 	Agent string
 	// Capacities and Spend are the invariant checks' options.
 	Capacities map[string]int64
-	Spend      *benchkit.SpendLimit
+	Spend      *invariant.SpendLimit
 	// Strict loads the scenarios strictly.
 	Strict bool
 	// JSON prints one JSON document instead of text lines.
@@ -169,13 +170,13 @@ func (o *options) setSpend(s string) error {
 	if !ok || !ok2 || r == "" || err != nil || limit < 0 || err2 != nil || window <= 0 {
 		return fmt.Errorf("%q: want RESOURCE=LIMIT/WINDOW with LIMIT >= 0 and a positive WINDOW such as 1m", s)
 	}
-	o.Spend = &benchkit.SpendLimit{Resource: r, Limit: limit, Window: window}
+	o.Spend = &invariant.SpendLimit{Resource: r, Limit: limit, Window: window}
 	return nil
 }
 
 // checkOptions returns the invariant checks' options.
-func (o options) checkOptions() benchkit.Options {
-	return benchkit.Options{Capacities: o.Capacities, Spend: o.Spend}
+func (o options) checkOptions() invariant.Options {
+	return invariant.Options{Capacities: o.Capacities, Spend: o.Spend}
 }
 
 // judge returns the judge of the scenarios' judge rules, nil for none,

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 )
 
 // document is the JSON document --json prints: verify's own, stable
@@ -15,7 +15,7 @@ type document struct {
 	// Status is the outcome: fail if a check or a scenario failed, else
 	// not_evaluated if one was not evaluated, else pass. The exit status
 	// says the same.
-	Status benchkit.VerdictStatus `json:"status"`
+	Status report.VerdictStatus `json:"status"`
 	// Events is the number of events checked.
 	Events    int            `json:"events"`
 	Checks    []checkJSON    `json:"checks"`
@@ -24,20 +24,20 @@ type document struct {
 
 // checkJSON is the outcome of one invariant check.
 type checkJSON struct {
-	Name   string                 `json:"name"`
-	Status benchkit.VerdictStatus `json:"status"`
-	Detail string                 `json:"detail,omitempty"`
+	Name   string               `json:"name"`
+	Status report.VerdictStatus `json:"status"`
+	Detail string               `json:"detail,omitempty"`
 	// Events are the ids of the events the verdict rests on.
 	Events []string `json:"events,omitempty"`
 }
 
 // scenarioJSON is the outcome of one scenario.
 type scenarioJSON struct {
-	File      string                 `json:"file"`
-	ID        string                 `json:"id"`
-	Verdict   benchkit.VerdictStatus `json:"verdict"`
-	Reason    string                 `json:"reason"`
-	Condition string                 `json:"condition,omitempty"`
+	File      string               `json:"file"`
+	ID        string               `json:"id"`
+	Verdict   report.VerdictStatus `json:"verdict"`
+	Reason    string               `json:"reason"`
+	Condition string               `json:"condition,omitempty"`
 	// Error is set when the condition names an outcome no rule defined.
 	Error string     `json:"error,omitempty"`
 	Rules []ruleJSON `json:"rules"`
@@ -55,9 +55,9 @@ type scenarioJSON struct {
 
 // ruleJSON is the outcome of one rule of a scenario.
 type ruleJSON struct {
-	Kind    string                 `json:"kind"`
-	Verdict benchkit.VerdictStatus `json:"verdict"`
-	Reason  string                 `json:"reason"`
+	Kind    string               `json:"kind"`
+	Verdict report.VerdictStatus `json:"verdict"`
+	Reason  string               `json:"reason"`
 	// Events are the ids of the events that decided the verdict.
 	Events []string `json:"events,omitempty"`
 	// Values are the named numbers the rule exposes, exact: a decimal or
@@ -67,13 +67,13 @@ type ruleJSON struct {
 
 // newDocument returns the document of a verification of n events whose
 // outcome is the error run returns.
-func newDocument(n int, outcome error, checks []benchkit.VerdictRow, results []scenarioResult) document {
-	d := document{Status: benchkit.StatusPass, Events: n, Checks: []checkJSON{}, Scenarios: []scenarioJSON{}}
+func newDocument(n int, outcome error, checks []report.VerdictRow, results []scenarioResult) document {
+	d := document{Status: report.StatusPass, Events: n, Checks: []checkJSON{}, Scenarios: []scenarioJSON{}}
 	switch {
 	case errors.Is(outcome, errFailed):
-		d.Status = benchkit.StatusFail
+		d.Status = report.StatusFail
 	case errors.Is(outcome, errNotEvaluated):
-		d.Status = benchkit.StatusNotEvaluated
+		d.Status = report.StatusNotEvaluated
 	}
 	for _, c := range checks {
 		d.Checks = append(d.Checks, checkJSON{Name: c.Name, Status: c.Status, Detail: c.Detail, Events: c.Events})

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/invariant"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 )
 
 // TestVerifyJSON checks that --json prints one JSON document, and nothing
@@ -27,21 +29,21 @@ func TestVerifyJSON(t *testing.T) {
 	if dec.More() {
 		t.Errorf("more than one document on stdout:\n%s", out)
 	}
-	if d.Status != benchkit.StatusFail || d.Events == 0 || len(d.Checks) != len(benchkit.Invariants) || len(d.Scenarios) != 2 {
+	if d.Status != report.StatusFail || d.Events == 0 || len(d.Checks) != len(invariant.Names) || len(d.Scenarios) != 2 {
 		t.Fatalf("document %+v", d)
 	}
 	for _, c := range d.Checks {
-		if c.Status != benchkit.StatusPass {
+		if c.Status != report.StatusPass {
 			t.Errorf("check %+v", c)
 		}
 	}
 	s1, s2 := d.Scenarios[0], d.Scenarios[1]
-	if s1.ID != "t1" || s1.File != pass || s1.Verdict != benchkit.StatusPass || len(s1.Rules) != 1 ||
-		s1.Rules[0].Kind != benchkit.KindRequiredEvents || s1.Rules[0].Verdict != benchkit.StatusPass || len(s1.Rules[0].Events) == 0 {
+	if s1.ID != "t1" || s1.File != pass || s1.Verdict != report.StatusPass || len(s1.Rules) != 1 ||
+		s1.Rules[0].Kind != benchkit.KindRequiredEvents || s1.Rules[0].Verdict != report.StatusPass || len(s1.Rules[0].Events) == 0 {
 		t.Errorf("scenario t1 %+v", s1)
 	}
-	if s2.ID != "t2" || s2.Verdict != benchkit.StatusFail || s2.Reason == "" || len(s2.Rules) != 1 ||
-		s2.Rules[0].Verdict != benchkit.StatusFail || s2.Rules[0].Reason == "" {
+	if s2.ID != "t2" || s2.Verdict != report.StatusFail || s2.Reason == "" || len(s2.Rules) != 1 ||
+		s2.Rules[0].Verdict != report.StatusFail || s2.Rules[0].Reason == "" {
 		t.Errorf("scenario t2 %+v", s2)
 	}
 }

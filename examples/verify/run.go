@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -40,7 +41,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if len(evs) == 0 {
 		return errors.New("the stream holds no events")
 	}
-	checks := benchkit.InvariantVerdicts(evs, o.checkOptions())
+	checks := report.InvariantVerdicts(evs, o.checkOptions())
 	results := evaluate(ctx, scenarios, evs, benchkit.EvalOptions{Agent: o.Agent, Judge: judge, Resources: slices.Sorted(maps.Keys(o.Capacities))})
 	rows := append(slices.Clone(checks), scenarioRows(results)...)
 	outcome := verdict(checks, results)
@@ -61,8 +62,8 @@ func run(ctx context.Context, w io.Writer, o options) error {
 // verdict returns nil if every check and scenario passed, an error
 // wrapping errFailed naming those that failed, or else one wrapping
 // errNotEvaluated naming those that were not evaluated.
-func verdict(checks []benchkit.VerdictRow, results []scenarioResult) error {
-	byStatus := map[benchkit.VerdictStatus][]string{}
+func verdict(checks []report.VerdictRow, results []scenarioResult) error {
+	byStatus := map[report.VerdictStatus][]string{}
 	for _, c := range checks {
 		byStatus[c.Status] = append(byStatus[c.Status], c.Name)
 	}
@@ -70,10 +71,10 @@ func verdict(checks []benchkit.VerdictRow, results []scenarioResult) error {
 		s := status(r.Verdict)
 		byStatus[s] = append(byStatus[s], "scenario "+r.Scenario)
 	}
-	if names := byStatus[benchkit.StatusFail]; len(names) > 0 {
+	if names := byStatus[report.StatusFail]; len(names) > 0 {
 		return fmt.Errorf("%w: %s", errFailed, strings.Join(names, ", "))
 	}
-	if names := byStatus[benchkit.StatusNotEvaluated]; len(names) > 0 {
+	if names := byStatus[report.StatusNotEvaluated]; len(names) > 0 {
 		return fmt.Errorf("%w: %s", errNotEvaluated, strings.Join(names, ", "))
 	}
 	return nil
@@ -98,7 +99,7 @@ func load(ctx context.Context, o options) ([]events.Event, error) {
 }
 
 // print writes one line per verdict.
-func print(w io.Writer, n int, rows []benchkit.VerdictRow) {
+func print(w io.Writer, n int, rows []report.VerdictRow) {
 	fmt.Fprintf(w, "%d events\n", n)
 	for _, r := range rows {
 		fmt.Fprintf(w, "%-14s %-9s %s", r.Status, r.Kind, r.Name)
@@ -112,14 +113,14 @@ func print(w io.Writer, n int, rows []benchkit.VerdictRow) {
 // writeReport writes report.json and report.html to dir, if one is given.
 // The report is stamped with the time of the stream's last event, so that
 // the same stream gives the same report.
-func writeReport(dir string, evs []events.Event, rows []benchkit.VerdictRow) error {
+func writeReport(dir string, evs []events.Event, rows []report.VerdictRow) error {
 	if dir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	r := benchkit.ReportFromStream("verify", evs, lastTime(evs))
+	r := report.FromStream("verify", evs, lastTime(evs))
 	r.Verdicts = rows
 	for name, write := range map[string]func(io.Writer) error{"report.json": r.WriteJSON, "report.html": r.WriteHTML} {
 		f, err := os.Create(filepath.Join(dir, name))

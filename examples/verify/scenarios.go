@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/scarcitylabs/scarcity/benchkit"
+	"github.com/scarcitylabs/scarcity/benchkit/report"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -47,8 +48,8 @@ func evaluate(ctx context.Context, scenarios []scenario, evs []events.Event, opt
 // scenarioRows returns the verdict rows of results: a row for each
 // scenario, naming the event types it needs that no source of the system
 // emits, and a row per rule.
-func scenarioRows(results []scenarioResult) []benchkit.VerdictRow {
-	var rows []benchkit.VerdictRow
+func scenarioRows(results []scenarioResult) []report.VerdictRow {
+	var rows []report.VerdictRow
 	for _, res := range results {
 		detail := res.Reason
 		if len(res.Gaps) > 0 {
@@ -58,10 +59,10 @@ func scenarioRows(results []scenarioResult) []benchkit.VerdictRow {
 			}
 			detail += " (taxonomy gaps: " + strings.Join(gaps, "; ") + ")"
 		}
-		rows = append(rows, benchkit.VerdictRow{Name: res.Scenario, Kind: benchkit.KindScenario,
+		rows = append(rows, report.VerdictRow{Name: res.Scenario, Kind: report.KindScenario,
 			Status: status(res.Verdict), Detail: detail})
 		for _, r := range res.Rules {
-			rows = append(rows, benchkit.VerdictRow{Name: res.Scenario + "/" + r.Kind, Kind: benchkit.KindRule,
+			rows = append(rows, report.VerdictRow{Name: res.Scenario + "/" + r.Kind, Kind: report.KindRule,
 				Status: status(r.Verdict), Detail: r.Reason, Events: ids(r.Events)})
 		}
 	}
@@ -69,14 +70,14 @@ func scenarioRows(results []scenarioResult) []benchkit.VerdictRow {
 }
 
 // status returns the report status of v.
-func status(v benchkit.Verdict) benchkit.VerdictStatus {
+func status(v benchkit.Verdict) report.VerdictStatus {
 	switch v {
 	case benchkit.Pass:
-		return benchkit.StatusPass
+		return report.StatusPass
 	case benchkit.Fail:
-		return benchkit.StatusFail
+		return report.StatusFail
 	}
-	return benchkit.StatusNotEvaluated
+	return report.StatusNotEvaluated
 }
 
 // ids returns the ids of evs.
