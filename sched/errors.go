@@ -76,7 +76,8 @@ func (e *DeniedError) Is(target error) bool { return target == ErrServiceDenied 
 // or ErrStopFailed, or is ErrAftermath); joined with any other error, an
 // aftermath no longer is ErrAftermath. Advance, Release and Report return
 // their errors through it; so should a caller that joins their errors with
-// its own.
+// its own, passing them as they came: an aftermath wrapped before it is
+// joined keeps its mark.
 func Join(errs ...error) error {
 	plain, all := make([]error, 0, len(errs)), true
 	for _, err := range errs {
