@@ -255,14 +255,23 @@ func (m *Market) Bid(ctx context.Context, b Bid) error {
 	return m.write(ctx, func() error { return m.bid(ctx, b) })
 }
 
-// MaxIDLen is the longest agent, order or mint id a Market accepts.
+// MaxIDLen is the longest agent, order or mint id a Market accepts. It is
+// shorter than [ledger.MaxIDLen] on purpose, and the two stay separate: an
+// agent id is a single token of a NATS subject and appears in every event the
+// agent causes, while the ledger, a service of its own, must hold the ids the
+// market derives from these, the longest "pay/bundle/<order>/<placement>"
+// at most 96 bytes.
 const MaxIDLen = 64
 
+// The longest derived id fits in the ledger's limit; compilation fails if a
+// change to either limit breaks that.
+var _ [ledger.MaxIDLen - (len("pay/") + len(bundlePrefix) + MaxIDLen + len("/18446744073709551615"))]struct{}
+
 // validID checks that id is 1 to MaxIDLen bytes of ASCII letters, digits,
-// '-', '_' and ':'. The market derives ledger and scheduler ids from agent
-// and order ids with a "prefix/" (hold "bid/<order>", payment "pay/<order>",
-// bundle "bundle/<order>"), so user ids never collide with derived ones, and
-// an agent id is a single token of a NATS subject.
+// '-', '_' and ':'. The market derives ledger and scheduler ids from order
+// ids with a prefix and the order's placement (see orders.go), so user ids
+// never collide with derived ones, and an agent id is a single token of a
+// NATS subject.
 func validID(kind, id string) error {
 	if id == "" || len(id) > MaxIDLen {
 		return fmt.Errorf("%w: %s id %q must be 1 to %d bytes", ErrInvalidID, kind, id, MaxIDLen)

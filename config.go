@@ -236,41 +236,41 @@ func (c Config) withDefaults() Config {
 // and opening reserve prices.
 func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 	if c.ClearEvery < 0 || c.ClearEvery%time.Second != 0 {
-		return nil, nil, fmt.Errorf("%w: ClearEvery %v is not a positive whole number of seconds", ErrInvalidConfig, c.ClearEvery)
+		return nil, nil, fmt.Errorf("%w: ClearEvery %v is not a positive whole number of seconds", ErrInvalidOptions, c.ClearEvery)
 	}
 	if c.MaxBids < 0 || c.MaxBidsPerAgent < 0 || c.Scale < 0 || c.Scale > 18 {
-		return nil, nil, fmt.Errorf("%w: MaxBids %d, MaxBidsPerAgent %d, Scale %d", ErrInvalidConfig, c.MaxBids, c.MaxBidsPerAgent, c.Scale)
+		return nil, nil, fmt.Errorf("%w: MaxBids %d, MaxBidsPerAgent %d, Scale %d", ErrInvalidOptions, c.MaxBids, c.MaxBidsPerAgent, c.Scale)
 	}
 	if c.EmitBytes < 0 || c.EmitPeriod < 0 {
-		return nil, nil, fmt.Errorf("%w: EmitBytes %d per %v", ErrInvalidConfig, c.EmitBytes, c.EmitPeriod)
+		return nil, nil, fmt.Errorf("%w: EmitBytes %d per %v", ErrInvalidOptions, c.EmitBytes, c.EmitPeriod)
 	}
 	if c.Retention < 0 || c.MaxBundles < 0 || c.MaxHistory < 0 {
-		return nil, nil, fmt.Errorf("%w: Retention %v, MaxBundles %d, MaxHistory %d", ErrInvalidConfig, c.Retention, c.MaxBundles, c.MaxHistory)
+		return nil, nil, fmt.Errorf("%w: Retention %v, MaxBundles %d, MaxHistory %d", ErrInvalidOptions, c.Retention, c.MaxBundles, c.MaxHistory)
 	}
 	if len(c.SigningKey) != ed25519.PrivateKeySize || c.PublicKey != nil && len(c.PublicKey) != ed25519.PublicKeySize {
-		return nil, nil, fmt.Errorf("%w: SigningKey of %d bytes, PublicKey of %d", ErrInvalidConfig, len(c.SigningKey), len(c.PublicKey))
+		return nil, nil, fmt.Errorf("%w: SigningKey of %d bytes, PublicKey of %d", ErrInvalidOptions, len(c.SigningKey), len(c.PublicKey))
 	}
 	if _, err := c.rewardBudget(); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	if c.SnapshotInterval < 0 || c.KeepSnapshots < 1 {
-		return nil, nil, fmt.Errorf("%w: SnapshotInterval %v, KeepSnapshots %d", ErrInvalidConfig, c.SnapshotInterval, c.KeepSnapshots)
+		return nil, nil, fmt.Errorf("%w: SnapshotInterval %v, KeepSnapshots %d", ErrInvalidOptions, c.SnapshotInterval, c.KeepSnapshots)
 	}
 	if _, ok := c.Publisher.(events.TailReader); c.Snapshots != nil && !ok {
-		return nil, nil, fmt.Errorf("%w: snapshots need a Publisher that is an events.TailReader, not %T", ErrInvalidConfig, c.Publisher)
+		return nil, nil, fmt.Errorf("%w: snapshots need a Publisher that is an events.TailReader, not %T", ErrInvalidOptions, c.Publisher)
 	}
 	if c.RewardPeriod <= 0 {
-		return nil, nil, fmt.Errorf("%w: RewardPeriod %v is not positive", ErrInvalidConfig, c.RewardPeriod)
+		return nil, nil, fmt.Errorf("%w: RewardPeriod %v is not positive", ErrInvalidOptions, c.RewardPeriod)
 	}
 	if c.Settlement != SettleToOperator && c.Settlement != SettleBurn {
-		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidConfig, c.Settlement)
+		return nil, nil, fmt.Errorf("%w: Settlement %d", ErrInvalidOptions, c.Settlement)
 	}
 	if len(c.Resources) == 0 {
-		return nil, nil, fmt.Errorf("%w: no resources", ErrInvalidConfig)
+		return nil, nil, fmt.Errorf("%w: no resources", ErrInvalidOptions)
 	}
 	cat, err := bundle.NewCatalog(c.Resources...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	reserve, err := c.reservePrices(cat)
 	if err != nil {
@@ -282,7 +282,7 @@ func (c Config) validate() (*bundle.Catalog, bundle.Prices, error) {
 func (c Config) reservePrices(cat *bundle.Catalog) (bundle.Prices, error) {
 	for name := range c.Reserve {
 		if _, ok := cat.Lookup(name); !ok {
-			return nil, fmt.Errorf("%w: reserve for unknown resource %q", ErrInvalidConfig, name)
+			return nil, fmt.Errorf("%w: reserve for unknown resource %q", ErrInvalidOptions, name)
 		}
 	}
 	prices := make(bundle.Prices, len(c.Reserve))
@@ -293,7 +293,7 @@ func (c Config) reservePrices(cat *bundle.Catalog) (bundle.Prices, error) {
 		}
 		p, err := events.Decimal(s).Apd()
 		if err != nil || p.Sign() <= 0 || -p.Exponent > c.Scale {
-			return nil, fmt.Errorf("%w: reserve %q for %q must be a positive decimal with at most %d places", ErrInvalidConfig, s, name, c.Scale)
+			return nil, fmt.Errorf("%w: reserve %q for %q must be a positive decimal with at most %d places", ErrInvalidOptions, s, name, c.Scale)
 		}
 		prices[name] = p
 	}

@@ -9,8 +9,8 @@ import (
 
 // Sentinel errors returned by the Market. Test for them with errors.Is.
 var (
-	// ErrInvalidConfig reports a Config that fails validation.
-	ErrInvalidConfig = errors.New("scarcity: invalid config")
+	// ErrInvalidOptions reports a Config that fails validation.
+	ErrInvalidOptions = errors.New("scarcity: invalid options")
 	// ErrBidRejected reports a bid refused at placement; the error is a
 	// *RejectedError carrying the reason code.
 	ErrBidRejected = errors.New("scarcity: bid rejected")

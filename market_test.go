@@ -475,8 +475,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			if cfg.Resources == nil {
 				cfg.Resources = testResources
 			}
-			if _, err := scarcity.New(context.Background(), cfg); !errors.Is(err, scarcity.ErrInvalidConfig) {
-				t.Errorf("New = %v, want ErrInvalidConfig", err)
+			if _, err := scarcity.New(context.Background(), cfg); !errors.Is(err, scarcity.ErrInvalidOptions) {
+				t.Errorf("New = %v, want ErrInvalidOptions", err)
 			}
 		})
 	}

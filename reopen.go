@@ -61,7 +61,7 @@ func Reopen(ctx context.Context, cfg Config) (*Market, RestoreReport, error) {
 	}
 	tail, ok := cfg.Publisher.(events.TailReader)
 	if !ok {
-		return nil, RestoreReport{}, fmt.Errorf("%w: Reopen reads the stream through an events.TailReader, not %T", ErrInvalidConfig, cfg.Publisher)
+		return nil, RestoreReport{}, fmt.Errorf("%w: Reopen reads the stream through an events.TailReader, not %T", ErrInvalidOptions, cfg.Publisher)
 	}
 	m := newMarket(cfg, cat, nil)
 	report, err := m.reload(ctx, reserve, tail)

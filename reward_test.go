@@ -137,7 +137,7 @@ func TestRewardConfig(t *testing.T) {
 	} {
 		cfg := scarcity.Config{Resources: testResources, RewardBudget: c.budget, RewardPeriod: c.period}
 		_, err := scarcity.New(t.Context(), cfg)
-		if ok := err == nil; ok != c.ok || !ok && !errors.Is(err, scarcity.ErrInvalidConfig) {
+		if ok := err == nil; ok != c.ok || !ok && !errors.Is(err, scarcity.ErrInvalidOptions) {
 			t.Errorf("RewardBudget %q per %v: %v", c.budget, c.period, err)
 		}
 	}

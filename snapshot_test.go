@@ -237,7 +237,7 @@ func TestSnapshotNeedsAStore(t *testing.T) {
 	}
 	cfg := f.cfg
 	cfg.Publisher, cfg.Snapshots = events.Discard, events.NewMemorySnapshots()
-	if _, err := scarcity.New(context.Background(), cfg); !errors.Is(err, scarcity.ErrInvalidConfig) {
+	if _, err := scarcity.New(context.Background(), cfg); !errors.Is(err, scarcity.ErrInvalidOptions) {
 		t.Errorf("snapshots over a publisher that cannot be read: %v", err)
 	}
 }

@@ -38,7 +38,7 @@ func AssertInvariants(tb TB, evs []events.Event) {
 func AssertInvariantsWith(tb TB, evs []events.Event, o invariant.Options) {
 	tb.Helper()
 	err := invariant.CheckWith(evs, o)
-	if errors.Is(err, invariant.ErrOptions) {
+	if errors.Is(err, invariant.ErrInvalidOptions) {
 		tb.Errorf("%v", err)
 		return
 	}

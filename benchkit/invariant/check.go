@@ -64,7 +64,7 @@ func Check(evs []events.Event) error { return join(violationsWith(evs, Options{}
 // CheckWith runs every invariant check over the stream with o, and returns
 // nil or an error joining one *Violation per failure in stream order
 // (errors.Is(err, ErrViolation)); an unusable o returns an error wrapping
-// ErrOptions and checks nothing.
+// ErrInvalidOptions and checks nothing.
 func CheckWith(evs []events.Event, o Options) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -128,19 +128,19 @@ func ResourceOptions(rs ...bundle.Resource) Options {
 	return o
 }
 
-// validate reports an Options that cannot be used, wrapping ErrOptions.
+// validate reports an Options that cannot be used, wrapping ErrInvalidOptions.
 func (o Options) validate() error {
 	if o.Spend != nil {
 		if err := stream.SpendLimit(*o.Spend).Validate(); err != nil {
-			return fmt.Errorf("%w: %v", ErrOptions, err)
+			return fmt.Errorf("%w: %v", ErrInvalidOptions, err)
 		}
 	}
 	if o.Retention < 0 {
-		return fmt.Errorf("%w: negative retention %v", ErrOptions, o.Retention)
+		return fmt.Errorf("%w: negative retention %v", ErrInvalidOptions, o.Retention)
 	}
 	for r, c := range o.Capacities {
 		if c < 0 {
-			return fmt.Errorf("%w: capacity %d of %q is negative", ErrOptions, c, r)
+			return fmt.Errorf("%w: capacity %d of %q is negative", ErrInvalidOptions, c, r)
 		}
 	}
 	return nil

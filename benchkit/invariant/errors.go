@@ -9,9 +9,9 @@ import (
 // ErrViolation) reports whether a check found a broken invariant.
 var ErrViolation = errors.New("benchkit: invariant violated")
 
-// ErrOptions is wrapped by the error of a check, or of report.Metrics,
+// ErrInvalidOptions is wrapped by the error of a check, or of report.Metrics,
 // given [Options] it cannot use.
-var ErrOptions = errors.New("benchkit: invalid options")
+var ErrInvalidOptions = errors.New("benchkit: invalid options")
 
 // Violation is one event that breaks one invariant.
 type Violation struct {

@@ -215,8 +215,8 @@ func TestInvalidOptions(t *testing.T) {
 		{Spend: &invariant.SpendLimit{Resource: "spend", Limit: 1}},
 		{Capacities: map[string]int64{"cpu": -1}},
 	} {
-		if err := invariant.CheckWith(nil, o); !errors.Is(err, invariant.ErrOptions) {
-			t.Errorf("CheckWith(%+v) = %v, want ErrOptions", o, err)
+		if err := invariant.CheckWith(nil, o); !errors.Is(err, invariant.ErrInvalidOptions) {
+			t.Errorf("CheckWith(%+v) = %v, want ErrInvalidOptions", o, err)
 		}
 	}
 }

@@ -54,7 +54,7 @@ func TestRetentionAllowsForgottenIDs(t *testing.T) {
 			t.Errorf("retention %v: %v, want credits_conserved violated", retention, err)
 		}
 	}
-	if err := invariant.CheckWith(evs, invariant.Options{Retention: -time.Second}); !errors.Is(err, invariant.ErrOptions) {
-		t.Errorf("negative retention: %v, want ErrOptions", err)
+	if err := invariant.CheckWith(evs, invariant.Options{Retention: -time.Second}); !errors.Is(err, invariant.ErrInvalidOptions) {
+		t.Errorf("negative retention: %v, want ErrInvalidOptions", err)
 	}
 }

@@ -126,17 +126,17 @@ type SpendPoint struct {
 
 // Metrics measures the run whose stream is evs. The stream holds one run
 // (one correlation); a malformed decimal it needs returns an error. Options
-// it cannot use return an error wrapping invariant.ErrOptions.
+// it cannot use return an error wrapping invariant.ErrInvalidOptions.
 func Metrics(evs []events.Event, o MetricsOptions) (MarketMetrics, error) {
 	if o.Places == 0 {
 		o.Places = DefaultPlaces
 	}
 	if o.Places < 0 || o.Places > MaxPlaces {
-		return MarketMetrics{}, fmt.Errorf("%w: %d places, want 1 to %d", invariant.ErrOptions, o.Places, MaxPlaces)
+		return MarketMetrics{}, fmt.Errorf("%w: %d places, want 1 to %d", invariant.ErrInvalidOptions, o.Places, MaxPlaces)
 	}
 	if o.Spend != nil {
 		if err := stream.SpendLimit(*o.Spend).Validate(); err != nil {
-			return MarketMetrics{}, fmt.Errorf("%w: %v", invariant.ErrOptions, err)
+			return MarketMetrics{}, fmt.Errorf("%w: %v", invariant.ErrInvalidOptions, err)
 		}
 	}
 	m := &metering{o: o, out: MarketMetrics{

@@ -110,8 +110,8 @@ func TestMetrics(t *testing.T) {
 	if got2.Gini != "0.50" || got2.Efficiency != "0.67" {
 		t.Errorf("two places: gini %s, efficiency %s", got2.Gini, got2.Efficiency)
 	}
-	if _, err := report.Metrics(nil, report.MetricsOptions{Places: -1}); !errors.Is(err, invariant.ErrOptions) {
-		t.Errorf("Places -1: %v, want ErrOptions", err)
+	if _, err := report.Metrics(nil, report.MetricsOptions{Places: -1}); !errors.Is(err, invariant.ErrInvalidOptions) {
+		t.Errorf("Places -1: %v, want ErrInvalidOptions", err)
 	}
 }
 

@@ -248,7 +248,7 @@ func InvariantVerdicts(evs []events.Event, o invariant.Options) []VerdictRow {
 		rows[i] = VerdictRow{Name: name, Kind: KindInvariant, Status: StatusPass}
 	}
 	err := invariant.CheckWith(evs, o)
-	if errors.Is(err, invariant.ErrOptions) {
+	if errors.Is(err, invariant.ErrInvalidOptions) {
 		for i := range rows {
 			rows[i].Status, rows[i].Detail = StatusFail, err.Error()
 		}

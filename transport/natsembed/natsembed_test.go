@@ -46,11 +46,11 @@ func TestStartKeepsDataDir(t *testing.T) {
 
 func TestStartOptions(t *testing.T) {
 	for _, o := range []natsembed.Options{{Port: -1}, {Port: 65536}, {MaxStore: -1}, {ReadyTimeout: -time.Second}} {
-		if srv, err := natsembed.Start(o); !errors.Is(err, natstransport.ErrInvalidOption) {
+		if srv, err := natsembed.Start(o); !errors.Is(err, natstransport.ErrInvalidOptions) {
 			if srv != nil {
 				srv.Shutdown()
 			}
-			t.Errorf("Start(%+v): %v, want ErrInvalidOption", o, err)
+			t.Errorf("Start(%+v): %v, want ErrInvalidOptions", o, err)
 		}
 	}
 }
@@ -118,8 +118,8 @@ func TestOpenOptions(t *testing.T) {
 		{"url", natstransport.Options{URL: "nats://127.0.0.1:1"}, natstransport.ErrConflictingOptions},
 		{"conn", natstransport.Options{Conn: &nats.Conn{}}, natstransport.ErrConflictingOptions},
 		// Checked before a server starts: DataDir is never created.
-		{"invalid prefix", natstransport.Options{DataDir: dir, Prefix: "a.*"}, natstransport.ErrInvalidOption},
-		{"negative timeout", natstransport.Options{DataDir: dir, Timeout: -time.Second}, natstransport.ErrInvalidOption},
+		{"invalid prefix", natstransport.Options{DataDir: dir, Prefix: "a.*"}, natstransport.ErrInvalidOptions},
+		{"negative timeout", natstransport.Options{DataDir: dir, Timeout: -time.Second}, natstransport.ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

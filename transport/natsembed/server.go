@@ -44,10 +44,10 @@ type Server struct {
 
 // Start starts a NATS server with JetStream in this process and waits
 // until it accepts connections. Errors wrap ErrStart, or
-// natstransport.ErrInvalidOption for an Options field out of its bounds.
+// natstransport.ErrInvalidOptions for an Options field out of its bounds.
 func Start(opts Options) (*Server, error) {
 	if opts.Port < 0 || opts.Port > 65535 || opts.MaxStore < 0 || opts.ReadyTimeout < 0 {
-		return nil, fmt.Errorf("%w: natsembed.Options %+v", natstransport.ErrInvalidOption, opts)
+		return nil, fmt.Errorf("%w: natsembed.Options %+v", natstransport.ErrInvalidOptions, opts)
 	}
 	s := &Server{dir: opts.DataDir}
 	if s.dir == "" {

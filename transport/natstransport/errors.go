@@ -6,9 +6,9 @@ import "errors"
 // the returned errors wrap them with details and, where there is one, the
 // underlying NATS error.
 var (
-	// ErrInvalidOption reports an Options field out of its bounds (or, from
+	// ErrInvalidOptions reports an Options field out of its bounds (or, from
 	// package natsembed, a natsembed.Options field).
-	ErrInvalidOption = errors.New("natstransport: invalid option")
+	ErrInvalidOptions = errors.New("natstransport: invalid options")
 	// ErrConflictingOptions reports options that exclude each other, such as
 	// both a URL and a connection.
 	ErrConflictingOptions = errors.New("natstransport: conflicting options")

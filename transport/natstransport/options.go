@@ -104,7 +104,7 @@ type Options struct {
 }
 
 // withDefaults returns o with its zero fields set to the defaults, or an
-// error wrapping ErrInvalidOption or ErrConflictingOptions.
+// error wrapping ErrInvalidOptions or ErrConflictingOptions.
 func (o Options) withDefaults() (Options, error) {
 	if o.URL != "" && o.Conn != nil {
 		return o, fmt.Errorf("%w: both URL and Conn", ErrConflictingOptions)
@@ -141,19 +141,19 @@ func orDefault[T comparable](v, def T) T {
 func (o Options) validate() error {
 	switch {
 	case (o.Prefix != "" || !o.ReadOnly) && !validPrefix(o.Prefix):
-		return fmt.Errorf("%w: Prefix %q: want dot-separated tokens without wildcards or whitespace", ErrInvalidOption, o.Prefix)
+		return fmt.Errorf("%w: Prefix %q: want dot-separated tokens without wildcards or whitespace", ErrInvalidOptions, o.Prefix)
 	case !validStreamName(o.Stream):
-		return fmt.Errorf("%w: Stream %q: want a name without '.', '*', '>', '/', '\\' or whitespace", ErrInvalidOption, o.Stream)
+		return fmt.Errorf("%w: Stream %q: want a name without '.', '*', '>', '/', '\\' or whitespace", ErrInvalidOptions, o.Stream)
 	case o.Replicas < 1 || o.Replicas > MaxReplicas:
-		return fmt.Errorf("%w: Replicas %d: want 1 to %d", ErrInvalidOption, o.Replicas, MaxReplicas)
+		return fmt.Errorf("%w: Replicas %d: want 1 to %d", ErrInvalidOptions, o.Replicas, MaxReplicas)
 	case o.DuplicateWindow < 0, o.AckTimeout < 0, o.Timeout < 0, o.ReconnectWait < 0:
-		return fmt.Errorf("%w: negative duration", ErrInvalidOption)
+		return fmt.Errorf("%w: negative duration", ErrInvalidOptions)
 	case o.MaxBytes < 0:
-		return fmt.Errorf("%w: MaxBytes %d", ErrInvalidOption, o.MaxBytes)
+		return fmt.Errorf("%w: MaxBytes %d", ErrInvalidOptions, o.MaxBytes)
 	case o.MaxPending < 0:
-		return fmt.Errorf("%w: MaxPending %d", ErrInvalidOption, o.MaxPending)
+		return fmt.Errorf("%w: MaxPending %d", ErrInvalidOptions, o.MaxPending)
 	case o.SubscriptionBuffer < 0:
-		return fmt.Errorf("%w: SubscriptionBuffer %d", ErrInvalidOption, o.SubscriptionBuffer)
+		return fmt.Errorf("%w: SubscriptionBuffer %d", ErrInvalidOptions, o.SubscriptionBuffer)
 	}
 	return nil
 }

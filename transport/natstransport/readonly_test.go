@@ -250,7 +250,7 @@ func TestReadOnlyOpenErrors(t *testing.T) {
 		{"two subjects", "TWO", "", []error{natstransport.ErrStream}},
 		{"three tokens", "SHORT", "", []error{natstransport.ErrStream}},
 		{"four-token layout", "LEGACY", "", []error{natstransport.ErrStream}},
-		{"invalid prefix", "S", "a.*", []error{natstransport.ErrInvalidOption}},
+		{"invalid prefix", "S", "a.*", []error{natstransport.ErrInvalidOptions}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 // stream is "OBJ_<stream>_SNAPSHOTS" and its subjects
 // "$O.<stream>_SNAPSHOTS.>". A bucket name holds only ASCII letters,
 // digits, '_' and '-', so a stream whose name holds any other byte has no
-// snapshot bucket (Transport.Snapshots fails with ErrInvalidOption).
+// snapshot bucket (Transport.Snapshots fails with ErrInvalidOptions).
 func SnapshotBucket(stream string) string { return subject.SnapshotBucket(stream) }
 
 // validBucket matches the bucket names the Object Store accepts.
@@ -62,7 +62,7 @@ var _ events.SnapshotStore = (*Snapshots)(nil)
 // Transport keeps the store it returns: later calls return the same one.
 // ctx and Options.Timeout bound the setup.
 //
-// Errors wrap ErrNoSnapshots, ErrInvalidOption (a stream name that cannot
+// Errors wrap ErrNoSnapshots, ErrInvalidOptions (a stream name that cannot
 // name a bucket), ErrSnapshots, events.ErrClosed or ctx's error.
 func (t *Transport) Snapshots(ctx context.Context) (*Snapshots, error) {
 	if err := ctx.Err(); err != nil {
@@ -79,7 +79,7 @@ func (t *Transport) Snapshots(ctx context.Context) (*Snapshots, error) {
 	bucket := SnapshotBucket(t.opts.Stream)
 	if !validBucket.MatchString(bucket) {
 		return nil, fmt.Errorf("%w: stream %q: an Object Store bucket name (%q) holds only ASCII letters, digits, '_' and '-'",
-			ErrInvalidOption, t.opts.Stream, bucket)
+			ErrInvalidOptions, t.opts.Stream, bucket)
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()

@@ -118,8 +118,8 @@ func TestSnapshotsErrors(t *testing.T) {
 	srv := natstest.StartServer(t)
 	ctx := context.Background()
 	odd := open(t, srv.URL(), natstransport.Options{Prefix: "odd", Stream: "ODD$NAME"})
-	if _, err := odd.Snapshots(ctx); !errors.Is(err, natstransport.ErrInvalidOption) {
-		t.Errorf("Snapshots of stream ODD$NAME = %v, want ErrInvalidOption", err)
+	if _, err := odd.Snapshots(ctx); !errors.Is(err, natstransport.ErrInvalidOptions) {
+		t.Errorf("Snapshots of stream ODD$NAME = %v, want ErrInvalidOptions", err)
 	}
 	tr := open(t, srv.URL(), natstransport.Options{Prefix: "closing", Stream: "CLOSING"})
 	s := snapshots(t, tr)

@@ -61,7 +61,7 @@ var (
 // provisioned (see Provision); with Options.ReadOnly, Open only reads the
 // stream's configuration. Neither creates or changes the stream.
 //
-// Errors wrap ErrInvalidOption, ErrConflictingOptions, ErrNoServer,
+// Errors wrap ErrInvalidOptions, ErrConflictingOptions, ErrNoServer,
 // ErrStream, ErrSubjectsMismatch, ErrNoStream, ErrPrefixMismatch or the
 // connection's error.
 func Open(ctx context.Context, opts Options) (*Transport, error) {

@@ -298,13 +298,13 @@ func TestOpenOptions(t *testing.T) {
 		{"data dir with url", natstransport.Options{URL: "nats://127.0.0.1:1", DataDir: "x"}, natstransport.ErrConflictingOptions},
 		{"no server", natstransport.Options{}, natstransport.ErrNoServer},
 		{"data dir, no server", natstransport.Options{DataDir: "x"}, natstransport.ErrNoServer},
-		{"wildcard prefix", natstransport.Options{Prefix: "a.*"}, natstransport.ErrInvalidOption},
-		{"empty prefix token", natstransport.Options{Prefix: "a..b"}, natstransport.ErrInvalidOption},
-		{"dotted stream", natstransport.Options{Stream: "A.B"}, natstransport.ErrInvalidOption},
-		{"replicas", natstransport.Options{Replicas: 6}, natstransport.ErrInvalidOption},
-		{"negative window", natstransport.Options{DuplicateWindow: -time.Second}, natstransport.ErrInvalidOption},
-		{"negative pending", natstransport.Options{MaxPending: -1}, natstransport.ErrInvalidOption},
-		{"negative bytes", natstransport.Options{MaxBytes: -1}, natstransport.ErrInvalidOption},
+		{"wildcard prefix", natstransport.Options{Prefix: "a.*"}, natstransport.ErrInvalidOptions},
+		{"empty prefix token", natstransport.Options{Prefix: "a..b"}, natstransport.ErrInvalidOptions},
+		{"dotted stream", natstransport.Options{Stream: "A.B"}, natstransport.ErrInvalidOptions},
+		{"replicas", natstransport.Options{Replicas: 6}, natstransport.ErrInvalidOptions},
+		{"negative window", natstransport.Options{DuplicateWindow: -time.Second}, natstransport.ErrInvalidOptions},
+		{"negative pending", natstransport.Options{MaxPending: -1}, natstransport.ErrInvalidOptions},
+		{"negative bytes", natstransport.Options{MaxBytes: -1}, natstransport.ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
