@@ -111,11 +111,11 @@ func FromStream(title string, evs []events.Event, now time.Time) Report {
 	for _, e := range evs {
 		switch p := stream.Payload(e.Data).(type) {
 		case events.PriceUpdate:
-			b.add(PriceUnit(p.Resource), p.Resource, e.Time, p.New)
+			b.add(priceUnit(p.Resource), p.Resource, e.Time, p.New)
 			b.add(UnitUtilisation, p.Resource, e.Time, p.Utilisation)
 		case events.MarketCleared:
 			for name, price := range p.Prices {
-				b.add(PriceUnit(name), name, e.Time, price)
+				b.add(priceUnit(name), name, e.Time, price)
 			}
 			b.addAll(UnitUtilisation, e.Time, p.Utilisation)
 		}
@@ -126,10 +126,10 @@ func FromStream(title string, evs []events.Event, now time.Time) Report {
 	return Report{Title: title, Generated: now, Series: b.series(), Distribution: balances.distribution()}
 }
 
-// PriceUnit is the unit, and so the chart, of the price series of
+// priceUnit is the unit, and so the chart, of the price series of
 // resource: each resource's price has a chart of its own, since prices of
 // different resources differ by orders of magnitude.
-func PriceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
+func priceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
 
 // seriesBuilder collects points per unit and name.
 type seriesBuilder struct {

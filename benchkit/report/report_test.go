@@ -61,7 +61,7 @@ func TestReportFromStream(t *testing.T) {
 		names = append(names, s.Unit+"/"+s.Name)
 	}
 	want := []string{
-		report.PriceUnit("cpu") + "/cpu", report.PriceUnit("memory") + "/memory",
+		"price of cpu (" + report.UnitPrice + ")/cpu", "price of memory (" + report.UnitPrice + ")/memory",
 		report.UnitUtilisation + "/cpu", report.UnitUtilisation + "/memory",
 	}
 	if diff := cmp.Diff(want, names); diff != "" {

@@ -31,7 +31,7 @@
 // # Stream
 //
 // One stream (default "SCARCITY") captures the event subjects of each
-// source of [Sources] — the events package's taxonomy: market, ledger,
+// source of the events package's taxonomy — market, ledger,
 // scheduler, agent, judge, benchmark — one subject each,
 // "<prefix>.<source>.*.*.*" ([StreamSubjects]). The source is never a
 // wildcard, so the command subjects of package agentapi,

@@ -20,13 +20,10 @@ func Token(s string) string { return subject.Token(s) }
 // Token, the counterparty events.Counterparty(e) ("_" if none).
 func Subject(prefix string, e events.Event) string { return subject.Event(prefix, e) }
 
-// Sources returns the event sources the stream captures, one subject each:
-// the sources of the events package's taxonomy. An event of another source
-// cannot be published.
-func Sources() []events.Source { return subject.Sources() }
-
 // StreamSubjects returns the subjects of the stream under prefix, one
-// "<prefix>.<source>.*.*.*" per source of Sources, in that order.
+// "<prefix>.<source>.*.*.*" per source of the events package's taxonomy
+// (market, ledger, scheduler, agent, …): an event of another source cannot
+// be published.
 func StreamSubjects(prefix string) []string { return subject.Stream(prefix) }
 
 // AgentSubjects returns the subjects of the events about agent under prefix:
