@@ -75,9 +75,6 @@ func NewPriceTable(unit *apd.Decimal, prices map[string]ModelPrice) (*PriceTable
 	return t, nil
 }
 
-// Unit returns the price of one spend unit in credits.
-func (t *PriceTable) Unit() *apd.Decimal { return new(apd.Decimal).Set(&t.unit) }
-
 // Models returns the priced models in name order.
 func (t *PriceTable) Models() []string { return slices.Sorted(maps.Keys(t.prices)) }
 
