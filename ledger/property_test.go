@@ -793,7 +793,7 @@ func (s *machine) checkQueries(t *rapid.T, got map[string]Balance) {
 	}
 }
 
-func TestStateMachine(t *testing.T) {
+func TestLedgerStateMachine(t *testing.T) {
 	effects := map[string]int{}
 	rapid.Check(t, func(t *rapid.T) {
 		newMachine(t, effects).Repeat(t)

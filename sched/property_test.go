@@ -339,7 +339,7 @@ func (m *machine) check(t *rapid.T) {
 	}
 }
 
-func TestMachine(t *testing.T) {
+func TestSchedulerStateMachine(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		m := newMachine(t)
 		t := rt

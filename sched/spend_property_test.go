@@ -426,7 +426,7 @@ func (m *spendMachine) check(t *rapid.T) {
 	}
 }
 
-func TestSpendMachine(t *testing.T) {
+func TestSpendStateMachine(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		m := newSpendMachine(t)
 		rt.Repeat(map[string]func(*rapid.T){
