@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/internal/assert"
 )
 
 // Calendar books bundles against a catalog's capacity over time. Admission
@@ -204,11 +206,17 @@ func (c *Calendar) resource(name string) (Resource, int) {
 	return c.catalog.resources[i], i
 }
 
-// add adds sign × q to the timelines over [start, end).
+// add adds sign × q to the timelines over [start, end). Every level it
+// leaves must lie between 0 and the resource's capacity: Book checks that a
+// booking fits before it adds it, and only what was added is taken away, so
+// a level outside them is a bug that would sell capacity twice or return
+// capacity never booked.
 func (c *Calendar) add(q []held, start, end time.Time, sign int64) {
 	from, to := instantOf(start), instantOf(end)
 	for _, h := range q {
-		c.lines[h.res].add(from, to, sign*h.n)
+		low, high := c.lines[h.res].add(from, to, sign*h.n)
+		assert.That(low >= 0 && high <= c.catalog.resources[h.res].Capacity,
+			"bundle: a calendar booked a resource beyond its capacity or released more than was booked")
 	}
 }
 

@@ -1,9 +1,11 @@
 package bundle
 
 import (
-	"github.com/scarcitylabs/scarcity/internal/instants"
+	"math"
 	"slices"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/internal/instants"
 )
 
 // instant is an ordered, comparable form of a time.Time: its wall clock
@@ -134,16 +136,21 @@ func (tl *timeline) peak(from, to instant) int64 {
 	return peak
 }
 
-// add adds n to the level over [from, to), from before to.
-func (tl *timeline) add(from, to instant, n int64) {
+// add adds n to the level over [from, to), from before to, and returns the
+// lowest and highest levels it leaves there.
+func (tl *timeline) add(from, to instant, n int64) (low, high int64) {
 	tl.split(from)
 	tl.split(to)
 	p, _ := tl.search(from)
+	low, high = math.MaxInt64, math.MinInt64
 	for ; tl.step(p).at != to; p = tl.next(p) {
-		tl.step(p).level += n
+		s := tl.step(p)
+		s.level += n
+		low, high = min(low, s.level), max(high, s.level)
 	}
 	tl.merge(to)
 	tl.merge(from)
+	return low, high
 }
 
 // split makes sure a step starts at t, without changing any level.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/scarcitylabs/scarcity/internal/assert"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -227,6 +229,8 @@ func (l *Ledger) capture(s stage, h *hold, m *movement, final bool) (change, err
 		Pending:     decimalOf(r.pending),
 	}))
 	return change{accounts: [2]*account{from, to}, hold: h, transfer: m.id, apply: func() {
+		assert.That(from.posted == r.fromWas && from.pending == r.pendingWas && to.posted == r.toWas,
+			"ledger: a capture applied over balances other than those it was staged against, so credits would not sum to zero")
 		from.posted, from.pending, to.posted = r.fromPosted, r.pending, r.toPosted
 		h.remaining, h.captured = r.remaining, r.captured
 		if r.remaining.IsZero() {
@@ -244,12 +248,13 @@ func (l *Ledger) capture(s stage, h *hold, m *movement, final bool) (change, err
 type captureResult struct {
 	released, remaining, captured *apd.Decimal // of the hold
 	fromPosted, pending, toPosted *apd.Decimal // of the accounts
+	fromWas, pendingWas, toWas    *apd.Decimal // what they were computed from
 }
 
 // captureResult computes the capture of amount from the hold h, of account
 // from, to account to; a final capture releases what it does not capture.
 func (l *Ledger) captureResult(h *hold, from, to *account, amount *apd.Decimal, final bool) (captureResult, error) {
-	var r captureResult
+	r := captureResult{fromWas: from.posted, pendingWas: from.pending, toWas: to.posted}
 	rest, err := l.sub(h.remaining, amount)
 	if err != nil {
 		return r, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scarcitylabs/scarcity/internal/assert"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -101,6 +103,7 @@ type moved struct {
 	m                    movement
 	from, to             *account
 	fromPosted, toPosted *apd.Decimal
+	fromWas, toWas       *apd.Decimal // the balances fromPosted and toPosted were computed from
 	event                eventRef
 }
 
@@ -128,7 +131,7 @@ func (l *Ledger) prepareMove(s stage, m movement, amount *apd.Decimal) (moved, e
 	if err := l.ensureAvailable(m.from, from, amt); err != nil {
 		return moved{}, err
 	}
-	mv := moved{m: m, from: from, to: to}
+	mv := moved{m: m, from: from, to: to, fromWas: from.posted, toWas: to.posted}
 	if mv.fromPosted, err = l.sub(from.posted, amt); err != nil {
 		return moved{}, err
 	}
@@ -142,6 +145,8 @@ func (l *Ledger) prepareMove(s stage, m movement, amount *apd.Decimal) (moved, e
 // applyMove makes the staged movement mv.
 func (l *Ledger) applyMove(mv *moved) {
 	m := &mv.m
+	assert.That(mv.from.posted == mv.fromWas && mv.to.posted == mv.toWas,
+		"ledger: a movement applied over balances other than those it was staged against, so credits would not sum to zero")
 	mv.from.posted, mv.to.posted = mv.fromPosted, mv.toPosted
 	l.remember(*m)
 	l.record(mv.from, mv.event, entry{transfer: m.id, counterparty: m.to, amount: m.amount, debit: true})
