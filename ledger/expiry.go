@@ -1,12 +1,12 @@
 package ledger
 
 import (
-	"container/heap"
+	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/internal/minheap"
 )
 
 // Expire releases every open hold whose deadline is at or before the
@@ -53,10 +53,11 @@ func (l *Ledger) Expire(ctx context.Context) error {
 func (l *Ledger) NextExpiry() (time.Time, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if len(l.expiries) == 0 {
+	h, ok := minheap.Min(l.expiries)
+	if !ok {
 		return time.Time{}, false
 	}
-	return l.expiries[0].deadline, true
+	return h.deadline, true
 }
 
 // expiryQueue is a min-heap of the open holds with a deadline, by deadline
@@ -64,72 +65,28 @@ func (l *Ledger) NextExpiry() (time.Time, bool) {
 // removes it at once.
 type expiryQueue []*hold
 
-func (q expiryQueue) Len() int { return len(q) }
-
-func (q expiryQueue) Less(i, j int) bool { return expiresBefore(q[i], q[j]) }
-
-func (q expiryQueue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index, q[j].index = i, j
-}
-
-// Push implements heap.Interface; use push.
-func (q *expiryQueue) Push(x any) {
-	h := x.(*hold)
-	h.index = len(*q)
-	*q = append(*q, h)
-}
-
-// Pop implements heap.Interface; use remove.
-func (q *expiryQueue) Pop() any {
-	old := *q
-	h := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	h.index = -1
-	return h
-}
-
 // push adds the hold h.
-func (q *expiryQueue) push(h *hold) { heap.Push(q, h) }
+func (q *expiryQueue) push(h *hold) { minheap.Push(q, byDeadline{}, h) }
 
 // remove takes h out of the queue if it is in it.
-func (q *expiryQueue) remove(h *hold) {
-	if h.index >= 0 {
-		heap.Remove(q, h.index)
-	}
-}
+func (q *expiryQueue) remove(h *hold) { minheap.Remove(q, byDeadline{}, h) }
 
 // due returns the holds whose deadline is at or before now, in expiry order,
 // without removing them.
 func (q expiryQueue) due(now time.Time) []*hold {
-	var out []*hold
-	var walk func(i int)
-	walk = func(i int) {
-		if i >= len(q) || q[i].deadline.After(now) {
-			return
-		}
-		out = append(out, q[i])
-		walk(2*i + 1)
-		walk(2*i + 2)
-	}
-	walk(0)
-	slices.SortFunc(out, func(a, b *hold) int {
-		switch {
-		case expiresBefore(a, b):
-			return -1
-		case expiresBefore(b, a):
-			return 1
-		}
-		return 0
-	})
-	return out
+	return minheap.Head(q, byDeadline{}, func(h *hold) bool { return !h.deadline.After(now) })
 }
 
-// expiresBefore orders holds by deadline, then id.
-func expiresBefore(a, b *hold) bool {
-	if !a.deadline.Equal(b.deadline) {
-		return a.deadline.Before(b.deadline)
+// byDeadline orders holds by deadline, then id, and keeps their index in
+// the expiry queue.
+type byDeadline struct{}
+
+func (byDeadline) Compare(a, b *hold) int {
+	if c := a.deadline.Compare(b.deadline); c != 0 {
+		return c
 	}
-	return a.id < b.id
+	return cmp.Compare(a.id, b.id)
 }
+
+func (byDeadline) Index(h *hold) int       { return h.index }
+func (byDeadline) SetIndex(h *hold, i int) { h.index = i }

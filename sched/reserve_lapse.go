@@ -2,67 +2,35 @@ package sched
 
 import (
 	"cmp"
-	"container/heap"
 	"slices"
 	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/minheap"
 )
 
 // lapseHeap is a min-heap of the outstanding reservations ordered by
 // expiry, then id. A reservation leaves it as soon as it ends.
 type lapseHeap []*reservation
 
-func (h lapseHeap) Len() int { return len(h) }
+func (h *lapseHeap) push(r *reservation) { minheap.Push(h, byLapse{}, r) }
 
-func (h lapseHeap) Less(i, j int) bool { return lapseOrder(h[i], h[j]) < 0 }
-
-func (h lapseHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-
-func (h *lapseHeap) Push(x any) {
-	r := x.(*reservation)
-	r.index = len(*h)
-	*h = append(*h, r)
-}
-
-func (h *lapseHeap) Pop() any {
-	old := *h
-	r := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	r.index = -1
-	return r
-}
-
-func (h *lapseHeap) push(r *reservation) { heap.Push(h, r) }
-
-func (h *lapseHeap) remove(r *reservation) {
-	if r.index >= 0 {
-		heap.Remove(h, r.index)
-	}
-}
+func (h *lapseHeap) remove(r *reservation) { minheap.Remove(h, byLapse{}, r) }
 
 // due returns, in expiry then id order, the reservations expired at or
 // before now, without changing the heap: only the due part of the heap is
 // visited.
 func (h lapseHeap) due(now time.Time) []*reservation {
-	var out []*reservation
-	var visit func(i int)
-	visit = func(i int) {
-		if i >= len(h) || h[i].expires.After(now) {
-			return
-		}
-		out = append(out, h[i])
-		visit(2*i + 1)
-		visit(2*i + 2)
-	}
-	visit(0)
-	slices.SortFunc(out, lapseOrder)
-	return out
+	return minheap.Head(h, byLapse{}, func(r *reservation) bool { return !r.expires.After(now) })
 }
+
+// byLapse orders the lapse heap by lapseOrder and keeps each reservation's
+// index in it.
+type byLapse struct{}
+
+func (byLapse) Compare(a, b *reservation) int  { return lapseOrder(a, b) }
+func (byLapse) Index(r *reservation) int       { return r.index }
+func (byLapse) SetIndex(r *reservation, i int) { r.index = i }
 
 // lapseOrder orders reservations by expiry, then id.
 func lapseOrder(a, b *reservation) int {
@@ -130,8 +98,9 @@ func (s *Scheduler) ReservationAgent(id string) (agent string, ok bool) {
 func (s *Scheduler) NextLapse() (at time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.spend.lapses) == 0 {
+	r, ok := minheap.Min(s.spend.lapses)
+	if !ok {
 		return time.Time{}, false
 	}
-	return s.spend.lapses[0].expires, true
+	return r.expires, true
 }

@@ -2,8 +2,9 @@ package sched
 
 import (
 	"cmp"
-	"container/heap"
 	"time"
+
+	"github.com/scarcitylabs/scarcity/internal/minheap"
 )
 
 // timerKind says what a timer does when it is due.
@@ -29,42 +30,19 @@ func (t timer) stale() bool {
 	return !t.e.state.held()
 }
 
-// timerHeap is a min-heap of timers ordered by time, then bundle id. Timers
-// of entries that ended early stay until they are due or compacted away.
+// timerHeap is a min-heap of timers ordered by time, then bundle id, then
+// kind. Timers of entries that ended early stay until they are due or
+// compacted away: none is removed by key, so none records its index.
 type timerHeap []timer
 
-func (h timerHeap) Len() int { return len(h) }
-
-func (h timerHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
-	if c := a.at.Compare(b.at); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.e.id, b.e.id); c != 0 {
-		return c < 0
-	}
-	return a.kind < b.kind
-}
-
-func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-
-func (h *timerHeap) Push(x any) { *h = append(*h, x.(timer)) }
-
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = timer{}
-	*h = old[:len(old)-1]
-	return t
-}
-
-func (h *timerHeap) push(t timer) { heap.Push(h, t) }
+func (h *timerHeap) push(t timer) { minheap.Push(h, byTime{}, t) }
 
 // popDue removes and returns, in order, the timers due at or before now.
 func (h *timerHeap) popDue(now time.Time) []timer {
 	var due []timer
 	for len(*h) > 0 && !(*h)[0].at.After(now) {
-		due = append(due, heap.Pop(h).(timer))
+		t, _ := minheap.Pop(h, byTime{})
+		due = append(due, t)
 	}
 	return due
 }
@@ -76,7 +54,7 @@ func (h *timerHeap) peek() (timer, bool) {
 		if t := (*h)[0]; !t.stale() {
 			return t, true
 		}
-		heap.Pop(h)
+		minheap.Pop(h, byTime{})
 	}
 	return timer{}, false
 }
@@ -91,5 +69,21 @@ func (h *timerHeap) compact() {
 	}
 	clear((*h)[len(live):])
 	*h = live
-	heap.Init(h)
+	minheap.Init(*h, byTime{})
 }
+
+// byTime orders timers by time, then bundle id, then kind.
+type byTime struct{}
+
+func (byTime) Compare(a, b timer) int {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.e.id, b.e.id); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.kind, b.kind)
+}
+
+func (byTime) Index(timer) int     { return -1 }
+func (byTime) SetIndex(timer, int) {}

@@ -236,7 +236,7 @@ func (b *Book) checkStructure() error {
 		return fmt.Errorf("%d orders linked, %d indexed", seen, b.index.n)
 	}
 	for i, n := range b.expiry.items {
-		if b.nodes[n].heap != int32(i) || i > 0 && b.expiry.less(b, int32(i), int32((i-1)/2)) {
+		if b.nodes[n].heap != int32(i) || i > 0 && (byExpiry{b}).Compare(n, b.expiry.items[(i-1)/2]) < 0 {
 			return fmt.Errorf("expiry heap broken at %d", i)
 		}
 	}

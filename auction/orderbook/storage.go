@@ -1,10 +1,12 @@
 package orderbook
 
 import (
+	"cmp"
 	"hash/maphash"
 	"slices"
 
 	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/internal/minheap"
 )
 
 // none marks the absence of an order, a level or a heap position.
@@ -79,7 +81,7 @@ func (b *Book) unlink(n int32) {
 	lv.qty -= nd.order.Qty
 	lv.count--
 	if nd.heap != none {
-		b.expiry.remove(b, nd.heap)
+		b.expiry.remove(b, n)
 	}
 	b.index.remove(nd.order.ID, n)
 	b.freeNode(n)
@@ -295,74 +297,27 @@ func (x *bookIndex) clearSlots() {
 }
 
 // expiryHeap is a binary min-heap of the nodes that expire, ordered by
-// expiry and then arrival. Each node knows its position, so that a node
+// expiry and then arrival. Each node records its index, so that a node
 // leaving the book early is removed in logarithmic time.
 type expiryHeap struct {
 	items []int32
 }
 
-// less reports whether node i expires before node j.
-func (h *expiryHeap) less(b *Book, i, j int32) bool {
-	x, y := &b.nodes[h.items[i]].order, &b.nodes[h.items[j]].order
-	if !x.Expires.Equal(y.Expires) {
-		return x.Expires.Before(y.Expires)
+func (h *expiryHeap) push(b *Book, n int32) { minheap.Push(&h.items, byExpiry{b}, n) }
+
+func (h *expiryHeap) remove(b *Book, n int32) { minheap.Remove(&h.items, byExpiry{b}, n) }
+
+// byExpiry orders the nodes of a book's expiry heap and keeps their index
+// in it in their heap field.
+type byExpiry struct{ b *Book }
+
+func (o byExpiry) Compare(m, n int32) int {
+	x, y := &o.b.nodes[m].order, &o.b.nodes[n].order
+	if c := x.Expires.Compare(y.Expires); c != 0 {
+		return c
 	}
-	return x.Seq < y.Seq
+	return cmp.Compare(x.Seq, y.Seq)
 }
 
-func (h *expiryHeap) swap(b *Book, i, j int32) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	b.nodes[h.items[i]].heap = i
-	b.nodes[h.items[j]].heap = j
-}
-
-func (h *expiryHeap) push(b *Book, n int32) {
-	h.items = append(h.items, n)
-	i := int32(len(h.items) - 1)
-	b.nodes[n].heap = i
-	h.up(b, i)
-}
-
-// remove takes out the item at position i.
-func (h *expiryHeap) remove(b *Book, i int32) {
-	last := int32(len(h.items) - 1)
-	b.nodes[h.items[i]].heap = none
-	if i != last {
-		h.items[i] = h.items[last]
-		b.nodes[h.items[i]].heap = i
-	}
-	h.items = h.items[:last]
-	if i != last {
-		h.down(b, i)
-		h.up(b, i)
-	}
-}
-
-func (h *expiryHeap) up(b *Book, i int32) {
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !h.less(b, i, parent) {
-			return
-		}
-		h.swap(b, i, parent)
-		i = parent
-	}
-}
-
-func (h *expiryHeap) down(b *Book, i int32) {
-	n := int32(len(h.items))
-	for {
-		least, l, r := i, 2*i+1, 2*i+2
-		if l < n && h.less(b, l, least) {
-			least = l
-		}
-		if r < n && h.less(b, r, least) {
-			least = r
-		}
-		if least == i {
-			return
-		}
-		h.swap(b, i, least)
-		i = least
-	}
-}
+func (o byExpiry) Index(n int32) int       { return int(o.b.nodes[n].heap) }
+func (o byExpiry) SetIndex(n int32, i int) { o.b.nodes[n].heap = int32(i) }
