@@ -10,6 +10,7 @@ import (
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/sched"
 )
@@ -362,12 +363,9 @@ func (m *Market) checkBid(b Bid) (events.RejectReason, error) {
 	return "", nil
 }
 
-// exactContext returns a decimal context that makes any rounding an error.
-func exactContext() *apd.Context {
-	ctx := apd.BaseContext.WithPrecision(60)
-	ctx.Traps = apd.Inexact | apd.Rounded | apd.DefaultTraps
-	return ctx
-}
+// exactContext returns a decimal context of 60 digits that makes any
+// rounding an error.
+func exactContext() *apd.Context { return exact.WithPrecision(60) }
 
 // rejectHold rejects b because its hold failed.
 func (m *Market) rejectHold(b Bid, err error) error {

@@ -3,6 +3,8 @@ package auction
 import (
 	"fmt"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -118,7 +120,7 @@ func (m CallMarket) settle(r Round, prices bundle.Prices, winners []candidate, r
 	won := make([]*candidate, len(winners))
 	payments := make([]*apd.Decimal, len(winners))
 	for i := range winners {
-		pay, err := bundle.Cost(exact, winners[i].bundle, prices)
+		pay, err := bundle.Cost(exact.Context, winners[i].bundle, prices)
 		if err != nil {
 			return Result{}, fmt.Errorf("auction: payment of bid %q: %w", winners[i].bid.ID, err)
 		}
@@ -153,7 +155,7 @@ func settle(res *Result, r Round, winners []*candidate, payments []*apd.Decimal)
 // screenCall screens b as Greedy does, then rejects a bundle of more than
 // one resource or of more than MaxTicks units.
 func screenCall(r Round, index int, b *Bid, resources map[string]int) (candidate, *Rejection) {
-	reserveCost := func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact, b, r.Reserve) }
+	reserveCost := func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact.Context, b, r.Reserve) }
 	c, v := screen(r, index, b, reserveCost)
 	if v.reason != "" {
 		return c, &Rejection{Bid: b.clone(), Reason: v.reason, Detail: v.detail}
@@ -271,7 +273,7 @@ func cover(a, b bundle.Window) bundle.Window {
 func unitTicks(grid Grid, c candidate, scale int32) (int64, error) {
 	units := apd.New(c.bundle.Window.Seconds(), 0)
 	for _, q := range c.bundle.Quantities {
-		if _, err := exact.Mul(units, units, apd.New(q, 0)); err != nil {
+		if _, err := exact.Context.Mul(units, units, apd.New(q, 0)); err != nil {
 			return 0, err
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 const (
@@ -14,21 +16,11 @@ const (
 	// MaxDigits bounds limits and prices: at most 34 significant digits, and
 	// less than 10^34. Within these bounds every computation of the package
 	// is exact.
-	MaxDigits = 34
+	MaxDigits = exact.MaxDigits // 34
 	// UtilisationPlaces is the number of decimal places of
 	// Result.Utilisation.
 	UtilisationPlaces = 4
 )
-
-// exact is the context of all arithmetic that must not round: with no
-// precision limit sums and products are exact, and the Inexact and Rounded
-// traps turn any rounding into an error. A Context is safe for concurrent
-// use as long as nobody modifies it.
-var exact = &apd.Context{
-	MaxExponent: apd.MaxExponent,
-	MinExponent: apd.MinExponent,
-	Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
-}
 
 // checkBounded reports whether d is a finite positive decimal within
 // MaxDigits significant digits and below 10^MaxDigits.
@@ -141,23 +133,23 @@ func quoHalfEven(num, den *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	// when f's last digit is odd.
 	var rem, twice, half apd.Decimal
 	if err := chain(
-		op(exact.Mul, &rem, f, den),
-		op(exact.Sub, &rem, num, &rem),
-		op(exact.Add, &twice, &rem, &rem),
-		op(exact.Mul, &half, tick(scale), den),
+		op(exact.Context.Mul, &rem, f, den),
+		op(exact.Context.Sub, &rem, num, &rem),
+		op(exact.Context.Add, &twice, &rem, &rem),
+		op(exact.Context.Mul, &half, tick(scale), den),
 	); err != nil {
 		return nil, err
 	}
 	c := twice.Cmp(&half)
 	if c > 0 || (c == 0 && f.Coeff.Bit(0) == 1) {
-		if _, err := exact.Add(f, f, tick(scale)); err != nil {
+		if _, err := exact.Context.Add(f, f, tick(scale)); err != nil {
 			return nil, err
 		}
 	}
 	return f, nil
 }
 
-// binary is an apd.Context operation such as exact.Mul.
+// binary is an apd.Context operation such as exact.Context.Mul.
 type binary func(d, x, y *apd.Decimal) (apd.Condition, error)
 
 // op binds a binary operation to its operands.

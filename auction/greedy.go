@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -160,7 +162,7 @@ func clearingPrices(r Round, k *ranking, winners, outbid []*candidate) (bundle.P
 		num, den := r.Reserve[name], one
 		if m != nil {
 			num, den = new(apd.Decimal), m.reserveCost()
-			if _, err := exact.Mul(num, m.bid.Limit, r.Reserve[name]); err != nil {
+			if _, err := exact.Context.Mul(num, m.bid.Limit, r.Reserve[name]); err != nil {
 				return nil, fmt.Errorf("auction: price of %q: %w", name, err)
 			}
 		}
@@ -243,10 +245,10 @@ func newRatios(k *ranking, winners, outbid []*candidate) ratioOrder {
 // ratioLess reports whether a.Limit/a.R < b.Limit/b.R, exactly.
 func ratioLess(a, b *candidate) (bool, error) {
 	var x, y apd.Decimal
-	if _, err := exact.Mul(&x, a.bid.Limit, b.reserveCost()); err != nil {
+	if _, err := exact.Context.Mul(&x, a.bid.Limit, b.reserveCost()); err != nil {
 		return false, fmt.Errorf("auction: comparing bids: %w", err)
 	}
-	if _, err := exact.Mul(&y, b.bid.Limit, a.reserveCost()); err != nil {
+	if _, err := exact.Context.Mul(&y, b.bid.Limit, a.reserveCost()); err != nil {
 		return false, fmt.Errorf("auction: comparing bids: %w", err)
 	}
 	return x.Cmp(&y) < 0, nil
@@ -321,7 +323,7 @@ func optimalWelfare(occ *occupancy, cs []candidate) *apd.Decimal {
 	s := search{occ: occ, best: new(apd.Decimal)}
 	for i := range cs {
 		v := new(apd.Decimal)
-		if _, err := exact.Sub(v, cs[i].bid.Limit, cs[i].reserveCost()); err != nil || v.Sign() <= 0 {
+		if _, err := exact.Context.Sub(v, cs[i].bid.Limit, cs[i].reserveCost()); err != nil || v.Sign() <= 0 {
 			continue
 		}
 		s.items = append(s.items, item{c: &cs[i], value: v})
@@ -340,7 +342,7 @@ func optimalWelfare(occ *occupancy, cs []candidate) *apd.Decimal {
 // exactAdd sets d to x + y. Sums of bounded decimals are exact in the
 // unlimited-precision exact context, so it cannot fail.
 func exactAdd(d, x, y *apd.Decimal) {
-	_, _ = exact.Add(d, x, y)
+	_, _ = exact.Context.Add(d, x, y)
 }
 
 // item is a candidate of the optimal-welfare search and its welfare.

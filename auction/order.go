@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Side says whether an order buys or sells.
@@ -126,17 +128,12 @@ func (g Grid) count(what string, x, unit *apd.Decimal) (int64, error) {
 
 // gridContext divides on a grid: enough digits for any bounded decimal
 // over any grid unit, and rounding trapped.
-var gridContext = &apd.Context{
-	Precision:   2 * MaxDigits,
-	MaxExponent: apd.MaxExponent,
-	MinExponent: apd.MinExponent,
-	Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
-}
+var gridContext = exact.WithPrecision(2 * MaxDigits)
 
 // times returns unit × n exactly.
 func times(unit *apd.Decimal, n int64) *apd.Decimal {
 	d := apd.New(n, 0)
-	if _, err := exact.Mul(d, d, unit); err != nil {
+	if _, err := exact.Context.Mul(d, d, unit); err != nil {
 		// exact has no precision limit, so a product is always exact.
 		panic(fmt.Sprintf("auction: %d × %s: %v", n, unit.Text('f'), err))
 	}

@@ -3,6 +3,8 @@ package auction
 import (
 	"fmt"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -189,20 +191,20 @@ func (p ruleParams) fraction(old, util *apd.Decimal) (num, den *apd.Decimal, err
 	num, den = new(apd.Decimal), new(apd.Decimal)
 	var gap, step apd.Decimal
 	if util.Cmp(p.target) >= 0 {
-		if err := chain(op(exact.Sub, &gap, util, p.target)); err != nil {
+		if err := chain(op(exact.Context.Sub, &gap, util, p.target)); err != nil {
 			return nil, nil, err
 		}
 		if gap.Cmp(p.target) >= 0 {
 			// (u − Target)/Target >= 1: the change is capped at MaxChange.
-			err := chain(op(exact.Add, &step, apd.New(1, 0), p.maxChange), op(exact.Mul, num, old, &step))
+			err := chain(op(exact.Context.Add, &step, apd.New(1, 0), p.maxChange), op(exact.Context.Mul, num, old, &step))
 			return num, den.SetInt64(1), err
 		}
-		err := chain(op(exact.Mul, &step, p.maxChange, &gap), op(exact.Add, &step, p.target, &step),
-			op(exact.Mul, num, old, &step))
+		err := chain(op(exact.Context.Mul, &step, p.maxChange, &gap), op(exact.Context.Add, &step, p.target, &step),
+			op(exact.Context.Mul, num, old, &step))
 		return num, den.Set(p.target), err
 	}
-	err = chain(op(exact.Sub, &gap, p.target, util), op(exact.Mul, &step, p.maxChange, &gap),
-		op(exact.Sub, &step, p.target, &step), op(exact.Mul, num, old, &step))
+	err = chain(op(exact.Context.Sub, &gap, p.target, util), op(exact.Context.Mul, &step, p.maxChange, &gap),
+		op(exact.Context.Sub, &step, p.target, &step), op(exact.Context.Mul, num, old, &step))
 	return num, den.Set(p.target), err
 }
 
@@ -212,14 +214,14 @@ func (p ruleParams) fraction(old, util *apd.Decimal) (num, den *apd.Decimal, err
 func clampRound(old, num, den, floor, ceiling *apd.Decimal, scale int32) (*apd.Decimal, error) {
 	one := apd.New(1, 0)
 	var oldNum, bound apd.Decimal
-	if err := chain(op(exact.Mul, &bound, floor, den)); err != nil {
+	if err := chain(op(exact.Context.Mul, &bound, floor, den)); err != nil {
 		return nil, err
 	}
 	if num.Cmp(&bound) < 0 {
 		return quoFloor(floor, one, scale)
 	}
 	if ceiling != nil {
-		if err := chain(op(exact.Mul, &bound, ceiling, den)); err != nil {
+		if err := chain(op(exact.Context.Mul, &bound, ceiling, den)); err != nil {
 			return nil, err
 		}
 		if num.Cmp(&bound) > 0 {
@@ -230,7 +232,7 @@ func clampRound(old, num, den, floor, ceiling *apd.Decimal, scale int32) (*apd.D
 	if err != nil {
 		return nil, err
 	}
-	if err := chain(op(exact.Mul, &oldNum, old, den)); err != nil {
+	if err := chain(op(exact.Context.Mul, &oldNum, old, den)); err != nil {
 		return nil, err
 	}
 	if dir := num.Cmp(&oldNum); dir != 0 && n.Cmp(old) == 0 {
@@ -238,7 +240,7 @@ func clampRound(old, num, den, floor, ceiling *apd.Decimal, scale int32) (*apd.D
 		if dir < 0 {
 			step.Negative = true
 		}
-		if _, err := exact.Add(n, n, step); err != nil {
+		if _, err := exact.Context.Add(n, n, step); err != nil {
 			return nil, err
 		}
 	}

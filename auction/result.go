@@ -3,6 +3,8 @@ package auction
 import (
 	"fmt"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -87,17 +89,17 @@ func addAllocation(r Round, res *Result, a Allocation) error {
 	if a.Bid.Limit == nil || a.Payment == nil {
 		return fmt.Errorf("%w: allocation without a limit or a payment", ErrInvalidResult)
 	}
-	cost, err := bundle.Cost(exact, a.Bundle, r.Reserve)
+	cost, err := bundle.Cost(exact.Context, a.Bundle, r.Reserve)
 	if err != nil {
 		return err
 	}
 	var surplus, welfare apd.Decimal
 	if err := chain(
-		op(exact.Add, res.Revenue, res.Revenue, a.Payment),
-		op(exact.Sub, &surplus, a.Bid.Limit, a.Payment),
-		op(exact.Add, res.Surplus, res.Surplus, &surplus),
-		op(exact.Sub, &welfare, a.Bid.Limit, cost),
-		op(exact.Add, res.Welfare, res.Welfare, &welfare),
+		op(exact.Context.Add, res.Revenue, res.Revenue, a.Payment),
+		op(exact.Context.Sub, &surplus, a.Bid.Limit, a.Payment),
+		op(exact.Context.Add, res.Surplus, res.Surplus, &surplus),
+		op(exact.Context.Sub, &welfare, a.Bid.Limit, cost),
+		op(exact.Context.Add, res.Welfare, res.Welfare, &welfare),
 	); err != nil {
 		return err
 	}
@@ -137,11 +139,11 @@ func wideTotals(res *Result, winners []*candidate, payments []*apd.Decimal) erro
 	for i, w := range winners {
 		pay := payments[i]
 		if err := chain(
-			op(exact.Add, res.Revenue, res.Revenue, pay),
-			op(exact.Sub, &surplus, w.bid.Limit, pay),
-			op(exact.Add, res.Surplus, res.Surplus, &surplus),
-			op(exact.Sub, &value, w.bid.Limit, w.reserveCost()),
-			op(exact.Add, res.Welfare, res.Welfare, &value),
+			op(exact.Context.Add, res.Revenue, res.Revenue, pay),
+			op(exact.Context.Sub, &surplus, w.bid.Limit, pay),
+			op(exact.Context.Add, res.Surplus, res.Surplus, &surplus),
+			op(exact.Context.Sub, &value, w.bid.Limit, w.reserveCost()),
+			op(exact.Context.Add, res.Welfare, res.Welfare, &value),
 		); err != nil {
 			return err
 		}

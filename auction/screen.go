@@ -6,6 +6,8 @@ import (
 	"maps"
 	"math/bits"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
@@ -148,7 +150,7 @@ func (s *screener) quick(index int, b *Bid) (c candidate, v verdict, ok bool) {
 
 // slow screens b with screen, the reserve cost computed by bundle.Cost.
 func (s *screener) slow(index int, b *Bid) (candidate, verdict) {
-	c, v := screen(s.r, index, b, func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact, b, s.r.Reserve) })
+	c, v := screen(s.r, index, b, func(b bundle.Bundle) (*apd.Decimal, error) { return bundle.Cost(exact.Context, b, s.r.Reserve) })
 	if v.reason == "" {
 		from := len(s.needs)
 		s.needs = needsOf(s.needs, c.bundle.Quantities, s.index)
@@ -357,5 +359,5 @@ func costOf(t tickPrices, c *candidate, prices bundle.Prices, d *apd.Decimal) (*
 		d.Exponent = exp
 		return d, nil
 	}
-	return bundle.Cost(exact, c.bundle, prices)
+	return bundle.Cost(exact.Context, c.bundle, prices)
 }

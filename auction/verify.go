@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 )
@@ -128,7 +130,7 @@ func verifyPayment(r Round, b Bid, won bundle.Bundle, pay *apd.Decimal) error {
 	case b.Limit == nil || pay.Cmp(b.Limit) > 0:
 		return fmt.Errorf("payment %s exceeds the limit %v", pay.Text('f'), b.Limit)
 	}
-	cost, err := bundle.Cost(exact, won, r.Reserve)
+	cost, err := bundle.Cost(exact.Context, won, r.Reserve)
 	if err != nil {
 		return fmt.Errorf("reserve cost: %w", err)
 	}
@@ -170,9 +172,9 @@ func verifyTotals(r Round, res Result) error {
 		}
 		var s apd.Decimal
 		if err := chain(
-			op(exact.Add, revenue, revenue, a.Payment),
-			op(exact.Sub, &s, limits[a.Bid.ID], a.Payment),
-			op(exact.Add, surplus, surplus, &s),
+			op(exact.Context.Add, revenue, revenue, a.Payment),
+			op(exact.Context.Sub, &s, limits[a.Bid.ID], a.Payment),
+			op(exact.Context.Add, surplus, surplus, &s),
 		); err != nil {
 			return err
 		}

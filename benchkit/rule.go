@@ -10,6 +10,7 @@ import (
 
 	"github.com/scarcitylabs/scarcity/benchkit/internal/stream"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Rule is one check of a scenario's validation block, decided from the
@@ -148,11 +149,7 @@ func (r Ratio) Cmp(s Ratio) (int, error) {
 const maxRatioDigits = 300
 
 // exactRatioContext returns a context in which rounding is an error.
-func exactRatioContext() *apd.Context {
-	ctx := apd.BaseContext.WithPrecision(maxRatioDigits)
-	ctx.Traps |= apd.Inexact | apd.Rounded
-	return ctx
-}
+func exactRatioContext() *apd.Context { return exact.WithPrecision(maxRatioDigits) }
 
 // Run is the part of a stream one evaluation of a scenario looks at, as
 // rules see it. Events of other correlations are never in it.

@@ -2,9 +2,10 @@ package events
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Decimal is an exact decimal number in its canonical string form, such as
@@ -27,8 +28,10 @@ func DecimalInt(n int64) Decimal {
 }
 
 // ParseDecimal parses s as a finite decimal number and returns its canonical
-// form. Exponent notation, NaN and infinities are rejected with
-// [ErrBadDecimal].
+// form. s is an optional sign, digits with at most one decimal point among
+// or around them ("+5", "-.25" and "5." are 5, -0.25 and 5), and at most 64
+// bytes, as is its canonical form. Exponent notation, NaN, infinities and
+// spaces are rejected with [ErrBadDecimal].
 func ParseDecimal(s string) (Decimal, error) {
 	d, err := parseFinite(s)
 	if err != nil {
@@ -77,21 +80,14 @@ func (x *Decimal) UnmarshalText(b []byte) error {
 }
 
 // maxDecimalLen bounds the length of a decimal string accepted by the parser.
-const maxDecimalLen = 64
+const maxDecimalLen = exact.MaxLen
 
+// parseFinite parses s as the module's one decimal parser does (a negative
+// zero is zero). Errors wrap ErrBadDecimal and exact.ErrSyntax.
 func parseFinite(s string) (*apd.Decimal, error) {
-	if s == "" || len(s) > maxDecimalLen || strings.ContainsAny(s, "eEinfINFaA_ ") {
-		return nil, fmt.Errorf("%w: %q", ErrBadDecimal, s)
-	}
-	d, _, err := apd.NewFromString(s)
-	if err != nil || d.Form != apd.Finite {
-		return nil, fmt.Errorf("%w: %q", ErrBadDecimal, s)
-	}
-	if d.IsZero() {
-		d.Negative = false // "-0" is zero
-		if d.Exponent > 0 {
-			d.Exponent = 0
-		}
+	d, err := exact.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadDecimal, err)
 	}
 	return d, nil
 }

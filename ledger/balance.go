@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -82,7 +84,7 @@ func (l *Ledger) Sum() *apd.Decimal {
 	defer l.mu.RUnlock()
 	sum := new(apd.Decimal)
 	for _, a := range l.accounts {
-		mustExact(exact.Add(sum, sum, a.posted))
+		mustExact(exact.Context.Add(sum, sum, a.posted))
 	}
 	return reduce(sum)
 }
@@ -90,7 +92,7 @@ func (l *Ledger) Sum() *apd.Decimal {
 // balance returns a snapshot of a.
 func (a *account) balance() Balance {
 	available := new(apd.Decimal)
-	mustExact(exact.Sub(available, a.posted, a.pending))
+	mustExact(exact.Context.Sub(available, a.posted, a.pending))
 	var limit *apd.Decimal
 	if !a.limit.IsZero() {
 		limit = new(apd.Decimal).Set(a.limit)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -226,7 +228,7 @@ func (l *Ledger) Totals() map[Kind]*apd.Decimal {
 			sum = new(apd.Decimal)
 			out[a.kind] = sum
 		}
-		mustExact(exact.Add(sum, sum, a.posted))
+		mustExact(exact.Context.Add(sum, sum, a.posted))
 	}
 	for k, sum := range out {
 		out[k] = reduce(sum)

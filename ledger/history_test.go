@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity/events"
@@ -208,7 +210,7 @@ func TestTotals(t *testing.T) {
 	sum := new(apd.Decimal)
 	for k, d := range f.l.Totals() {
 		got[k] = d.Text('f')
-		mustExact(exact.Add(sum, sum, d))
+		mustExact(exact.Context.Add(sum, sum, d))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Totals (-want +got):\n%s", diff)

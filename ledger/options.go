@@ -7,6 +7,7 @@ import (
 	"github.com/benbjohnson/clock"
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Defaults and bounds of Options.
@@ -22,7 +23,7 @@ const (
 	// Precision is the number of significant digits of every balance. A
 	// change whose result would need more is rejected with
 	// ErrBalanceOverflow.
-	Precision = 34
+	Precision = exact.MaxDigits // 34
 )
 
 // Options configures a Ledger. The zero value means the defaults.
@@ -151,15 +152,4 @@ func parseMaxAmount(s string, scale int32) (*apd.Decimal, error) {
 
 // newContext returns the arithmetic context of a ledger's writes: exact to
 // Precision digits, with rounding trapped.
-func newContext() *apd.Context {
-	return &apd.Context{
-		Precision:   Precision,
-		MaxExponent: 64,
-		MinExponent: -64,
-		Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
-	}
-}
-
-// exact is the context of reads: it never rounds, so it cannot fail on sums
-// and differences of balances.
-var exact = apd.BaseContext.WithPrecision(0)
+func newContext() *apd.Context { return exact.WithPrecision(Precision) }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scarcitylabs/scarcity/internal/exact"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scarcitylabs/scarcity/events"
@@ -686,7 +688,7 @@ func (s *machine) check(t *rapid.T) {
 		backing := new(apd.Decimal)
 		backing.Set(got[h.account].Posted)
 		if lim := got[h.account].OverdraftLimit; lim != nil {
-			mustExact(exact.Add(backing, backing, lim))
+			mustExact(exact.Context.Add(backing, backing, lim))
 		}
 		if amt.Cmp(backing) > 0 {
 			t.Fatalf("hold %q of %s exceeds %q's posted %s plus its limit", id, amt.Text('f'), h.account, got[h.account].Posted.Text('f'))
@@ -747,7 +749,7 @@ func (s *machine) checkHolds(t *rapid.T) {
 	l.mu.RLock()
 	for id, h := range l.holds {
 		var total apd.Decimal
-		mustExact(exact.Add(&total, h.captured, h.remaining))
+		mustExact(exact.Context.Add(&total, h.captured, h.remaining))
 		if h.captured.Cmp(h.amount) > 0 || total.Cmp(h.amount) > 0 {
 			l.mu.RUnlock()
 			t.Fatalf("hold %q placed %s has captured %s and holds %s", id, h.amount.Text('f'), h.captured.Text('f'), h.remaining.Text('f'))

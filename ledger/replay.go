@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Restore rebuilds a ledger from the events of a stream without publishing
@@ -152,12 +153,12 @@ func (l *Ledger) withAmount(x events.Decimal, f func(*apd.Decimal) error) error 
 	return f(a)
 }
 
-// parseDecimal sets d to the value of x as x.Apd returns it. A plain
-// decimal of at most 19 digits, the common case, is parsed without
-// allocating; any other goes through x.Apd.
+// parseDecimal sets d to the value of x as x.Apd returns it. A decimal of
+// at most exact.MaxWordDigits digits, the common case, is parsed
+// without allocating; any other goes through x.Apd.
 func parseDecimal(d *apd.Decimal, x events.Decimal) error {
-	if coeff, exp, neg, ok := plainDecimal(string(x)); ok {
-		d.Form, d.Negative, d.Exponent = apd.Finite, neg && coeff != 0, exp
+	if coeff, exp, neg, ok := exact.ParseWord(string(x)); ok {
+		d.Form, d.Negative, d.Exponent = apd.Finite, neg, exp
 		d.Coeff.SetUint64(coeff)
 		return nil
 	}
@@ -167,31 +168,6 @@ func parseDecimal(d *apd.Decimal, x events.Decimal) error {
 	}
 	d.Set(a)
 	return nil
-}
-
-// plainDecimal parses s if it is -?[0-9]+(\.[0-9]+)? with at most 19
-// digits: its coefficient, exponent and sign.
-func plainDecimal(s string) (coeff uint64, exp int32, neg, ok bool) {
-	if len(s) > 0 && s[0] == '-' {
-		neg, s = true, s[1:]
-	}
-	digits, dot := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
-			coeff = coeff*10 + uint64(c-'0')
-			digits++
-			if dot {
-				exp--
-			}
-		case c == '.' && !dot && digits > 0:
-			dot = true
-		default:
-			return 0, 0, false, false
-		}
-	}
-	ok = digits > 0 && digits <= 19 && (!dot || exp < 0)
-	return coeff, exp, neg, ok
 }
 
 // expectation is the publisher of a replaying ledger: it accepts an event

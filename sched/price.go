@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Errors of the price table. Test for them with errors.Is.
@@ -24,19 +26,15 @@ const (
 	// MaxPriceDigits bounds prices, units and credit amounts: at most this
 	// many significant digits, below 10^MaxPriceDigits credits, and no digit
 	// beyond MaxPriceScale decimal places.
-	MaxPriceDigits = 34
+	MaxPriceDigits = exact.MaxDigits // 34
 	// MaxPriceScale is the most decimal places of a price or unit.
 	MaxPriceScale = 18
 )
 
 // priceExact is the context of arithmetic that must not round: with no
-// precision limit sums and products are exact, and the Inexact and Rounded
-// traps turn any rounding into an error.
-var priceExact = &apd.Context{
-	MaxExponent: apd.MaxExponent,
-	MinExponent: apd.MinExponent,
-	Traps:       apd.DefaultTraps | apd.Inexact | apd.Rounded,
-}
+// precision limit sums and products are exact, and any rounding is an
+// error.
+var priceExact = exact.Context
 
 // ModelPrice is what one token of a model costs, in credits.
 type ModelPrice struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // DefaultSpendResource is the resource a SpendLimit meters when its Resource
@@ -48,8 +49,7 @@ func (l *SpendLimit) Units() (int64, error) {
 	if err := checkPriceAmount(l.Unit, false); err != nil {
 		return 0, fmt.Errorf("%w: spend limit Unit: %v", ErrInvalidOptions, err)
 	}
-	ctx := apd.BaseContext.WithPrecision(2 * MaxPriceDigits)
-	ctx.Traps |= apd.Inexact | apd.Rounded
+	ctx := exact.WithPrecision(2 * MaxPriceDigits)
 	var q apd.Decimal
 	if _, err := ctx.Quo(&q, l.Max, l.Unit); err != nil {
 		return 0, fmt.Errorf("%w: spend limit Max %s / Unit %s: %v", ErrInvalidOptions, l.Max.Text('f'), l.Unit.Text('f'), err)

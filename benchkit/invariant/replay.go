@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // finding is a violation and the stream position of its event.
@@ -72,14 +73,10 @@ func join(vs []*Violation) error {
 
 // exactPrecision is the number of significant digits the checks compute
 // with; a result that would need more is reported, not rounded.
-const exactPrecision = 34
+const exactPrecision = exact.MaxDigits // 34
 
 // newExactContext returns a context in which any rounding is an error.
-func newExactContext() *apd.Context {
-	ctx := apd.BaseContext.WithPrecision(exactPrecision)
-	ctx.Traps |= apd.Inexact | apd.Rounded
-	return ctx
-}
+func newExactContext() *apd.Context { return exact.WithPrecision(exactPrecision) }
 
 // decimal parses the required decimal field of the current event, flagging
 // it if it is absent or malformed.
@@ -121,13 +118,15 @@ func (r *recorder) nonNegative(field string, d events.Decimal) (*apd.Decimal, bo
 const decimalRing = 32
 
 // parse returns the value of x as [events.Decimal.Apd] does, parsing a
-// plain decimal of at most 18 digits ("-123.45") without the general
-// parser, into the recorder's ring of decimals: the result stays valid for
-// the next decimalRing-1 parses.
+// decimal of at most exact.MaxWordDigits digits ("-123.45") without
+// allocating, into the recorder's ring of decimals: the result stays valid
+// for the next decimalRing-1 parses.
 func (r *recorder) parse(x events.Decimal) (*apd.Decimal, error) {
 	d := &r.ring[r.next%decimalRing]
 	r.next++
-	if parsePlain(d, string(x)) {
+	if coeff, exp, neg, ok := exact.ParseWord(string(x)); ok {
+		d.Form, d.Negative, d.Exponent = apd.Finite, neg, exp
+		d.Coeff.SetUint64(coeff)
 		return d, nil
 	}
 	y, err := x.Apd()
@@ -135,42 +134,6 @@ func (r *recorder) parse(x events.Decimal) (*apd.Decimal, error) {
 		return nil, err
 	}
 	return d.Set(y), nil
-}
-
-// parsePlain sets d to s and reports true if s is an optional minus sign
-// and 1 to 18 digits with at most one decimal point among or after them;
-// else it reports false and leaves d unspecified.
-func parsePlain(d *apd.Decimal, s string) bool {
-	i, neg := 0, false
-	if len(s) > 0 && s[0] == '-' {
-		i, neg = 1, true
-	}
-	var coeff int64
-	var exp int32
-	digits, dot := 0, false
-	for ; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
-			if digits == 18 {
-				return false
-			}
-			coeff = coeff*10 + int64(c-'0')
-			digits++
-			if dot {
-				exp--
-			}
-		case c == '.' && !dot && digits > 0:
-			dot = true
-		default:
-			return false
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	d.SetFinite(coeff, exp)
-	d.Negative = neg && coeff != 0
-	return true
 }
 
 // diffField is a named value of a state that a check compares with its

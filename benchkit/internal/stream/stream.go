@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // FullData is a typed payload read together with the data it was read
@@ -101,8 +102,7 @@ func Seconds(seconds events.Decimal) (time.Duration, error) {
 		return 0, err
 	}
 	var ns apd.Decimal
-	ctx := apd.BaseContext.WithPrecision(34)
-	ctx.Traps |= apd.Inexact | apd.Rounded
+	ctx := exact.WithPrecision(exact.MaxDigits)
 	if _, err := ctx.Mul(&ns, d, apd.New(1, 9)); err != nil {
 		return 0, err
 	}
