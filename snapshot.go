@@ -19,6 +19,7 @@ import (
 	"github.com/scarcitylabs/scarcity/auction"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 	"github.com/scarcitylabs/scarcity/ledger"
 	"github.com/scarcitylabs/scarcity/sched"
 )
@@ -479,7 +480,7 @@ func (st *marketState) load(s marketSection) error {
 	}
 	st.orders.placements = s.Placements
 	for _, r := range s.Rewards {
-		if err := nonNil(r.ID, r.Amount); err != nil {
+		if err := finite(r.ID, r.Amount); err != nil {
 			return err
 		}
 		st.rewards.remember(r.ID, r.Agent, r.Reason, r.Amount, r.At)
@@ -489,7 +490,7 @@ func (st *marketState) load(s marketSection) error {
 
 // loadOrder puts the order o of a snapshot in the book.
 func (st *marketState) loadOrder(o orderState) error {
-	if err := nonNil(o.ID, o.Limit); err != nil {
+	if err := finite(o.ID, o.Limit); err != nil {
 		return err
 	}
 	if _, dup := st.orders.get(orderKey(o.Agent, o.ID)); dup {
@@ -508,7 +509,7 @@ func (st *marketState) loadOrder(o orderState) error {
 func amountMap(ns []namedAmount) (map[string]*apd.Decimal, error) {
 	out := make(map[string]*apd.Decimal, len(ns))
 	for _, n := range ns {
-		if err := nonNil(n.Name, n.Amount); err != nil {
+		if err := finite(n.Name, n.Amount); err != nil {
 			return nil, err
 		}
 		if _, dup := out[n.Name]; dup {
@@ -560,17 +561,6 @@ func saneAmounts(f *snapshotFile) bool {
 // maxAmountDigits bounds the digits and the exponent of a snapshot's
 // amounts, far beyond any a ledger of Scale at most 18 holds.
 const maxAmountDigits = 64
-
-// nonNil checks that the decimals of the item named are present and
-// finite.
-func nonNil(name string, ds ...*apd.Decimal) error {
-	for _, d := range ds {
-		if d == nil || d.Form != apd.Finite {
-			return fmt.Errorf("%q has a missing or non-finite amount", name)
-		}
-	}
-	return nil
-}
 
 // encodeSnapshot returns the bytes of f and their description.
 func encodeSnapshot(f *snapshotFile) (SnapshotInfo, []byte, error) {
@@ -745,4 +735,13 @@ func (m *Market) SnapshotFloor(ctx context.Context) (uint64, error) {
 		floor = min(floor, f.Header.From)
 	}
 	return floor, nil
+}
+
+// finite returns an error naming the item if one of its decimals is
+// missing or not finite.
+func finite(name string, ds ...*apd.Decimal) error {
+	if !exact.Finite(ds...) {
+		return fmt.Errorf("%q has a missing or non-finite amount", name)
+	}
+	return nil
 }

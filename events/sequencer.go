@@ -107,24 +107,6 @@ func (b *Batch) AddCaused(causation, subject string, data Payload) Event {
 	return b.add(string(id), causation, subject, data)
 }
 
-// AppendNextID appends to dst the id that the next event added to b will
-// have, for a caller that keeps an event's id and texts in one allocation
-// and passes the id to AddWithID.
-func (b *Batch) AppendNextID(dst []byte) []byte {
-	return appendPadded(append(dst, b.idPrefix()...), b.nextSeq(), 12)
-}
-
-// AddWithID is AddCaused for a caller that built the event's id with
-// AppendNextID. It panics if id is not the id the event must have: ids
-// are the batch's to give, and a wrong one is a bug in the caller.
-func (b *Batch) AddWithID(id, causation, subject string, data Payload) Event {
-	if p := b.idPrefix(); len(id) <= len(p) || id[:len(p)] != string(p) || !isPadded(id[len(p):], b.nextSeq(), 12) {
-		var buf [96]byte
-		panic(fmt.Sprintf("events: AddWithID: id %q, the next id is %q", id, string(b.AppendNextID(buf[:0]))))
-	}
-	return b.add(id, causation, subject, data)
-}
-
 // nextSeq returns the sequence of the next event added to b.
 func (b *Batch) nextSeq() uint64 { return b.base + uint64(len(b.events)) + 1 }
 
@@ -218,25 +200,4 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 		dst = append(dst, '0')
 	}
 	return append(dst, d...)
-}
-
-// isPadded reports whether s is appendPadded(nil, v, width), without
-// formatting v: s is v's digits, left-padded with zeros to width, so at
-// least width digits and no leading zero beyond the padding.
-func isPadded(s string, v uint64, width int) bool {
-	if len(s) < width || len(s) > 20 || (len(s) > width && s[0] == '0') {
-		return false
-	}
-	var got uint64
-	for i := 0; i < len(s); i++ {
-		d := uint64(s[i] - '0')
-		if d > 9 {
-			return false
-		}
-		if i == 19 && got > (^uint64(0)-d)/10 { // a 20th digit can overflow
-			return false
-		}
-		got = got*10 + d
-	}
-	return got == v
 }

@@ -220,20 +220,3 @@ func TestBatchResetReusesForTheNextChange(t *testing.T) {
 		t.Fatalf("published %v, want %v then %v", got, first, second)
 	}
 }
-
-func TestAddWithIDTakesTheNextID(t *testing.T) {
-	s := events.NewSequencer(events.SourceLedger, "run-1", 7)
-	b := s.Batch(t0)
-	id := string(b.AppendNextID([]byte("ignored")))[len("ignored"):]
-	e := b.AddWithID(id, "cause", "a", events.AgentAwake{AgentID: "a"})
-	want := s.Batch(t0).Add("a", events.AgentAwake{AgentID: "a"})
-	if e.ID != want.ID || e.Sequence != 8 || e.Causation != "cause" {
-		t.Fatalf("AddWithID = %+v, want id %s, sequence 8, causation cause", e, want.ID)
-	}
-	defer func() {
-		if recover() == nil {
-			t.Fatal("AddWithID with a wrong id did not panic")
-		}
-	}()
-	b.AddWithID(id, "", "a", events.AgentAwake{AgentID: "a"}) // id of the event before
-}

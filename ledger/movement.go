@@ -207,53 +207,54 @@ func (m *movement) subject() string {
 	return m.from
 }
 
-// addMovement adds the event of mv to b. The event's id and decimals are
+// addMovement adds the event of mv to b. The event's decimals are
 // substrings of one string, built in b's scratch buffer. A replaying
 // ledger adds the stream's payload instead when it is the same.
 func (b *writeBatch) addMovement(mv *moved) events.Event {
 	m := &mv.m
 	t := b.movementText(mv)
 	if e, ok := b.streamMovement(m, t); ok {
-		return b.AddWithID(e.ID, "", m.subject(), e.Data)
+		return b.AddCaused("", m.subject(), e.Data)
 	}
 	text := string(t.buf)
 	body := events.Movement{
 		TransferID:  m.id,
 		From:        m.from,
 		To:          m.to,
-		Amount:      events.Decimal(text[t.ends[0]:t.ends[1]]),
+		Amount:      events.Decimal(text[:t.ends[0]]),
 		Reason:      m.reason,
-		FromBalance: events.Decimal(text[t.ends[1]:t.ends[2]]),
-		ToBalance:   events.Decimal(text[t.ends[2]:t.ends[3]]),
+		FromBalance: events.Decimal(text[t.ends[0]:t.ends[1]]),
+		ToBalance:   events.Decimal(text[t.ends[1]:t.ends[2]]),
 	}
-	return b.AddWithID(text[:t.ends[0]], "", m.subject(), m.payload(body))
+	return b.AddCaused("", m.subject(), m.payload(body))
 }
 
-// movementText is the texts of a movement event, one after the other: its
-// id, amount, from balance and to balance; ends[i] is where the i-th ends.
+// movementText is the decimals of a movement event, one after the other:
+// its amount, from balance and to balance; ends[i] is where the i-th ends.
 type movementText struct {
 	buf  []byte
-	ends [4]int
+	ends [3]int
 }
 
 // movementText builds the texts of mv's event in b's scratch buffer.
 func (b *writeBatch) movementText(mv *moved) movementText {
 	var t movementText
-	t.buf = b.AppendNextID(b.text[:0])
-	t.ends[0] = len(t.buf)
+	t.buf = b.text[:0]
 	for i, d := range [...]*apd.Decimal{mv.m.amount, mv.fromPosted, mv.toPosted} {
 		t.buf = d.Append(t.buf, 'f')
-		t.ends[i+1] = len(t.buf)
+		t.ends[i] = len(t.buf)
 	}
 	b.text = t.buf
 	return t
 }
 
-// id returns the event id of t.
-func (t *movementText) id() []byte { return t.buf[:t.ends[0]] }
-
-// field returns the i-th decimal of t, 1 to 3.
-func (t *movementText) field(i int) []byte { return t.buf[t.ends[i-1]:t.ends[i]] }
+// field returns the i-th decimal of t, 0 to 2.
+func (t *movementText) field(i int) []byte {
+	if i == 0 {
+		return t.buf[:t.ends[0]]
+	}
+	return t.buf[t.ends[i-1]:t.ends[i]]
+}
 
 // is reports whether s holds the bytes b; it does not allocate.
 func is[S ~string](s S, b []byte) bool { return string(s) == string(b) }

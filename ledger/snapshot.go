@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/internal/canon"
+	"github.com/scarcitylabs/scarcity/internal/exact"
 )
 
 // Snapshot is the state of a ledger after its event LastSequence: what
@@ -204,7 +205,7 @@ func tail(evs []events.Event, correlation string, snap *Snapshot) []events.Event
 // restore sets the state of the new ledger l to that of snap.
 func (l *Ledger) restore(snap Snapshot) error {
 	for _, a := range snap.Accounts {
-		if err := nonNil(a.ID, a.Posted, a.Pending); err != nil {
+		if err := finite(a.ID, a.Posted, a.Pending); err != nil {
 			return err
 		}
 		if _, dup := l.accounts[a.ID]; dup {
@@ -228,7 +229,7 @@ func (l *Ledger) restore(snap Snapshot) error {
 		case l.accounts[h.Account] == nil:
 			return fmt.Errorf("hold %q on unknown account %q", h.ID, h.Account)
 		}
-		if err := nonNil(h.ID, h.Amount, h.Remaining, h.Captured); err != nil {
+		if err := finite(h.ID, h.Amount, h.Remaining, h.Captured); err != nil {
 			return err
 		}
 		hd := &hold{id: h.ID, account: h.Account, amount: copyOf(h.Amount), remaining: copyOf(h.Remaining),
@@ -245,21 +246,11 @@ func (l *Ledger) restore(snap Snapshot) error {
 		if !ok {
 			return fmt.Errorf("transfer %q of kind %q", t.ID, t.Op)
 		}
-		if err := nonNil(t.ID, t.Amount); err != nil {
+		if err := finite(t.ID, t.Amount); err != nil {
 			return err
 		}
 		l.at = t.At
 		l.remember(movement{op: o, id: t.ID, hold: t.Hold, from: t.From, to: t.To, amount: copyOf(t.Amount), reason: t.Reason})
-	}
-	return nil
-}
-
-// nonNil checks that the decimals of the item id are present and finite.
-func nonNil(id string, ds ...*apd.Decimal) error {
-	for _, d := range ds {
-		if d == nil || d.Form != apd.Finite {
-			return fmt.Errorf("%q has a missing or non-finite decimal", id)
-		}
 	}
 	return nil
 }
@@ -318,4 +309,13 @@ func (l *Ledger) replay(ctx context.Context, cfg config, want *expectation, s *s
 func (l *Ledger) renumber(cfg config, last uint64) {
 	l.seq = events.NewSequencer(events.SourceLedger, cfg.correlation, last)
 	l.cb = nil
+}
+
+// finite returns an error naming the item if one of its decimals is
+// missing or not finite.
+func finite(name string, ds ...*apd.Decimal) error {
+	if !exact.Finite(ds...) {
+		return fmt.Errorf("%q has a missing or non-finite decimal", name)
+	}
+	return nil
 }

@@ -36,3 +36,15 @@ var Context = &apd.Context{
 func WithPrecision(precision uint32) *apd.Context {
 	return Context.WithPrecision(precision)
 }
+
+// Finite reports whether every one of ds is present and finite: what a
+// decoded state (a snapshot's accounts, holds, orders) must hold before any
+// arithmetic runs on it.
+func Finite(ds ...*apd.Decimal) bool {
+	for _, d := range ds {
+		if d == nil || d.Form != apd.Finite {
+			return false
+		}
+	}
+	return true
+}

@@ -42,3 +42,22 @@ func TestWithPrecision(t *testing.T) {
 		t.Fatalf("1/3 = %s, %v, %v; want an Inexact and Rounded error", &q, cond, err)
 	}
 }
+
+func TestFinite(t *testing.T) {
+	nan := &apd.Decimal{Form: apd.NaN}
+	inf := &apd.Decimal{Form: apd.Infinite}
+	for _, tc := range []struct {
+		ds   []*apd.Decimal
+		want bool
+	}{
+		{nil, true},
+		{[]*apd.Decimal{apd.New(1, 0), apd.New(-5, -2)}, true},
+		{[]*apd.Decimal{apd.New(1, 0), nil}, false},
+		{[]*apd.Decimal{nan}, false},
+		{[]*apd.Decimal{apd.New(0, 0), inf}, false},
+	} {
+		if got := exact.Finite(tc.ds...); got != tc.want {
+			t.Errorf("Finite(%v) = %v, want %v", tc.ds, got, tc.want)
+		}
+	}
+}
