@@ -1,5 +1,5 @@
 // Package importrules holds no code: its test enforces the module's import
-// rules (DESIGN.md, "Which package may import which") on the packages'
+// rules (CONTRIBUTING.md, "Which package may import which") on the packages'
 // non-test dependencies, as go list reports them:
 //
 //   - Domain packages — every package of the module outside transport/ and
