@@ -174,15 +174,10 @@ func (b *Batch) Publish(ctx context.Context, p Publisher) error {
 	return nil
 }
 
-// appendID appends the id of an event to dst: its time in Unix nanoseconds,
-// zero-padded to 19 digits, the correlation id if any, the source, and the
-// sequence zero-padded to 12 digits, joined by '-'.
-func appendID(dst []byte, t time.Time, correlation string, source Source, seq uint64) []byte {
-	return appendPadded(appendIDPrefix(dst, t, correlation, source), seq, 12)
-}
-
-// appendIDPrefix appends the part of an id (see appendID) before the
-// sequence, '-' included.
+// appendIDPrefix appends the part of an event id before the sequence, '-'
+// included: the event's time in Unix nanoseconds, zero-padded to 19 digits,
+// the correlation id if any, and the source, joined by '-'. The id is the
+// prefix and the sequence zero-padded to 12 digits.
 func appendIDPrefix(dst []byte, t time.Time, correlation string, source Source) []byte {
 	dst = appendPadded(dst, uint64(max(t.UnixNano(), 0)), 19)
 	dst = append(dst, '-')

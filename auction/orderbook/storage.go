@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/scarcitylabs/scarcity/auction"
+	"github.com/scarcitylabs/scarcity/internal/assert"
 	"github.com/scarcitylabs/scarcity/internal/minheap"
 )
 
@@ -80,6 +81,8 @@ func (b *Book) unlink(n int32) {
 	}
 	lv.qty -= nd.order.Qty
 	lv.count--
+	assert.That(lv.qty >= 0 && lv.count >= 0 && (lv.count == 0) == (lv.qty == 0),
+		"orderbook: a price level's quantity and count disagree with the orders resting in it")
 	if nd.heap != none {
 		b.expiry.remove(b, n)
 	}
@@ -269,6 +272,7 @@ func (x *bookIndex) remove(id string, n int32) {
 	m := x.mask()
 	i := x.hash(id) & m
 	for x.slots[i].node != n {
+		assert.That(x.slots[i].node != none, "orderbook: an order resting in the book is missing from its index")
 		i = (i + 1) & m
 	}
 	for j := (i + 1) & m; x.slots[j].node != none; j = (j + 1) & m {
