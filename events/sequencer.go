@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Sequencer stamps the events of one source: ids, times and the gap-free
@@ -20,6 +21,7 @@ type Sequencer struct {
 	// chain, if set, links every batch published into the writer's hash
 	// chain (see Chain), each batch a group.
 	chain *Chain
+	ids   idArena // the texts of the ids of its events
 }
 
 // NewSequencer returns a sequencer for source whose next event gets sequence
@@ -104,7 +106,7 @@ func (b *Batch) Add(subject string, data Payload) Event {
 func (b *Batch) AddCaused(causation, subject string, data Payload) Event {
 	var buf [96]byte
 	id := appendPadded(append(buf[:0], b.idPrefix()...), b.nextSeq(), 12)
-	return b.add(string(id), causation, subject, data)
+	return b.add(b.seq.ids.string(id), causation, subject, data)
 }
 
 // nextSeq returns the sequence of the next event added to b.
@@ -195,4 +197,29 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 		dst = append(dst, '0')
 	}
 	return append(dst, d...)
+}
+
+// idChunk is the size of the chunks an idArena hands ids out of: about 90
+// ids of 45 bytes, so one allocation serves about 90 events.
+const idChunk = 4096
+
+// idArena hands out the ids of a sequencer's events as strings that share
+// chunks of memory, one allocation per chunk instead of one per event (a
+// write of one event, a restore of millions). A chunk is only ever appended
+// to: the bytes of an id handed out are never written again, which is what
+// makes the strings over them immutable, as Go requires. A chunk lives as
+// long as any id in it. Like its sequencer, it is for one goroutine.
+type idArena struct{ chunk []byte }
+
+// string returns a string holding a copy of b.
+func (a *idArena) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.chunk)-len(a.chunk) < len(b) {
+		a.chunk = make([]byte, 0, max(idChunk, len(b)))
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, b...)
+	return unsafe.String(&a.chunk[start], len(b))
 }
