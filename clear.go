@@ -22,6 +22,7 @@ const EfficiencyPlaces = 4
 // clear runs a round: bundles due are activated or expired first, so that
 // the round books against the capacity left now.
 func (m *Market) clear(ctx context.Context) (auction.Result, error) {
+	defer m.tel.roundTook(m.cfg.Clock.Now())
 	advanced := m.sched.Advance(ctx)
 	if advanced != nil && !errors.Is(advanced, sched.ErrAftermath) {
 		return auction.Result{}, advanced

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/scarcitylabs/scarcity/events"
 )
@@ -77,6 +78,7 @@ type chainMark struct {
 type flight struct {
 	outcomes []<-chan error
 	units    []pending
+	sent     time.Time // by the market's clock
 }
 
 // committer publishes the units the writer submits, in order. Its two
@@ -85,6 +87,7 @@ type flight struct {
 type committer struct {
 	pub   events.Publisher
 	async events.AsyncPublisher // pub, if it can pipeline; else nil
+	tel   *telemetry
 	chain *events.Chain
 	key   ed25519.PrivateKey // the market's: signs from its announcement on
 	// onFail is called, on a goroutine of its own, once the first failure
@@ -103,8 +106,8 @@ type committer struct {
 	cut     error      // the first failure sent: nothing is sent after it
 }
 
-func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.PrivateKey, onFail func()) *committer {
-	c := &committer{pub: pub, chain: chain, key: key, onFail: onFail}
+func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.PrivateKey, tel *telemetry, onFail func()) *committer {
+	c := &committer{pub: pub, chain: chain, key: key, tel: tel, onFail: onFail}
 	c.room, c.idle = sync.NewCond(&c.mu), sync.NewCond(&c.mu)
 	c.async, _ = pub.(events.AsyncPublisher)
 	return c
@@ -129,6 +132,7 @@ func (c *committer) submitMarked(evs []events.Event, mark *chainMark) <-chan err
 	}
 	c.queue = append(c.queue, pending{evs: evs, done: done, mark: mark})
 	c.busy++
+	c.tel.queued(c.busy)
 	if !c.sending {
 		c.sending = true
 		go c.send()
@@ -209,7 +213,7 @@ func (c *committer) publish(units []pending) flight {
 			evs = append(evs, u.evs...)
 		}
 	}
-	f := flight{units: units}
+	f := flight{units: units, sent: c.tel.clock.Now()}
 	if len(evs) == 0 { // commands that changed nothing wait their turn
 		return f
 	}
@@ -272,6 +276,7 @@ func (c *committer) link(evs []events.Event) ed25519.PublicKey {
 // committer: the groups behind it, linked after it in the chain, must not
 // follow it onto the stream, whose writer no longer knows where it stands.
 func (c *committer) start(evs []events.Event) <-chan error {
+	c.tel.published(len(evs))
 	out := make(chan error, 1)
 	if c.async != nil {
 		sent := c.async.PublishAsync(context.Background(), evs...)
@@ -319,19 +324,43 @@ func (c *committer) acknowledge() {
 		}
 		c.mu.Lock()
 		c.flights = c.flights[1:]
+		first := false
 		switch {
 		case c.failed != nil:
 			err = fenced(c.failed)
 		case err != nil:
-			c.failed = err
+			c.failed, first = err, true
 			if c.onFail != nil {
 				defer func() { go c.onFail() }()
 			}
 		}
+		c.mu.Unlock()
+		c.tell(f, err, first)
+		c.mu.Lock()
 		c.answer(f.units, err)
 		c.room.Broadcast()
 	}
 	c.acking = false
+}
+
+// tell records the outcome of flight f: what its events tell once
+// committed, or, if it is the failure that fenced the market, that failure.
+// It runs before f's units are answered, so that a caller whose command
+// returned finds its events counted.
+func (c *committer) tell(f flight, err error, first bool) {
+	switch {
+	case err == nil:
+		c.tel.acknowledged(f.sent)
+		for _, u := range f.units {
+			c.tel.committed(u.evs)
+		}
+	case first:
+		var evs []events.Event
+		for _, u := range f.units {
+			evs = append(evs, u.evs...)
+		}
+		c.tel.fence(evs, err)
+	}
 }
 
 // answer sends err to each unit and counts them answered. It runs with
@@ -343,6 +372,7 @@ func (c *committer) answer(units []pending, err error) {
 	if c.busy -= len(units); c.busy == 0 {
 		c.idle.Broadcast()
 	}
+	c.tel.queued(c.busy)
 }
 
 // drain waits until every unit submitted is answered and returns the

@@ -3,6 +3,7 @@ package scarcity
 import (
 	"crypto/ed25519"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -11,6 +12,7 @@ import (
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/sched"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults and limits of a Market's Config.
@@ -88,6 +90,17 @@ type Config struct {
 	EmitPeriod time.Duration
 	// Clock drives clearing and the schedule; nil means the real clock.
 	Clock clock.Clock
+	// Meter is where the market's metrics go: bids placed and refused,
+	// book depth, rounds, allocations, prices, reserves, utilisation,
+	// denials, terminations, spend, publishes, the committer's queue,
+	// fencing and restores (see package doc, "Watching a market"). Nil
+	// means none: a no-op provider.
+	Meter metric.MeterProvider
+	// Logger receives the market's logs: each round's summary at debug,
+	// refused bids, denials and terminations at warn, restores at warn,
+	// fencing and failed settlements at error, each with the ids of the
+	// events involved. Nil discards them.
+	Logger *slog.Logger
 	// Publisher receives every event; nil means events.Discard. A publisher
 	// that is also an events.AsyncPublisher (natstransport) takes the
 	// market's groups pipelined; one that is an events.Reader lets a market

@@ -77,6 +77,35 @@
 // snapshot, then to the whole stream, and says which it did
 // (RestoreReport). See docs/decisions/0002-market-snapshots.md.
 //
+// # Watching a market
+//
+// Config.Meter takes an OpenTelemetry metrics provider (the API only; no
+// exporter is linked in: a program picks its own, the examples expose
+// Prometheus), Config.Logger a log/slog logger; both are off by default.
+// The metrics, under the instrumentation scope ScopeName:
+//
+//   - scarcity.bids.placed, scarcity.bids.rejected (by scarcity.reason),
+//     scarcity.book.depth;
+//   - scarcity.rounds, scarcity.round.duration (s), scarcity.round.bids,
+//     scarcity.allocations, scarcity.clearing.price, scarcity.reserve.price
+//     and scarcity.utilisation (by scarcity.resource);
+//   - scarcity.denials and scarcity.terminations (by scarcity.reason and
+//     scarcity.resource), scarcity.spend.spent against scarcity.spend.limit;
+//   - scarcity.publish.batch.size, scarcity.publish.duration (s),
+//     scarcity.committer.queue, scarcity.fenced (0 or 1), scarcity.restores
+//     (by scarcity.restore.kind: restore, reopen, fenced).
+//
+// What the events tell is counted once the publisher has accepted them, so
+// that the metrics agree with the stream. Durations are by Config.Clock.
+// Prices are float64 in metrics, as in every metrics backend: watch with
+// them, account with the stream.
+//
+// The logs: each round's summary at debug; refused bids, denials,
+// terminations and rebuilds from the stream at warn; a publish that fenced
+// the market, and payments that failed after their work was done
+// (sched.ErrAftermath), at error. A line about events carries their ids
+// (event_id), correlation and trace context.
+//
 // # Concurrency
 //
 // A Market is safe for concurrent use. What a caller sees:

@@ -49,6 +49,7 @@ type Market struct {
 	snapshots snapshotPolicy
 	stage     *stage
 	commit    *committer
+	tel       *telemetry
 	wake      chan struct{} // signalled when Next may have moved earlier
 }
 
@@ -116,8 +117,8 @@ func (m *Market) create(ctx context.Context, reserve bundle.Prices, last stream)
 
 // newMarket returns a market of cfg without state, committing to chain.
 func newMarket(cfg Config, cat *bundle.Catalog, chain *events.Chain) *Market {
-	m := &Market{cfg: cfg, catalog: cat, stage: &stage{}, wake: make(chan struct{}, 1)}
-	m.commit = newCommitter(cfg.Publisher, chain, cfg.SigningKey, m.rebuildLater)
+	m := &Market{cfg: cfg, catalog: cat, stage: &stage{}, tel: newTelemetry(cfg), wake: make(chan struct{}, 1)}
+	m.commit = newCommitter(cfg.Publisher, chain, cfg.SigningKey, m.tel, m.rebuildLater)
 	return m
 }
 
@@ -205,6 +206,7 @@ func (m *Market) write(ctx context.Context, cmd func() error) error {
 		mark = &snap.mark
 	}
 	done := m.commit.submitMarked(m.stage.take(), mark)
+	m.tel.state(m)
 	m.mu.Unlock()
 	if snap != nil {
 		done = m.storeWhenCommitted(snap, done)

@@ -89,6 +89,7 @@ func (m *Market) Clear(ctx context.Context) (res auction.Result, err error) {
 		return err
 	})
 	m.signal()
+	m.logAftermath(err)
 	return res, err
 }
 
@@ -101,7 +102,16 @@ func (m *Market) Clear(ctx context.Context) (res auction.Result, err error) {
 func (m *Market) Tick(ctx context.Context) error {
 	err := m.write(ctx, func() error { return m.tick(ctx) })
 	m.signal()
+	m.logAftermath(err)
 	return err
+}
+
+// logAftermath logs err if it tells of payments or stops that failed after
+// the work they settle was done (sched.ErrAftermath).
+func (m *Market) logAftermath(err error) {
+	if errors.Is(err, sched.ErrAftermath) {
+		m.tel.aftermath(err)
+	}
 }
 
 func (m *Market) tick(ctx context.Context) error {

@@ -65,6 +65,7 @@ func Reopen(ctx context.Context, cfg Config) (*Market, RestoreReport, error) {
 	}
 	m := newMarket(cfg, cat, nil)
 	report, err := m.reload(ctx, reserve, tail)
+	m.tel.restored("reopen", report.Events, err)
 	if err != nil {
 		return nil, report, err
 	}
@@ -106,7 +107,7 @@ func (m *Market) reload(ctx context.Context, reserve bundle.Prices, r events.Rea
 	report.Events = len(ours)
 	m.stage.take()
 	if len(ours) == 0 {
-		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.rebuildLater)
+		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.tel, m.rebuildLater)
 		return report, m.create(ctx, reserve, stream{})
 	}
 	return report, m.rebuild(ctx, reserve, ours)
@@ -263,7 +264,7 @@ func (s stream) atLeast(o stream) stream {
 // key: the market's own key signs from the next group, announced first if
 // it is another.
 func (m *Market) resume(chain *events.Chain, key ed25519.PublicKey) {
-	m.commit = newCommitter(m.cfg.Publisher, chain, m.cfg.SigningKey, m.rebuildLater)
+	m.commit = newCommitter(m.cfg.Publisher, chain, m.cfg.SigningKey, m.tel, m.rebuildLater)
 	ours := m.cfg.SigningKey.Public().(ed25519.PublicKey)
 	if key != nil && key.Equal(ours) {
 		chain.SetKey(m.cfg.SigningKey)

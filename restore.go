@@ -43,7 +43,9 @@ func Restore(ctx context.Context, cfg Config, evs []events.Event) (*Market, erro
 		return New(ctx, cfg)
 	}
 	m := newMarket(cfg, cat, nil)
-	if err := m.rebuild(ctx, reserve, ours); err != nil {
+	err = m.rebuild(ctx, reserve, ours)
+	m.tel.restored("restore", len(ours), err)
+	if err != nil {
 		return nil, err
 	}
 	if len(m.stage.unit) > 0 { // a market made anew, or its key announced
@@ -79,7 +81,7 @@ func (m *Market) rebuild(ctx context.Context, reserve bundle.Prices, evs []event
 	}
 	last := lastSequences(evs)
 	if len(v.Trusted) == 0 { // every group was cut short: the market never was
-		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.rebuildLater)
+		m.commit = newCommitter(m.cfg.Publisher, mustChain(""), m.cfg.SigningKey, m.tel, m.rebuildLater)
 		return m.create(ctx, reserve, last)
 	}
 	l, err := ledger.Restore(ctx, ledgerOptionsAt(m.cfg, m.stage, last.ledger), v.Trusted)
@@ -141,7 +143,9 @@ func (m *Market) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.reload(ctx, reserve, r); err != nil {
+	report, err := m.reload(ctx, reserve, r)
+	m.tel.restored("fenced", report.Events, err)
+	if err != nil {
 		return errors.Join(fenced(failed), err)
 	}
 	return nil

@@ -13,6 +13,12 @@ import (
 // clock and keep money exact.
 var domainDirs = []string{".", "events", "bundle", "ledger", "auction", "sched", "benchkit"}
 
+// floatAllowed are the files of the domain packages that may use floats,
+// and why.
+var floatAllowed = map[string]string{
+	"telemetry.go": "metrics are float64 in OpenTelemetry and every backend; the market only reports through them, never computes with them",
+}
+
 // TestDomainCodeRules fails on floats, time.Now and time.Sleep in the
 // non-test code of the domain packages.
 func TestDomainCodeRules(t *testing.T) {
@@ -31,7 +37,7 @@ func TestDomainCodeRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
-				if msg := forbidden(n); msg != "" {
+				if msg := forbidden(n); msg != "" && !(strings.HasPrefix(msg, "float") && floatAllowed[name] != "") {
 					t.Errorf("%s: %s", fset.Position(n.Pos()), msg)
 				}
 				return true

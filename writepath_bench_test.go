@@ -17,6 +17,8 @@ import (
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/transport/natsembed"
 	"github.com/scarcitylabs/scarcity/transport/natstransport"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // The write-path benchmarks measure the market on the user's path: bids
@@ -60,15 +62,19 @@ func openBenchTransport(b *testing.B, name string) benchTransport {
 }
 
 // benchMarket returns a market over pub with agents agents, each with
-// plenty of credits.
-func benchMarket(b *testing.B, pub events.Publisher, agents int) (*scarcity.Market, *clock.Mock) {
+// plenty of credits, and metrics recorded into meter if it is not nil.
+func benchMarket(b *testing.B, pub events.Publisher, agents int, meter ...metric.MeterProvider) (*scarcity.Market, *clock.Mock) {
 	b.Helper()
 	clk := clock.NewMock()
 	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	m, err := scarcity.New(context.Background(), scarcity.Config{
+	cfg := scarcity.Config{
 		Resources: benchResources, Reserve: map[string]string{"cpu": "0.000001", "tokens": "0.000001"},
 		Clock: clk, Publisher: pub, MaxBids: 1 << 30, MaxBidsPerAgent: 1 << 30,
-	})
+	}
+	if len(meter) > 0 {
+		cfg.Meter = meter[0]
+	}
+	m, err := scarcity.New(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,21 +94,31 @@ func benchBid(agent string, n int) scarcity.Bid {
 		Bundle: bundle.Bundle{Quantities: bundle.Quantities{"cpu": 1, "tokens": 10}, Window: bundle.Window{Duration: time.Minute}}}
 }
 
-// BenchmarkPlaceBids places one bid per op, from 1 or 16 agents at once.
+// BenchmarkPlaceBids places one bid per op, from 1 or 16 agents at once;
+// with 16 agents also with metrics on (an OpenTelemetry SDK meter provider
+// with a reader, as a scraped market has), to weigh what they cost.
 func BenchmarkPlaceBids(b *testing.B) {
 	for _, tr := range []string{"memory", "jetstream"} {
 		for _, agents := range []int{1, 16} {
 			b.Run(fmt.Sprintf("transport=%s/agents=%d", tr, agents), func(b *testing.B) {
-				m, _ := benchMarket(b, openBenchTransport(b, tr).pub, agents)
-				b.ResetTimer()
-				inParallel(b, agents, func(agent, n int) {
-					if err := m.Bid(context.Background(), benchBid(benchAgent(agent), n)); err != nil {
-						b.Error(err)
-					}
-				})
+				placeBids(b, tr, agents)
 			})
 		}
+		b.Run(fmt.Sprintf("transport=%s/agents=16/metrics=on", tr), func(b *testing.B) {
+			placeBids(b, tr, 16, sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())))
+		})
 	}
+}
+
+// placeBids places b.N bids from agents agents over transport tr.
+func placeBids(b *testing.B, tr string, agents int, meter ...metric.MeterProvider) {
+	m, _ := benchMarket(b, openBenchTransport(b, tr).pub, agents, meter...)
+	b.ResetTimer()
+	inParallel(b, agents, func(agent, n int) {
+		if err := m.Bid(context.Background(), benchBid(benchAgent(agent), n)); err != nil {
+			b.Error(err)
+		}
+	})
 }
 
 // BenchmarkPlaceBidsBaseline publishes, per op, what a bid publishes —

@@ -26,7 +26,10 @@
 //	distributed market -nats URL -ca FILE -creds DIR/market.shard-a.nk -prefix shard-a -agents alice,bob,carol
 //	    runs one market shard: its events go to its provisioned stream, it
 //	    serves the agent API under its prefix and clears every -every; on
-//	    exit it reads its stream back and prints the benchkit verdict.
+//	    exit it reads its stream back and prints the benchkit verdict. With
+//	    -metrics 127.0.0.1:9464 it serves its metrics (and the agent API's)
+//	    for Prometheus at /metrics; -log json -log-level DEBUG logs every
+//	    round, refusal and failure on stderr as JSON.
 //	distributed agent -nats URL -ca FILE -creds DIR/agent.alice.nk -agent alice -prefix shard-a,shard-b
 //	    runs one agent trading on every listed shard: it bids for a bundle
 //	    of CPU and tokens, uses the tokens, and bids again when they are
@@ -38,6 +41,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"time"
@@ -126,6 +130,10 @@ func marketFlags(fs *flag.FlagSet) (*marketOptions, *string) {
 	fs.DurationVar(&o.Every, "every", 10*time.Second, "time between clearing rounds")
 	fs.DurationVar(&o.For, "for", 0, "how long to run (0: until interrupted)")
 	agents := fs.String("agents", "alice,bob,carol", "agents whose accounts the market opens")
+	fs.StringVar(&o.Metrics, "metrics", "", "serve Prometheus metrics at ADDR/metrics, e.g. 127.0.0.1:9464 (default: none)")
+	fs.StringVar(&o.Log, "log", "text", "log format on stderr: text or json")
+	fs.TextVar(&o.Level, "log-level", slog.LevelInfo, "lowest level logged: DEBUG (each round), INFO, WARN or ERROR")
+	o.Stderr = os.Stderr
 	return o, agents
 }
 

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/scarcitylabs/scarcity/benchkit"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/examples/internal/watch"
 	"github.com/scarcitylabs/scarcity/sched"
 	"github.com/scarcitylabs/scarcity/transport/agentapi"
 	"github.com/scarcitylabs/scarcity/transport/natsauth"
@@ -36,6 +39,12 @@ type marketOptions struct {
 	// Correlation names this run on the stream; empty means the prefix
 	// and the start time, so that runs on a kept stream stay apart.
 	Correlation string
+	// Metrics is the address to serve Prometheus metrics at (/metrics);
+	// empty: none. Log is the log format, text or json, at Level.
+	Metrics string
+	Log     string
+	Level   slog.Level
+	Stderr  io.Writer // where logs go; nil: io.Discard
 }
 
 // resources are what every shard sells: its own pool of CPU and tokens.
@@ -47,10 +56,11 @@ var resources = []bundle.Resource{
 // shard is one market: its connection, its stream and the agent API it
 // serves.
 type shard struct {
-	nc     *nats.Conn
-	stream *natstransport.Transport
-	api    *agentapi.Server
-	market *scarcity.Market
+	metrics *watch.Metrics // nil without -metrics
+	nc      *nats.Conn
+	stream  *natstransport.Transport
+	api     *agentapi.Server
+	market  *scarcity.Market
 }
 
 // startShard connects to NATS as the shard's market user, opens the
@@ -89,14 +99,27 @@ func (s *shard) start(ctx context.Context, o marketOptions) error {
 	if err != nil {
 		return err
 	}
-	s.market, err = scarcity.New(ctx, scarcity.Config{
+	logger, err := watch.Logger(cmp.Or[io.Writer](o.Stderr, io.Discard), cmp.Or(o.Log, "text"), o.Level)
+	if err != nil {
+		return err
+	}
+	cfg := scarcity.Config{
 		Resources:   resources,
 		Reserve:     map[string]string{"cpu": "0.0005", "tokens": "0.000001"},
 		ClearEvery:  o.Every,
 		Clock:       o.Clock,
 		Publisher:   s.stream,
 		Correlation: correlation,
-	})
+		Logger:      logger,
+	}
+	apiOpts := agentapi.Options{Prefix: o.Prefix, Logger: logger}
+	if o.Metrics != "" {
+		if s.metrics, err = watch.ServeMetrics(o.Metrics); err != nil {
+			return err
+		}
+		cfg.Meter, apiOpts.Meter = s.metrics.Provider, s.metrics.Provider
+	}
+	s.market, err = scarcity.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -105,7 +128,7 @@ func (s *shard) start(ctx context.Context, o marketOptions) error {
 			return fmt.Errorf("open %s: %w", a, err)
 		}
 	}
-	s.api, err = agentapi.Serve(ctx, s.nc, s.market, agentapi.Options{Prefix: o.Prefix})
+	s.api, err = agentapi.Serve(ctx, s.nc, s.market, apiOpts)
 	return err
 }
 
@@ -116,6 +139,9 @@ func (s *shard) close() {
 	}
 	if s.stream != nil {
 		_ = s.stream.Close()
+	}
+	if s.metrics != nil {
+		_ = s.metrics.Close(context.Background())
 	}
 	s.nc.Close()
 }

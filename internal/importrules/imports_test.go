@@ -34,6 +34,13 @@ func noTransportOrNATS(pkg string) bool {
 	return under(pkg, module+"/transport") || strings.HasPrefix(pkg, "github.com/nats-io/")
 }
 
+// exporterOrSDK is the rule of every library package: the OpenTelemetry
+// metrics API, never its SDK or an exporter such as Prometheus's.
+func exporterOrSDK(pkg string) bool {
+	return under(pkg, "go.opentelemetry.io/otel/sdk") || under(pkg, "go.opentelemetry.io/otel/exporters") ||
+		under(pkg, "github.com/prometheus")
+}
+
 // noNATSServer is the rule of client packages.
 func noNATSServer(pkg string) bool { return under(pkg, "github.com/nats-io/nats-server") }
 
@@ -54,6 +61,15 @@ func TestImportRules(t *testing.T) {
 	for _, pkg := range domain {
 		for _, chain := range forbidden(graph, pkg, noTransportOrNATS) {
 			t.Errorf("domain package %s must depend on no transport/... or nats package, but depends on %s:\n\t%s",
+				pkg, chain[len(chain)-1], strings.Join(chain, "\n\t→ "))
+		}
+	}
+	for pkg := range graph {
+		if !under(pkg, module) || under(pkg, module+"/examples") {
+			continue
+		}
+		for _, chain := range forbidden(graph, pkg, exporterOrSDK) {
+			t.Errorf("library package %s must use the OpenTelemetry API only (exporters belong to programs), but depends on %s:\n\t%s",
 				pkg, chain[len(chain)-1], strings.Join(chain, "\n\t→ "))
 		}
 	}

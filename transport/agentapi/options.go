@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults and bounds of Options.
@@ -74,10 +75,16 @@ type Options struct {
 	// Queue is the queue group of the Server's subscription;
 	// DefaultQueue if empty.
 	Queue string
-	// Logger receives the Server's warnings: dropped requests, failed
-	// replies and internal errors (whose details are not sent to the
-	// agent). Nil discards them.
+	// Logger receives the Server's warnings: dropped requests, refused
+	// commands (with the agent, verb and error code), failed replies and
+	// internal errors (whose details are not sent to the agent). Nil
+	// discards them.
 	Logger *slog.Logger
+	// Meter receives a Server's metrics: scarcity.agentapi.requests (by
+	// scarcity.agentapi.verb and scarcity.agentapi.outcome, "ok" or the
+	// error code the agent got) and scarcity.agentapi.request.duration (s,
+	// by verb). Nil means none. Refused commands are also logged at warn.
+	Meter metric.MeterProvider
 
 	// Rate is the requests per second each agent may send to a Server, on
 	// average; Burst how many it may send at once (a token bucket per

@@ -31,13 +31,14 @@ type Market interface {
 // fairQueue); Options.Workers goroutines execute them, the agents taking
 // turns, each agent with at most one request in service.
 type Server struct {
-	nc    *nats.Conn
-	m     Market
-	opts  Options
-	log   *slog.Logger
-	ctx   context.Context
-	sub   *nats.Subscription
-	queue *fairQueue
+	nc      *nats.Conn
+	m       Market
+	opts    Options
+	log     *slog.Logger
+	ctx     context.Context
+	sub     *nats.Subscription
+	queue   *fairQueue
+	metrics serverMetrics
 
 	workers   sync.WaitGroup
 	closeOnce sync.Once
@@ -73,6 +74,9 @@ func Serve(ctx context.Context, nc *nats.Conn, m Market, opts Options) (*Server,
 		queue: newFairQueue(opts), done: make(chan struct{})}
 	if opts.Logger != nil {
 		s.log = opts.Logger
+	}
+	if s.metrics, err = newServerMetrics(opts.Meter); err != nil {
+		s.log.Warn("agentapi: metrics: an instrument was refused", "err", err)
 	}
 	s.sub, err = nc.QueueSubscribe(commandWildcard(opts.Prefix), opts.Queue, s.receive)
 	if err != nil {
@@ -152,6 +156,7 @@ func (s *Server) receive(msg *nats.Msg) {
 		return
 	}
 	if err := s.queue.admit(&request{msg: msg, agent: agent, verb: verb}); err != nil {
+		s.answered(agent, verb, time.Time{}, err)
 		body, ok := refused[err]
 		if !ok {
 			s.reply(msg, nil, err)
@@ -177,8 +182,10 @@ func (s *Server) work() {
 
 // handle answers one request.
 func (s *Server) handle(r *request) {
+	start := s.opts.Clock.Now()
 	result, err := s.serve(r.agent, r.verb, r.msg.Data)
 	s.reply(r.msg, result, err)
+	s.answered(r.agent, r.verb, start, err)
 }
 
 // reply answers msg with result or err.
