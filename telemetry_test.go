@@ -5,16 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/benbjohnson/clock"
+	"github.com/cockroachdb/apd/v3"
 	"github.com/google/go-cmp/cmp"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/scarcitylabs/scarcity"
+	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 )
 
@@ -186,4 +192,40 @@ func TestFencedMarketLogsOneErrorWithTheEventID(t *testing.T) {
 	if len(rebuilt) != 1 || rebuilt[0]["kind"] != "fenced" || rebuilt[0]["level"] != "WARN" {
 		t.Errorf("rebuilds logged %v, want one warning of kind fenced", rebuilt)
 	}
+}
+
+// watched is the README's "Watch a market" snippet.
+func watched(cfg scarcity.Config, reader sdkmetric.Reader, logs io.Writer) scarcity.Config {
+	cfg.Meter = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)) // or the Prometheus exporter
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return cfg
+}
+
+func Example_watch() {
+	ctx, reader := context.Background(), sdkmetric.NewManualReader()
+	var logs bytes.Buffer
+	m, err := scarcity.New(ctx, watched(scarcity.Config{
+		Resources: []bundle.Resource{{Name: "cpu", Unit: "percent", Capacity: 100, Enforcement: bundle.OSLevel}},
+		Clock:     clock.NewMock(),
+	}, reader, &logs))
+	if err != nil {
+		panic(err)
+	}
+	_ = m.Open(ctx, "alice", apd.New(100, 0))
+	_ = m.Bid(ctx, scarcity.Bid{ID: "b1", Agent: "alice", Limit: apd.New(1_000_000, 0), Bundle: bundle.Bundle{
+		Quantities: bundle.Quantities{"cpu": 10}, Window: bundle.Window{Duration: time.Minute}}})
+
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(ctx, &rm)
+	for _, sm := range rm.ScopeMetrics {
+		for _, mt := range sm.Metrics {
+			if sum, ok := mt.Data.(metricdata.Sum[int64]); ok && mt.Name == "scarcity.bids.rejected" {
+				fmt.Println(mt.Name, sum.DataPoints[0].Value)
+			}
+		}
+	}
+	fmt.Println(strings.Contains(logs.String(), `"msg":"bid refused"`))
+	// Output:
+	// scarcity.bids.rejected 1
+	// true
 }
