@@ -3,9 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +34,9 @@ var quickstart struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) != "" {
+		main() // the test binary is verify, for TestVerifyFollowSignal
+	}
 	code := m.Run()
 	if quickstart.dir != "" {
 		os.RemoveAll(quickstart.dir)
@@ -154,6 +166,13 @@ func TestVerifyExitCodes(t *testing.T) {
 		{"scenario not evaluated", append([]string{"--scenario", writeFile(t, "ext.json",
 			`{"task_id": "t2", "validation": {"custom_rule": {"x": 1}}}`)}, complete...), exitNotEvaluated, "not evaluated: scenario t2"},
 		{"stray argument", []string{bids}, exitUnusable, "unexpected argument"},
+		{"stray argument after flags", []string{"--json", "extra"}, exitUnusable, `unexpected argument "extra": verify takes no positional arguments`},
+		{"stray argument with --follow", []string{"--follow", "extra"}, exitUnusable, `unexpected argument "extra"`},
+		{"interval without --follow", []string{"--interval", "5s"}, exitUnusable, "--interval goes with --follow"},
+		{"interval too short", []string{"--follow", "--interval", "1ms"}, exitUnusable, "--interval 1ms: want from 10ms to 1h0m0s"},
+		{"interval too long", []string{"--follow", "--interval", "2h"}, exitUnusable, "--interval 2h0m0s: want from 10ms to 1h0m0s"},
+		{"interval not a duration", []string{"--follow", "--interval", "soon"}, exitUnusable, "invalid value \"soon\" for flag -interval"},
+		{"follow with json", []string{"--follow", "--json"}, exitUnusable, "--json does not go with --follow"},
 		{"unknown flag", []string{"--bogus"}, exitUnusable, "flag provided but not defined: -bogus"},
 		{"capacity without number", []string{"--capacity", "cpu"}, exitUnusable, "want RESOURCE=N"},
 		{"capacity zero", []string{"--capacity", "cpu=0"}, exitUnusable, "want RESOURCE=N"},
@@ -172,7 +191,8 @@ func TestVerifyExitCodes(t *testing.T) {
 			if code != tt.code || !strings.Contains(out+errs, tt.text) {
 				t.Errorf("exit %d, want %d with %q:\n%s%s", code, tt.code, tt.text, out, errs)
 			}
-			if code == exitUnusable && strings.Contains(tt.name, "argument") && !strings.Contains(errs, "Exit status:") {
+			if code == exitUnusable && (strings.Contains(tt.name, "argument") || strings.Contains(tt.name, "interval")) &&
+				!strings.Contains(errs, "Exit status:") {
 				t.Errorf("no usage:\n%s", errs)
 			}
 		})
@@ -184,17 +204,93 @@ func TestVerifyExitCodes(t *testing.T) {
 	})
 }
 
+// TestVerifyHelp checks that -h prints the usage: examples, every flag
+// defined and every exit status constant with its meaning.
 func TestVerifyHelp(t *testing.T) {
 	out, errs, code := verifyArgs(t, nil, "-h")
 	if code != exitPass || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 	for _, want := range []string{"Usage:", "Examples:", "Exit status:", "0  every check", "1  a check or a scenario fails",
-		"2  unusable input", "3  nothing failed", "-capacity RESOURCE=N", "-password-file FILE", "VERIFY_PASSWORD"} {
+		"2  unusable input", "3  nothing failed", "-capacity RESOURCE=N", "-password-file FILE", "VERIFY_PASSWORD",
+		"verify --events run.jsonl", "verify --nats nats://host:4222 --stream MARKET", "verify --follow", "--scenario task.json"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("usage lacks %q:\n%s", want, errs)
 		}
 	}
+	var names []string
+	newFlagSet(&options{}, io.Discard).VisitAll(func(f *flag.Flag) {
+		names = append(names, f.Name)
+		if !regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f.Name) + `\b`).MatchString(errs) {
+			t.Errorf("usage lacks the flag -%s:\n%s", f.Name, errs)
+		}
+	})
+	if !slices.Contains(names, "follow") || !slices.Contains(names, "interval") {
+		t.Errorf("flags %v", names)
+	}
+	codes := exitConstants(t)
+	if len(codes) != len(exitStatuses) {
+		t.Errorf("exit constants %v, exitStatuses %v", codes, exitStatuses)
+	}
+	for name, code := range codes {
+		meaning := ""
+		for _, s := range exitStatuses {
+			if s.Code == code {
+				meaning = s.Meaning
+			}
+		}
+		if meaning == "" || !strings.Contains(strings.Join(strings.Fields(errs), " "), fmt.Sprintf(" %d %s ", code, meaning)) {
+			t.Errorf("usage lacks %s (%d) and its meaning %q:\n%s", name, code, meaning, errs)
+		}
+	}
+}
+
+// exitConstants returns the constants named exit... of the package's
+// source, by name, with their values.
+func exitConstants(t *testing.T) map[string]int {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, path := range pkgs {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				v := spec.(*ast.ValueSpec)
+				for i, name := range v.Names {
+					if !strings.HasPrefix(name.Name, "exit") {
+						continue
+					}
+					lit, ok := v.Values[i].(*ast.BasicLit)
+					if !ok {
+						t.Fatalf("%s: %s is not a literal", fset.Position(name.Pos()), name.Name)
+					}
+					code, err := strconv.Atoi(lit.Value)
+					if err != nil {
+						t.Fatalf("%s: %s: %v", fset.Position(name.Pos()), name.Name, err)
+					}
+					out[name.Name] = code
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no exit constants")
+	}
+	return out
 }
 
 func TestVerifyUnusableInput(t *testing.T) {

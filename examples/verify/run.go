@@ -19,44 +19,90 @@ import (
 
 // run loads the stream o names, checks it, prints the verdicts to w (as
 // text lines, or as one JSON document with o.JSON) and writes the report.
-// It returns an error wrapping errFailed if a check or a scenario fails,
-// errNotEvaluated if none fails but one is not evaluated, and another
-// error if the input is unusable.
+// With o.Follow it follows the stream instead (see follow). It returns an
+// error wrapping errFailed if a check or a scenario fails, errNotEvaluated
+// if none fails but one is not evaluated, and another error if the input
+// is unusable.
 func run(ctx context.Context, w io.Writer, o options) error {
-	scenarios, err := loadScenarios(o)
+	c, err := newChecker(o)
 	if err != nil {
 		return err
 	}
-	judge, err := o.judge()
-	if err != nil {
-		return err
+	if o.Follow {
+		return follow(ctx, w, o, c)
 	}
 	evs, err := load(ctx, o)
 	if err != nil {
 		return err
 	}
-	if o.Correlation != "" {
-		evs = benchkit.Filter(evs, o.Correlation)
+	if evs = c.filter(evs); len(evs) == 0 {
+		return errNoEvents
 	}
-	if len(evs) == 0 {
-		return errors.New("the stream holds no events")
-	}
-	checks := report.InvariantVerdicts(evs, o.checkOptions())
-	results := evaluate(ctx, scenarios, evs, benchkit.EvalOptions{Agent: o.Agent, Judge: judge, Resources: slices.Sorted(maps.Keys(o.Capacities))})
-	rows := append(slices.Clone(checks), scenarioRows(results)...)
-	outcome := verdict(checks, results)
+	v := c.check(ctx, evs)
 	if o.JSON {
-		err = writeJSON(w, newDocument(len(evs), outcome, checks, results))
+		err = writeJSON(w, newDocument(len(v.Events), v.Outcome, v.Checks, v.Results))
 	} else {
-		print(w, len(evs), rows)
+		print(w, len(v.Events), v.Rows)
 	}
 	if err != nil {
 		return err
 	}
-	if err := writeReport(o.Report, evs, rows); err != nil {
+	if err := writeReport(o.Report, v.Events, v.Rows); err != nil {
 		return err
 	}
-	return outcome
+	return v.Outcome
+}
+
+// checker checks streams: the invariant checks and the scenarios of the
+// options it was made from.
+type checker struct {
+	o         options
+	scenarios []scenario
+	judge     benchkit.Judge
+}
+
+// newChecker loads the scenarios and finds the judge program of o.
+func newChecker(o options) (checker, error) {
+	scenarios, err := loadScenarios(o)
+	if err != nil {
+		return checker{}, err
+	}
+	judge, err := o.judge()
+	if err != nil {
+		return checker{}, err
+	}
+	return checker{o: o, scenarios: scenarios, judge: judge}, nil
+}
+
+// verdicts are the outcome of checking a stream.
+type verdicts struct {
+	// Events are the events checked.
+	Events  []events.Event
+	Checks  []report.VerdictRow
+	Results []scenarioResult
+	// Rows are the checks' rows, then the scenarios'.
+	Rows []report.VerdictRow
+	// Outcome is nil, or wraps errFailed or errNotEvaluated (see verdict).
+	Outcome error
+}
+
+// filter returns the events of evs that are checked: all of them, or
+// those of the run of --correlation.
+func (c checker) filter(evs []events.Event) []events.Event {
+	if c.o.Correlation == "" {
+		return evs
+	}
+	return benchkit.Filter(evs, c.o.Correlation)
+}
+
+// check runs the invariant checks and evaluates the scenarios over evs,
+// which filter returned.
+func (c checker) check(ctx context.Context, evs []events.Event) verdicts {
+	checks := report.InvariantVerdicts(evs, c.o.checkOptions())
+	results := evaluate(ctx, c.scenarios, evs, benchkit.EvalOptions{Agent: c.o.Agent, Judge: c.judge,
+		Resources: slices.Sorted(maps.Keys(c.o.Capacities))})
+	return verdicts{Events: evs, Checks: checks, Results: results,
+		Rows: append(slices.Clone(checks), scenarioRows(results)...), Outcome: verdict(checks, results)}
 }
 
 // verdict returns nil if every check and scenario passed, an error
@@ -102,12 +148,17 @@ func load(ctx context.Context, o options) ([]events.Event, error) {
 func print(w io.Writer, n int, rows []report.VerdictRow) {
 	fmt.Fprintf(w, "%d events\n", n)
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-14s %-9s %s", r.Status, r.Kind, r.Name)
-		if r.Detail != "" {
-			fmt.Fprintf(w, ": %s", r.Detail)
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(w, formatRow(r))
 	}
+}
+
+// formatRow returns the text line of a verdict, without its newline.
+func formatRow(r report.VerdictRow) string {
+	s := fmt.Sprintf("%-14s %-9s %s", r.Status, r.Kind, r.Name)
+	if r.Detail != "" {
+		s += ": " + r.Detail
+	}
+	return s
 }
 
 // writeReport writes report.json and report.html to dir, if one is given.
