@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -13,28 +12,64 @@ import (
 // Chart geometry, in SVG user units. Coordinates are computed with exact
 // decimals and rounded to whole units.
 const (
-	chartWidth   = 760
-	chartHeight  = 300
-	plotLeft     = 80
-	plotTop      = 20
-	plotWidth    = 500
-	plotHeight   = 220
-	legendLeft   = plotLeft + plotWidth + 20
-	yTicks       = 4 // intervals between y labels
-	xTicks       = 4
-	maxBins      = 10
-	maxDots      = 200 // a series with more points is drawn without dots
-	labelDigits  = 4   // significant digits of axis labels
+	legendHeight = 16  // added above the plot of a chart with a legend
+	maxDots      = 60  // a line of more points has its hover targets unseen
+	valueTicks   = 6   // at most this many ticks on a value axis
+	timeTicks    = 6   // on a time axis
+	roundTicks   = 8   // on an axis of rounds
 	drawingDigit = 34  // precision of coordinate arithmetic
+	maxBins      = 12  // at most this many bars in a histogram
+	charWidth    = 7   // the width of a character of a legend, roughly
+	maxPlotWidth = 600 // of any frame: a line keeps at most 2 points per unit of it
 )
 
 // palette colours the series of a chart, in order.
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"}
 
+var drawCtx = apd.BaseContext.WithPrecision(drawingDigit)
+
+// frame is the size of a chart and the box of its plot, in SVG user
+// units.
+type frame struct {
+	W, H                     int64
+	Left, Top, Right, Bottom int64
+}
+
+// The frames of charts: a wide one, two to a row (the summary's charts,
+// and a chart with a legend), and a small one, three to a row (a chart of
+// one series, small multiples). The title of the value axis runs above the
+// plot, the legend (if any) above it.
 var (
-	drawCtx  = apd.BaseContext.WithPrecision(drawingDigit)
-	labelCtx = apd.BaseContext.WithPrecision(labelDigits)
+	wideFrame  = frame{W: 500, H: 290, Left: 64, Top: 28, Right: 480, Bottom: 240}
+	smallFrame = frame{W: 330, H: 220, Left: 60, Top: 28, Right: 308, Bottom: 170}
 )
+
+// TickY, XLabelY, XTitleY, XMid and YTitleY place the parts of the axes;
+// the template reads them.
+func (f frame) TickY() int64   { return f.Bottom + 5 }
+func (f frame) XLabelY() int64 { return f.Bottom + 18 }
+func (f frame) XTitleY() int64 { return f.H - 8 }
+func (f frame) XMid() int64    { return (f.Left + f.Right) / 2 }
+func (f frame) YTitleY() int64 { return f.Top - 12 }
+
+// chart is one SVG chart, laid out.
+type chart struct {
+	Title  string
+	Small  bool
+	F      frame
+	X, Y   axis
+	Lines  []line
+	Bars   []bar
+	Refs   []ref
+	Legend []legendItem
+}
+
+// axis is an axis of a chart: its title, the name of what it measures
+// and its unit, and its ticks.
+type axis struct {
+	Name, Unit string
+	Ticks      []tick
+}
 
 // tick is an axis label at a position along its axis.
 type tick struct {
@@ -42,38 +77,58 @@ type tick struct {
 	Label string
 }
 
-// line is one series of a line chart.
+// line is one series of a chart: the segments of its polyline ("x,y x,y
+// ..."), none if Markers, and a dot per point, each with its value as a
+// tooltip; Hover dots are unseen, only hovered.
 type line struct {
 	Name, Color string
-	Points      string // the polyline's "x,y x,y ..."
+	Segments    []string
 	Dots        []dot
-	LegendY     int64
+	Hover       bool
 }
 
-type dot struct{ X, Y int64 }
+type dot struct {
+	X, Y  int64
+	Title string
+}
 
-// lineChart is a chart of the series of one unit.
-type lineChart struct {
-	Unit           string
-	XTicks, YTicks []tick
-	Lines          []line
+// ref is a reference line, such as a limit, labelled where it ends.
+type ref struct {
+	X1, Y1, X2, Y2 int64
+	Label          string
+	LX, LY         int64
+	Anchor         string
+}
+
+type legendItem struct {
+	X, Y        int64
+	Name, Color string
 }
 
 // bar is one bin of a histogram.
 type bar struct {
 	X, Y, W, H int64
-	Count      int
-	Range      string
+	Title      string
 }
 
-// histogram is the chart of a distribution.
-type histogram struct {
-	Name, Unit     string
-	Bars           []bar
-	XTicks, YTicks []tick
-	N              int
-	Min, Max       string
+// point is a point to plot, with its tooltip.
+type point struct {
+	X, Y  *apd.Decimal
+	Title string
 }
+
+// plot is a series to draw.
+type plot struct {
+	Name   string
+	Points []point
+	// Markers draws the points alone, without a line.
+	Markers bool
+	// Gaps breaks the line where X steps by more than one.
+	Gaps bool
+}
+
+// scale is the range of an axis, from its first tick to its last.
+type scale struct{ lo, hi *apd.Decimal }
 
 // decimal returns x as an apd decimal, or false if it is not one.
 func decimal(x events.Decimal) (*apd.Decimal, bool) {
@@ -83,7 +138,7 @@ func decimal(x events.Decimal) (*apd.Decimal, bool) {
 
 // position maps v in [lo, hi] to [0, px], rounded; a value outside is
 // clamped and an empty range maps to 0.
-func position(v, lo, hi *apd.Decimal, px int64, round func(d, x *apd.Decimal) (apd.Condition, error)) int64 {
+func position(v, lo, hi *apd.Decimal, px int64) int64 {
 	num, span, q := new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
 	drawCtx.Sub(span, hi, lo)
 	if span.Sign() <= 0 {
@@ -92,7 +147,7 @@ func position(v, lo, hi *apd.Decimal, px int64, round func(d, x *apd.Decimal) (a
 	drawCtx.Sub(num, v, lo)
 	drawCtx.Mul(num, num, apd.New(px, 0))
 	drawCtx.Quo(q, num, span)
-	round(q, q)
+	drawCtx.RoundToIntegralValue(q, q)
 	n, err := q.Int64()
 	if err != nil {
 		n = px
@@ -100,43 +155,167 @@ func position(v, lo, hi *apd.Decimal, px int64, round func(d, x *apd.Decimal) (a
 	return min(max(n, 0), px)
 }
 
-// nearest rounds to the nearest integer.
-func nearest(d, x *apd.Decimal) (apd.Condition, error) { return drawCtx.RoundToIntegralValue(d, x) }
-
-// floor rounds down.
-func floor(d, x *apd.Decimal) (apd.Condition, error) { return drawCtx.Floor(d, x) }
-
-// label returns d to labelDigits significant digits, without exponent.
-func label(d *apd.Decimal) string {
-	r := new(apd.Decimal)
-	labelCtx.Round(r, d)
-	r.Reduce(r)
-	return r.Text('f')
+func (c *chart) xPos(v *apd.Decimal, s scale) int64 {
+	return c.F.Left + position(v, s.lo, s.hi, c.F.Right-c.F.Left)
 }
 
-// between returns lo + (hi-lo)*i/n.
-func between(lo, hi *apd.Decimal, i, n int64) *apd.Decimal {
-	d := new(apd.Decimal)
-	drawCtx.Sub(d, hi, lo)
-	drawCtx.Mul(d, d, apd.New(i, 0))
-	drawCtx.Quo(d, d, apd.New(n, 0))
-	drawCtx.Add(d, d, lo)
-	return d
+func (c *chart) yPos(v *apd.Decimal, s scale) int64 {
+	return c.F.Bottom - position(v, s.lo, s.hi, c.F.Bottom-c.F.Top)
 }
 
-// valueRange returns the range of a chart's y axis: from zero (or the
-// least value, if negative) to the greatest value, one unit wide if empty.
-func valueRange(series []Series) (lo, hi *apd.Decimal) {
-	lo, hi = new(apd.Decimal), new(apd.Decimal)
-	for _, s := range series {
-		for _, p := range s.Points {
-			if v, ok := decimal(p.Value); ok {
-				if v.Cmp(lo) < 0 {
-					lo.Set(v)
-				}
-				if v.Cmp(hi) > 0 {
-					hi.Set(v)
-				}
+// newChart returns an empty chart in f, with room for a legend if it is
+// to draw more than one series.
+func newChart(title string, f frame, series int) chart {
+	c := chart{Title: title, F: f, Small: f == smallFrame}
+	if series > 1 {
+		c.F.Top += legendHeight
+	}
+	return c
+}
+
+// valueScale sets the value axis of c to cover lo to hi (hi above lo)
+// with ticks of 1-2-5 steps, and returns its scale.
+func (c *chart) valueScale(lo, hi *apd.Decimal, integer bool) scale {
+	ts := niceTicks(lo, hi, valueTicks, integer)
+	s := scale{ts[0], ts[len(ts)-1]}
+	for _, t := range ts {
+		c.Y.Ticks = append(c.Y.Ticks, tick{Pos: c.yPos(t, s), Label: t.Text('f')})
+	}
+	return s
+}
+
+// numberScale sets the horizontal axis of c to cover lo to hi, as
+// valueScale does, with at most most ticks.
+func (c *chart) numberScale(lo, hi *apd.Decimal, most int, integer bool) scale {
+	ts := niceTicks(lo, hi, most, integer)
+	s := scale{ts[0], ts[len(ts)-1]}
+	for _, t := range ts {
+		c.X.Ticks = append(c.X.Ticks, tick{Pos: c.xPos(t, s), Label: t.Text('f')})
+	}
+	return s
+}
+
+// draw lays out plots on the scales x and y, and their legend if there is
+// more than one.
+func (c *chart) draw(plots []plot, x, y scale) {
+	for i, p := range plots {
+		l := line{Name: p.Name, Color: palette[i%len(palette)]}
+		pix := c.pixels(p, x, y)
+		l.Hover = len(pix) > maxDots && !p.Markers
+		var seg []string
+		for _, q := range pix {
+			if q.gap && len(seg) > 0 {
+				l.Segments = append(l.Segments, strings.Join(seg, " "))
+				seg = nil
+			}
+			seg = append(seg, fmt.Sprintf("%d,%d", q.X, q.Y))
+			l.Dots = append(l.Dots, q.dot)
+		}
+		if len(seg) > 1 && !p.Markers {
+			l.Segments = append(l.Segments, strings.Join(seg, " "))
+		}
+		c.Lines = append(c.Lines, l)
+	}
+	if len(plots) < 2 {
+		return
+	}
+	x0 := c.F.Left
+	for _, l := range c.Lines {
+		c.Legend = append(c.Legend, legendItem{X: x0, Y: 8, Name: l.Name, Color: l.Color})
+		x0 += 32 + charWidth*int64(len([]rune(l.Name)))
+	}
+}
+
+// pixel is a point placed on the chart; gap marks a break in the line
+// before it.
+type pixel struct {
+	dot
+	gap bool
+}
+
+// pixels places the points of p, keeping at most the lowest and the
+// highest of each unit of width when there are more than two per unit.
+func (c *chart) pixels(p plot, x, y scale) []pixel {
+	out := make([]pixel, 0, len(p.Points))
+	var prev *apd.Decimal
+	for _, q := range p.Points {
+		gap := false
+		if p.Gaps && prev != nil {
+			d := new(apd.Decimal)
+			drawCtx.Sub(d, q.X, prev)
+			gap = d.Cmp(apd.New(1, 0)) > 0
+		}
+		prev = q.X
+		out = append(out, pixel{dot{X: c.xPos(q.X, x), Y: c.yPos(q.Y, y), Title: q.Title}, gap})
+	}
+	if int64(len(out)) <= 2*min(c.F.Right-c.F.Left, maxPlotWidth) {
+		return out
+	}
+	return decimate(out)
+}
+
+// decimate keeps, of each run of pixels of one X, the lowest and the
+// highest in their order; a kept pixel breaks the line if one it stands
+// for did.
+func decimate(pix []pixel) []pixel {
+	var out []pixel
+	for i := 0; i < len(pix); {
+		j, lo, hi, gap := i, i, i, false
+		for ; j < len(pix) && pix[j].X == pix[i].X; j++ {
+			gap = gap || pix[j].gap
+			if pix[j].Y > pix[lo].Y { // SVG's y grows downwards
+				lo = j
+			}
+			if pix[j].Y < pix[hi].Y {
+				hi = j
+			}
+		}
+		first, second := min(lo, hi), max(lo, hi)
+		p := pix[first]
+		p.gap = gap
+		out = append(out, p)
+		if second != first {
+			out = append(out, pix[second])
+		}
+		i = j
+	}
+	return out
+}
+
+// hline returns a horizontal reference line at v on the scale y, labelled
+// at its right end on the side with fewer of the points drawn near it.
+func (c *chart) hline(v *apd.Decimal, y scale, label string) ref {
+	at := c.yPos(v, y)
+	above, below := 0, 0
+	for _, l := range c.Lines {
+		for _, d := range l.Dots {
+			switch {
+			case d.X < c.F.XMid():
+			case d.Y < at && d.Y >= at-16:
+				above++
+			case d.Y > at && d.Y <= at+16:
+				below++
+			}
+		}
+	}
+	ly := at - 5
+	if below < above {
+		ly = at + 14
+	}
+	return ref{X1: c.F.Left, Y1: at, X2: c.F.Right, Y2: at, Label: label, LX: c.F.Right - 4, LY: ly, Anchor: "end"}
+}
+
+// extent returns the least and the greatest of the values of plots,
+// starting from lo and hi (the least at most zero).
+func extent(plots []plot, lo, hi *apd.Decimal) (*apd.Decimal, *apd.Decimal) {
+	lo, hi = new(apd.Decimal).Set(lo), new(apd.Decimal).Set(hi)
+	for _, p := range plots {
+		for _, q := range p.Points {
+			if q.Y.Cmp(lo) < 0 {
+				lo.Set(q.Y)
+			}
+			if q.Y.Cmp(hi) > 0 {
+				hi.Set(q.Y)
 			}
 		}
 	}
@@ -144,168 +323,4 @@ func valueRange(series []Series) (lo, hi *apd.Decimal) {
 		drawCtx.Add(hi, lo, apd.New(1, 0))
 	}
 	return lo, hi
-}
-
-// timeRange returns the first and last time of series.
-func timeRange(series []Series) (first, last time.Time) {
-	for _, s := range series {
-		for _, p := range s.Points {
-			if first.IsZero() || p.Time.Before(first) {
-				first = p.Time
-			}
-			if p.Time.After(last) {
-				last = p.Time
-			}
-		}
-	}
-	return first, last
-}
-
-// lineCharts returns one chart per unit of series, in order of first
-// appearance.
-func lineCharts(series []Series) []lineChart {
-	var units []string
-	byUnit := map[string][]Series{}
-	for _, s := range series {
-		if _, ok := byUnit[s.Unit]; !ok {
-			units = append(units, s.Unit)
-		}
-		byUnit[s.Unit] = append(byUnit[s.Unit], s)
-	}
-	out := make([]lineChart, 0, len(units))
-	for _, u := range units {
-		out = append(out, newLineChart(u, byUnit[u]))
-	}
-	return out
-}
-
-// newLineChart lays out the chart of series of one unit.
-func newLineChart(unit string, series []Series) lineChart {
-	lo, hi := valueRange(series)
-	first, last := timeRange(series)
-	t0, t1 := apd.New(first.UnixNano(), 0), apd.New(last.UnixNano(), 0)
-	c := lineChart{Unit: unit, XTicks: timeTicks(first, last), YTicks: valueTicks(lo, hi, plotHeight)}
-	for i, s := range series {
-		l := line{Name: s.Name, Color: palette[i%len(palette)], LegendY: plotTop + 10 + int64(i)*18}
-		var pts []string
-		for _, p := range s.Points {
-			v, ok := decimal(p.Value)
-			if !ok {
-				continue
-			}
-			x := plotLeft + position(apd.New(p.Time.UnixNano(), 0), t0, t1, plotWidth, nearest)
-			y := plotTop + plotHeight - position(v, lo, hi, plotHeight, nearest)
-			pts = append(pts, fmt.Sprintf("%d,%d", x, y))
-			if len(s.Points) <= maxDots {
-				l.Dots = append(l.Dots, dot{x, y})
-			}
-		}
-		l.Points = strings.Join(pts, " ")
-		c.Lines = append(c.Lines, l)
-	}
-	return c
-}
-
-// valueTicks returns the labels of a value axis of px units from lo to hi,
-// positions measured downwards from the top of the plot.
-func valueTicks(lo, hi *apd.Decimal, px int64) []tick {
-	out := make([]tick, 0, yTicks+1)
-	for i := range int64(yTicks + 1) {
-		out = append(out, tick{Pos: plotTop + px - px*i/yTicks, Label: label(between(lo, hi, i, yTicks))})
-	}
-	return out
-}
-
-// timeTicks returns the labels of the time axis from first to last.
-func timeTicks(first, last time.Time) []tick {
-	layout := "15:04:05"
-	if last.Sub(first) > 24*time.Hour {
-		layout = "2006-01-02 15:04"
-	}
-	span := last.Sub(first)
-	out := make([]tick, 0, xTicks+1)
-	for i := range int64(xTicks + 1) {
-		t := first.Add(span / xTicks * time.Duration(i))
-		out = append(out, tick{Pos: plotLeft + plotWidth*i/xTicks, Label: t.UTC().Format(layout)})
-	}
-	return out
-}
-
-// newHistogram lays out the histogram of d.
-func newHistogram(d Distribution) histogram {
-	h := histogram{Name: d.Name, Unit: d.Unit}
-	var vals []*apd.Decimal
-	for _, x := range d.Values {
-		if v, ok := decimal(x); ok {
-			vals = append(vals, v)
-		}
-	}
-	h.N = len(vals)
-	if h.N == 0 {
-		return h
-	}
-	lo, hi := extremes(vals)
-	h.Min, h.Max = lo.Text('f'), hi.Text('f')
-	bins := int64(min(maxBins, h.N))
-	if lo.Cmp(hi) == 0 {
-		bins = 1
-		hi = new(apd.Decimal)
-		drawCtx.Add(hi, lo, apd.New(1, 0))
-	}
-	counts := make([]int, bins)
-	for _, v := range vals {
-		counts[min(position(v, lo, hi, bins, floor), bins-1)]++
-	}
-	h.layoutBars(counts, lo, hi)
-	return h
-}
-
-// layoutBars places the bars of counts, bins of equal width from lo to hi.
-func (h *histogram) layoutBars(counts []int, lo, hi *apd.Decimal) {
-	bins := int64(len(counts))
-	top := int64(max(1, maxOf(counts)))
-	w := int64(plotWidth) / bins
-	step := int64(1)
-	if bins > 6 {
-		step = 2
-	}
-	for i, n := range counts {
-		x := plotLeft + int64(i)*w
-		bh := int64(plotHeight) * int64(n) / top
-		lower, upper := between(lo, hi, int64(i), bins), between(lo, hi, int64(i)+1, bins)
-		h.Bars = append(h.Bars, bar{X: x + 1, Y: plotTop + plotHeight - bh, W: w - 2, H: bh, Count: n,
-			Range: label(lower) + " to " + label(upper)})
-	}
-	for i := int64(0); i <= bins; i += step {
-		h.XTicks = append(h.XTicks, tick{Pos: plotLeft + i*w, Label: label(between(lo, hi, i, bins))})
-	}
-	for i := range int64(yTicks + 1) {
-		v := top * i / yTicks
-		if i > 0 && v == top*(i-1)/yTicks {
-			continue // no repeated integer labels for small counts
-		}
-		h.YTicks = append(h.YTicks, tick{Pos: plotTop + plotHeight - plotHeight*v/top, Label: fmt.Sprint(v)})
-	}
-}
-
-// extremes returns the least and greatest of vals, which is not empty.
-func extremes(vals []*apd.Decimal) (lo, hi *apd.Decimal) {
-	lo, hi = vals[0], vals[0]
-	for _, v := range vals[1:] {
-		if v.Cmp(lo) < 0 {
-			lo = v
-		}
-		if v.Cmp(hi) > 0 {
-			hi = v
-		}
-	}
-	return lo, hi
-}
-
-func maxOf(ns []int) int {
-	m := 0
-	for _, n := range ns {
-		m = max(m, n)
-	}
-	return m
 }

@@ -23,9 +23,16 @@ type Report struct {
 	Title string `json:"title"`
 	// Generated is when the report was made, as the caller says.
 	Generated time.Time `json:"generated"`
+	// Settings are how the run was set up, as its caller says; nil if it
+	// does not.
+	Settings *Settings `json:"settings,omitempty"`
+	// Summary is what the run amounted to, computed from its stream; nil
+	// for a report not built from one.
+	Summary *Summary `json:"summary,omitempty"`
 	// Verdicts are the outcomes of the checks, rules and scenarios.
 	Verdicts []VerdictRow `json:"verdicts"`
-	// Series are values over time; the HTML draws one line chart per Unit.
+	// Series are values over time; the HTML draws a line chart per
+	// Series.Chart.
 	Series []Series `json:"series"`
 	// Distribution is drawn as a histogram, such as agents' balances.
 	Distribution Distribution `json:"distribution"`
@@ -64,11 +71,24 @@ type VerdictRow struct {
 
 // Series is one named value over time, such as the price of cpu.
 type Series struct {
+	// Name names the series: the label of its line in its chart's legend
+	// (a chart of one series has none), or the title of its small chart.
 	Name string `json:"name"`
-	// Unit groups series into charts: series of one unit share a chart.
-	Unit   string  `json:"unit"`
-	Points []Point `json:"points"`
+	// Chart is the title of the chart the series is drawn in: series of
+	// one Chart share it. Empty means Unit.
+	Chart string `json:"chart,omitempty"`
+	// Unit is the unit of the values, the title of the chart's value
+	// axis.
+	Unit string `json:"unit"`
+	// Multiples draws each series of the chart as a small chart of its
+	// own, the small charts side by side on one value scale, rather than
+	// as lines of one chart; one series of the chart saying so is enough.
+	Multiples bool    `json:"multiples,omitempty"`
+	Points    []Point `json:"points"`
 }
+
+// chart returns the title of the chart of s.
+func (s Series) chart() string { return cmp.Or(s.Chart, s.Unit) }
 
 // Point is one value of a series at a time.
 type Point struct {
@@ -87,9 +107,18 @@ type Distribution struct {
 
 // Units of the series FromStream builds.
 const (
+	// UnitPrice is the unit of the price of a resource whose unit the
+	// Settings do not give; the price of a resource they say is counted
+	// in MiB is in "credits/(MiB·s)".
 	UnitPrice       = "credits per unit per second"
-	UnitUtilisation = "utilisation (0 to 1)"
+	UnitUtilisation = "share of capacity, 0 to 1"
 	UnitCredits     = "credits"
+)
+
+// Charts of the series FromStream builds.
+const (
+	chartPrice       = "price of " // followed by the resource
+	chartUtilisation = "utilisation"
 )
 
 // WriteJSON writes r as indented JSON.
@@ -99,55 +128,81 @@ func (r Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// FromStream returns a report of evs titled title and generated at
-// now, without verdicts: the price and the utilisation of each resource
-// over time, from price_update and market_cleared events (the last value
-// at an instant wins), and the distribution of agents' balances, the last
-// posted balance the ledger reported for each account opened as an agent's,
-// ordered by account id.
+// FromStream returns a report of evs titled title and generated at now,
+// without settings or verdicts: FromRun without Settings.
 func FromStream(title string, evs []events.Event, now time.Time) Report {
+	return fromRun(title, evs, now, nil)
+}
+
+// FromRun returns a report of the run whose stream is evs, set up as s
+// says, titled title and generated at now, without verdicts:
+//
+//   - its Settings, a copy of s, a URL's credentials dropped;
+//   - its Summary, computed from evs with the strategies and the spend
+//     limit of s;
+//   - the price of each resource over time, a chart per resource, and
+//     its utilisation, as small multiples, from price_update and
+//     market_cleared events (the last value at an instant wins);
+//   - the distribution of agents' balances, the last posted balance the
+//     ledger reported for each account opened as an agent's, ordered by
+//     account id.
+func FromRun(title string, evs []events.Event, now time.Time, s Settings) Report {
+	return fromRun(title, evs, now, s.clean())
+}
+
+func fromRun(title string, evs []events.Event, now time.Time, s *Settings) Report {
 	b := newSeriesBuilder()
+	price := func(resource string) seriesKey {
+		unit := UnitPrice
+		if u := s.unitOf(resource); u != "" {
+			unit = "credits/(" + u + "·s)"
+		}
+		return seriesKey{chart: chartPrice + resource, unit: unit, name: resource}
+	}
+	utilisation := func(resource string) seriesKey {
+		return seriesKey{chart: chartUtilisation, unit: UnitUtilisation, name: resource, multiples: true}
+	}
 	balances := balanceTracker{kinds: map[string]string{}, last: map[string]events.Decimal{}}
 	for _, e := range evs {
 		switch p := stream.Payload(e.Data).(type) {
 		case events.PriceUpdate:
-			b.add(priceUnit(p.Resource), p.Resource, e.Time, p.New)
-			b.add(UnitUtilisation, p.Resource, e.Time, p.Utilisation)
+			b.add(price(p.Resource), e.Time, p.New)
+			b.add(utilisation(p.Resource), e.Time, p.Utilisation)
 		case events.MarketCleared:
-			for name, price := range p.Prices {
-				b.add(priceUnit(name), name, e.Time, price)
+			for _, name := range slices.Sorted(maps.Keys(p.Prices)) {
+				b.add(price(name), e.Time, p.Prices[name])
 			}
-			b.addAll(UnitUtilisation, e.Time, p.Utilisation)
+			for _, name := range slices.Sorted(maps.Keys(p.Utilisation)) {
+				b.add(utilisation(name), e.Time, p.Utilisation[name])
+			}
 		}
 		if e.Source == events.SourceLedger {
 			balances.observe(stream.Payload(e.Data))
 		}
 	}
-	return Report{Title: title, Generated: now, Series: b.series(), Distribution: balances.distribution()}
+	return Report{Title: title, Generated: now, Settings: s, Summary: summarise(evs, s),
+		Series: b.series(), Distribution: balances.distribution()}
 }
 
-// priceUnit is the unit, and so the chart, of the price series of
-// resource: each resource's price has a chart of its own, since prices of
-// different resources differ by orders of magnitude.
-func priceUnit(resource string) string { return "price of " + resource + " (" + UnitPrice + ")" }
-
-// seriesBuilder collects points per unit and name.
+// seriesBuilder collects points per series.
 type seriesBuilder struct {
 	keys   []seriesKey
 	points map[seriesKey][]Point
 }
 
-type seriesKey struct{ unit, name string }
+type seriesKey struct {
+	chart, unit, name string
+	multiples         bool
+}
 
 func newSeriesBuilder() *seriesBuilder { return &seriesBuilder{points: map[seriesKey][]Point{}} }
 
 // add appends a point, replacing the last if it is at the same time. An
 // empty value is skipped.
-func (b *seriesBuilder) add(unit, name string, t time.Time, v events.Decimal) {
+func (b *seriesBuilder) add(k seriesKey, t time.Time, v events.Decimal) {
 	if v == "" {
 		return
 	}
-	k := seriesKey{unit, name}
 	pts, ok := b.points[k]
 	if !ok {
 		b.keys = append(b.keys, k)
@@ -158,23 +213,16 @@ func (b *seriesBuilder) add(unit, name string, t time.Time, v events.Decimal) {
 	b.points[k] = append(pts, Point{Time: t, Value: v})
 }
 
-// addAll adds a point for each resource of m, in name order.
-func (b *seriesBuilder) addAll(unit string, t time.Time, m map[string]events.Decimal) {
-	for _, name := range slices.Sorted(maps.Keys(m)) {
-		b.add(unit, name, t, m[name])
-	}
-}
-
-// series returns the series sorted by unit (prices before utilisation)
+// series returns the series sorted by chart (prices before utilisation)
 // then name.
 func (b *seriesBuilder) series() []Series {
 	keys := slices.Clone(b.keys)
 	slices.SortFunc(keys, func(x, y seriesKey) int {
-		return cmp.Or(cmp.Compare(x.unit, y.unit), cmp.Compare(x.name, y.name))
+		return cmp.Or(cmp.Compare(x.chart, y.chart), cmp.Compare(x.name, y.name))
 	})
 	out := make([]Series, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, Series{Name: k.name, Unit: k.unit, Points: b.points[k]})
+		out = append(out, Series{Name: k.name, Chart: k.chart, Unit: k.unit, Multiples: k.multiples, Points: b.points[k]})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,9 +38,11 @@ func marketStream(tb testing.TB) []events.Event {
 		{"0.0015", "0.00001", "0.6", "0.3"},
 		{"0.0025", "0.00002", "0.95", "0.5"},
 	}
+	old := events.Decimal("0.001")
 	for i, r := range rounds {
 		b := s.Batch(t.Add(time.Duration(i+1) * time.Minute))
-		b.Add("cpu", events.PriceUpdate{Resource: "cpu", Round: uint64(i + 1), New: r.cpu, Utilisation: r.ucpu})
+		b.Add("cpu", events.PriceUpdate{Resource: "cpu", Round: uint64(i + 1), Old: old, New: r.cpu, Utilisation: r.ucpu})
+		old = r.cpu
 		b.Add("", &events.MarketCleared{Round: uint64(i + 1),
 			Prices:      map[string]events.Decimal{"cpu": r.cpu, "memory": r.mem},
 			Utilisation: map[string]events.Decimal{"cpu": r.ucpu, "memory": r.umem}})
@@ -58,11 +61,11 @@ func TestReportFromStream(t *testing.T) {
 	}
 	var names []string
 	for _, s := range r.Series {
-		names = append(names, s.Unit+"/"+s.Name)
+		names = append(names, fmt.Sprintf("%s/%s/%s/%v", s.Chart, s.Unit, s.Name, s.Multiples))
 	}
 	want := []string{
-		"price of cpu (" + report.UnitPrice + ")/cpu", "price of memory (" + report.UnitPrice + ")/memory",
-		report.UnitUtilisation + "/cpu", report.UnitUtilisation + "/memory",
+		"price of cpu/" + report.UnitPrice + "/cpu/false", "price of memory/" + report.UnitPrice + "/memory/false",
+		"utilisation/" + report.UnitUtilisation + "/cpu/true", "utilisation/" + report.UnitUtilisation + "/memory/true",
 	}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
@@ -74,6 +77,9 @@ func TestReportFromStream(t *testing.T) {
 	if diff := cmp.Diff([]events.Decimal{"0.001", "0.0015", "0.0025"}, cpu); diff != "" {
 		t.Errorf("cpu prices, one per round (-want +got):\n%s", diff)
 	}
+	if r.Settings != nil || r.Summary == nil || r.Summary.Rounds != 3 {
+		t.Errorf("settings %v, summary %+v; want none, and 3 rounds", r.Settings, r.Summary)
+	}
 	if len(r.Distribution.Values) == 0 || len(r.Distribution.Values) != len(r.Distribution.Labels) {
 		t.Fatalf("distribution %+v", r.Distribution)
 	}
@@ -81,6 +87,27 @@ func TestReportFromStream(t *testing.T) {
 		if l == "mint" || l == "burn" {
 			t.Errorf("distribution holds system account %q = %s", l, r.Distribution.Values[i])
 		}
+	}
+}
+
+func TestReportFromRun(t *testing.T) {
+	s := report.Settings{Mechanism: "greedy", Agents: 2, Duration: time.Hour, Seed: 3,
+		Transport: "nats://alice:s3cret@nats.example:4222,nats://token@backup:4222", SimulatedClock: true,
+		Resources: report.ResourcesOf(runResources...), Strategies: map[string]string{"alice": "truthful"}}
+	r := report.FromRun("run-1", marketStream(t), generated, s)
+	if r.Settings.Transport != "nats://nats.example:4222,nats://backup:4222" {
+		t.Errorf("transport %q keeps its credentials", r.Settings.Transport)
+	}
+	s.Strategies["alice"] = "changed"
+	s.Resources[0].Unit = "changed"
+	if r.Settings.Strategies["alice"] != "truthful" || r.Settings.Resources[0].Unit != "percent" {
+		t.Errorf("the report shares its settings with the caller: %+v", r.Settings)
+	}
+	if got := r.Series[0].Unit; got != "credits/(percent·s)" {
+		t.Errorf("unit of the price of cpu %q, want credits/(percent·s)", got)
+	}
+	if got := report.FromRun("r", nil, generated, report.Settings{Transport: "embedded"}).Settings.Transport; got != "embedded" {
+		t.Errorf("transport %q, want embedded", got)
 	}
 }
 
@@ -99,7 +126,11 @@ func TestReportBalancesAreTheLastReported(t *testing.T) {
 // sampleReport is a report with every part set, and text that needs
 // escaping.
 func sampleReport(tb testing.TB) report.Report {
-	r := report.FromStream(`run <1> & "co"`, marketStream(tb), generated)
+	r := report.FromRun(`run <1> & "co"`, marketStream(tb), generated, report.Settings{
+		Mechanism: "greedy <b>", Agents: 2, Duration: 3 * time.Minute, Seed: 1, SimulatedClock: true,
+		Resources: report.ResourcesOf(runResources...), Spend: runSpend,
+		Strategies: map[string]string{"alice": "truthful", "bob": "<shading>"},
+	})
 	r.Verdicts = []report.VerdictRow{
 		{Name: invariant.CreditsConserved, Kind: report.KindInvariant, Status: report.StatusPass},
 		{Name: "fc_001", Kind: report.KindScenario, Status: report.StatusFail,
@@ -110,20 +141,28 @@ func sampleReport(tb testing.TB) report.Report {
 }
 
 func TestReportJSONRoundTrip(t *testing.T) {
-	r := sampleReport(t)
-	var buf bytes.Buffer
-	if err := r.WriteJSON(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(buf.String(), `"value": 0`) {
-		t.Errorf("a value is a JSON number:\n%s", buf.String())
-	}
-	var back report.Report
-	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(r, back); diff != "" {
-		t.Errorf("round trip (-want +got):\n%s", diff)
+	for name, r := range map[string]report.Report{"sample": sampleReport(t), "run": runReport(t)} {
+		var buf bytes.Buffer
+		if err := r.WriteJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, number := range []string{`"value": 0`, `"revenue": 0`, `"gini": 0`, `"credits": 0`} {
+			if strings.Contains(buf.String(), number) {
+				t.Errorf("%s: an exact value is a JSON number (%s):\n%s", name, number, buf.String())
+			}
+		}
+		for _, key := range []string{`"settings"`, `"summary"`, `"strategies"`, `"rounds"`} {
+			if !strings.Contains(buf.String(), key) {
+				t.Errorf("%s: the JSON lacks %s", name, key)
+			}
+		}
+		var back report.Report
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(r, back); diff != "" {
+			t.Errorf("%s: round trip (-want +got):\n%s", name, diff)
+		}
 	}
 }
 
@@ -159,13 +198,18 @@ func xmlElements(tb testing.TB, page string) map[string]int {
 func TestReportHTML(t *testing.T) {
 	page := htmlOf(t, sampleReport(t))
 	n := xmlElements(t, page)
-	for name, want := range map[string]int{"svg": 4, "polyline": 4, "script": 0, "table": 1, "tr": 4, "style": 1} {
+	// Charts: the price of cpu and of memory, their utilisation, the
+	// Lorenz curve and the histogram of balances. Tables: settings,
+	// resources, refusals, strategies, verdicts.
+	for name, want := range map[string]int{"svg": 6, "polyline": 5, "script": 0, "table": 5, "style": 1, "figure": 6} {
 		if n[name] != want {
 			t.Errorf("%d <%s> elements, want %d", n[name], name, want)
 		}
 	}
-	if n["rect"] == 0 || n["circle"] != 12 || n["text"] < 20 {
-		t.Errorf("charts lack bars, dots or labels: %v", n)
+	// 3 points of 4 lines, 3 of the Lorenz curve of 2 agents; a title for
+	// each, and for each bar.
+	if n["rect"] == 0 || n["circle"] != 15 || n["title"] != 1+15+n["rect"] || n["text"] < 40 {
+		t.Errorf("charts lack bars, dots, tooltips or labels: %v", n)
 	}
 	outside := strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, "")
 	for _, bad := range []string{"http://", "https://", "<script", "@import", "url(", "<link", "<img", "src="} {
@@ -176,8 +220,11 @@ func TestReportHTML(t *testing.T) {
 	for _, want := range []string{
 		`<tr class="fail">`, `<tr class="pass">`, `<tr class="not_evaluated">`,
 		"run &lt;1&gt; &amp; &#34;co&#34;", "&lt;script&gt;alert(1)&lt;/script&gt;",
-		report.UnitPrice, report.UnitUtilisation, "agent balances", ">cpu</text>", ">memory</text>",
+		"credits/(percent·s)", report.UnitUtilisation, "agent balances", "<figcaption>cpu</figcaption>",
+		"<figcaption>price of memory</figcaption>", "greedy &lt;b&gt;", "&lt;shading&gt;", "simulated time",
+		`time <tspan class="unit">(simulated clock, UTC)</tspan>`, "Lorenz curve",
 		">12:01:00</text>", ">12:03:00</text>", ">0.0025</text>", "Generated 2025-06-01T13:00:00Z",
+		"cpu at 12:02:00: 0.0015 credits/(percent·s)", "500 cent of llm_spend in any 1h",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
@@ -197,7 +244,8 @@ func TestReportHTML(t *testing.T) {
 func TestReportHTMLEmpty(t *testing.T) {
 	page := htmlOf(t, report.Report{Title: "empty", Generated: generated})
 	n := xmlElements(t, page)
-	if n["svg"] != 0 || !strings.Contains(page, "No verdicts.") || !strings.Contains(page, "No series.") || !strings.Contains(page, "No values.") {
+	if n["svg"] != 0 || !strings.Contains(page, "No verdicts.") || !strings.Contains(page, "No series.") || !strings.Contains(page, "No values.") ||
+		strings.Contains(page, "Settings") || strings.Contains(page, "Summary") {
 		t.Errorf("empty report:\n%s", page)
 	}
 }
@@ -212,7 +260,9 @@ func TestReportHTMLOddValues(t *testing.T) {
 	}
 	page := htmlOf(t, r)
 	n := xmlElements(t, page)
-	if n["svg"] != 2 || n["polyline"] != 2 {
+	// One chart of two series of one point each (the bad value left
+	// out), with a legend; the histogram.
+	if n["svg"] != 2 || n["polyline"] != 0 || n["circle"] != 2 || !strings.Contains(page, `class="legend"`) {
 		t.Errorf("elements %v", n)
 	}
 	if !strings.Contains(page, "3 values from 7 to 7") {

@@ -106,3 +106,76 @@ func TestSpotmarketKilledAndReopened(t *testing.T) {
 		}
 	}
 }
+
+// TestSpotmarketStopsCleanly cancels the run, as SIGINT does, before it
+// starts: it stops between rounds, still checks and writes what it has.
+func TestSpotmarketStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	o := options{Agents: 10, Duration: 20 * time.Minute, Seed: 1, Mechanism: "greedy", Reserve: "utilisation",
+		Transport: "embedded", Out: dir}
+	if err := run(ctx, &out, o); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"stopped by a signal after 0 of 20 rounds", "benchkit: PASS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, name := range []string{"events.jsonl", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s not written: %v", name, err)
+		}
+	}
+}
+
+// TestSpotmarketCommandLine checks the habits of the command line: stray
+// arguments and bad flags are usage errors, -version prints the version,
+// an -out it cannot write is refused before the run, and a mechanism that
+// cannot trade the agents' bundles is warned of.
+func TestSpotmarketCommandLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"extra"}, exitUsage, "", `unexpected argument "extra"`},
+		{[]string{"-agents"}, exitUsage, "", "flag needs an argument"},
+		{[]string{"-version"}, exitOK, "spotmarket ", ""},
+		{[]string{"-h"}, exitOK, "", "Exit codes: 0 ok, 1 the run or an invariant failed, 2 usage."},
+		{[]string{"-data", t.TempDir(), "-transport", "memory"}, exitUsage, "", "-data is the embedded server's store"},
+		{[]string{"-out", filepath.Join(file, "sub"), "-transport", "memory"}, exitFailure, "", "-out"},
+		{[]string{"-log", "xml", "-transport", "memory", "-out", ""}, exitFailure, "", `log format "xml"`},
+		{[]string{"-mechanism", "kda", "-agents", "10", "-duration", "3m", "-transport", "memory", "-out", "", "-quiet"},
+			exitOK, "benchkit: PASS", "clears one resource per bid"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := mainWith(tc.args, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+			t.Errorf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestSpotmarketMetricsAndLogs serves metrics while the market runs and
+// logs as JSON: the log holds the rounds' summaries at debug.
+func TestSpotmarketMetricsAndLogs(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := mainWith([]string{"-agents", "10", "-duration", "3m", "-transport", "memory", "-out", "", "-metrics", "127.0.0.1:0",
+		"-log", "json", "-log-level", "DEBUG"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"metrics at http://127.0.0.1:", `"msg":"round cleared"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/scarcitylabs/scarcity/benchkit/report"
 	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
+	"github.com/scarcitylabs/scarcity/examples/internal/watch"
 	"github.com/scarcitylabs/scarcity/sched"
 )
 
@@ -34,13 +36,34 @@ var resources = []bundle.Resource{
 }
 
 // run builds the market on the chosen transport, runs the agents for
-// o.Duration, and reports to w. It fails if an invariant check fails.
+// o.Duration, and reports to w. It fails if an invariant check fails. When
+// ctx is done (SIGINT, SIGTERM) it stops after the round in progress and
+// reports on the rounds run.
 func run(ctx context.Context, w io.Writer, o options) error {
+	stopped := ctx
+	ctx = context.WithoutCancel(ctx) // a signal stops the run between rounds, never inside one
 	cfg, err := config(o)
 	if err != nil {
 		return err
 	}
-	stream, err := openStream(ctx, o.Transport)
+	if err := checkOut(o.Out); err != nil {
+		return err
+	}
+	stderr := cmp.Or[io.Writer](o.Stderr, io.Discard)
+	warnUntradeable(stderr, cfg.Mechanism)
+	if cfg.Logger, err = watch.Logger(stderr, cmp.Or(o.Log, "text"), o.Level); err != nil {
+		return err
+	}
+	if o.Metrics != "" {
+		metrics, err := watch.ServeMetrics(o.Metrics)
+		if err != nil {
+			return err
+		}
+		defer metrics.Close(context.Background())
+		cfg.Meter = metrics.Provider
+		fmt.Fprintf(stderr, "spotmarket: metrics at %s\n", metrics.URL())
+	}
+	stream, err := openStream(ctx, o.Transport, o.Data)
 	if err != nil {
 		return err
 	}
@@ -62,6 +85,13 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	rounds := int(o.Duration / roundEvery)
 	for round := range rounds {
+		if stopped.Err() != nil {
+			if o.Progress != nil {
+				fmt.Fprintln(o.Progress)
+			}
+			fmt.Fprintf(w, "stopped by a signal after %d of %d rounds\n", round, rounds)
+			break
+		}
 		if o.KillAt > 0 && round == int(o.KillAt/roundEvery) {
 			if m, err = killAndReopen(ctx, w, cfg); err != nil {
 				return err
@@ -80,10 +110,19 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
+	warnUntraded(stderr, evs)
 	summarize(w, summary(ctx, m, agents, evs))
 	checks := invariant.ResourceOptions(resources...)
 	checks.Spend = &invariant.SpendLimit{Resource: "llm_spend", Limit: 500, Window: time.Hour}
-	rep := report.FromStream(fmt.Sprintf("spotmarket: %d agents, %s, seed %d", o.Agents, o.Duration, o.Seed), evs, clk.Now())
+	strategies := make(map[string]string, len(agents))
+	for _, a := range agents {
+		strategies[a.id] = a.strategy.String()
+	}
+	rep := report.FromRun(fmt.Sprintf("spotmarket: %d agents, %s, seed %d", o.Agents, o.Duration, o.Seed), evs, clk.Now(), report.Settings{
+		Mechanism: o.Mechanism, Reserve: o.Reserve, Agents: o.Agents, Duration: o.Duration, Seed: o.Seed,
+		Transport: o.Transport, SimulatedClock: true, Resources: report.ResourcesOf(resources...),
+		Spend: checks.Spend, Strategies: strategies,
+	})
 	rep.Verdicts = report.InvariantVerdicts(evs, checks)
 	if err := write(o.Out, evs, rep); err != nil {
 		return err

@@ -20,13 +20,14 @@ type stream interface {
 }
 
 // openStream opens the transport named by the -transport flag: "memory",
-// "embedded" (a NATS JetStream server in this process, on a temporary data
-// directory) or the URL of a NATS server.
-func openStream(ctx context.Context, transport string) (stream, error) {
+// "embedded" (a NATS JetStream server in this process, storing into data,
+// or into a temporary directory removed when the stream is closed) or the
+// URL of a NATS server.
+func openStream(ctx context.Context, transport, data string) (stream, error) {
 	if transport == "memory" {
 		return memoryStream{events.NewLog(events.LogOptions{}), events.NewMemorySnapshots()}, nil
 	}
-	opts := natstransport.Options{Stream: "SPOTMARKET", Prefix: "spotmarket"}
+	opts := natstransport.Options{Stream: "SPOTMARKET", Prefix: "spotmarket", DataDir: data}
 	open := natsembed.Open // a server in this process, owned by the Transport
 	if transport != "embedded" {
 		opts.URL, open = transport, natstransport.Open
