@@ -114,6 +114,9 @@ func newTelemetry(cfg Config) *telemetry {
 	if err := errors.Join(errs...); err != nil {
 		t.log.Warn("metrics: an instrument was refused", "error", err)
 	}
+	if t.on {
+		t.fenced.Record(context.Background(), 0)
+	}
 	return t
 }
 

@@ -130,8 +130,8 @@ func TestMetricsAgreeWithTheStream(t *testing.T) {
 	if g, ok := got["scarcity.committer.queue"][""]; !ok || g != 0 {
 		t.Errorf("committer queue %v (recorded %v) once every command returned, want 0", g, ok)
 	}
-	if got["scarcity.fenced"] != nil && got["scarcity.fenced"][""] != 0 {
-		t.Errorf("fenced = %v on a market that never failed", got["scarcity.fenced"])
+	if g, ok := got["scarcity.fenced"][""]; !ok || g != 0 {
+		t.Errorf("fenced = %v (recorded %v) on a market that never failed, want 0", g, ok)
 	}
 }
 
