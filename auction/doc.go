@@ -15,6 +15,8 @@
 // over the square root of the bid's size in capacity-seconds) and charges a
 // uniform price per resource ([PayUniformPrice], the default), the limit
 // ([PayAsBid]) or each winner's critical value ([PayCriticalValue]).
+// [Exact] finds the allocation of greatest welfare by branch and bound,
+// seeded with Greedy's, and charges VCG payments.
 //
 // Call markets for one resource. [Order]s in integer ticks and lots (a
 // [Grid] converts exact decimals at the edges) are cleared by a [CallRule]:
@@ -43,6 +45,10 @@
 //	Greedy (ByDensity, pay-as-bid) no                     weak                within √m
 //	Greedy (ByDensity, critical)   yes (Lehmann et al.)   weak                within √m; the choice when
 //	                                                                          truthful bids matter
+//	Exact (VCG), proven            yes (VCG)              weak, never below   none
+//	                                                      the reserve
+//	Exact (VCG), budget ran out    no                     weak, never below   at most Greedy's
+//	                                                      the reserve
 //	KDA                            no: marginal traders   strong (one price)  none: all efficient trades
 //	                               move the price
 //	McAfee                         yes, single-lot        weak                at most one trade
@@ -56,6 +62,27 @@
 // [MaxOptimalWelfareBids] bundle bids, by branch and bound), the
 // OptimalWelfare, so that efficiency is a number the market publishes in
 // market_cleared.
+//
+// # Exact winner determination and its budget
+//
+// [Exact] searches at most Exact.MaxNodes nodes per round
+// ([DefaultMaxNodes] by default), the winner determination first, the
+// winners' VCG searches sharing what it leaves. When the budget holds,
+// the allocation is optimal, Result.OptimalWelfare equals Result.Welfare,
+// and each winner pays R plus exactly the welfare it displaces: truthful
+// for single-minded bidders. When it runs out:
+//   - the allocation is the best found, never worse than what Greedy
+//     admits by value or by density, and Result.OptimalWelfare is nil;
+//   - the VCG payments are computed on non-optimal solutions, so a bidder
+//     may gain by misreporting: the mechanism is not truthful;
+//   - every payment still lies between the bundle's reserve cost and the
+//     bid's limit (individual rationality), so the operator never receives
+//     less than the reserve, and the result passes [Verify].
+//
+// [Exact.ClearStats] reports whether every search finished (Proven), the
+// nodes visited, and whether the round's values were too large for the
+// search on 64-bit integers, in which case Greedy clears it with
+// critical-value payments.
 //
 // # Prices
 //

@@ -1,0 +1,339 @@
+package auction
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/scarcitylabs/scarcity/internal/exact"
+)
+
+// maxSearchUnits bounds the sum of a round's values, in units, for
+// Exact's search on 64-bit integers: every partial sum and bound then
+// fits.
+const maxSearchUnits = 1 << 62
+
+// solver is Exact's branch and bound over the candidates of one round, on
+// their values as integers: value = limit − R, in units of 10^exp.
+type solver struct {
+	occ      *occupancy
+	items    []searchItem // every candidate, by value descending, then Seq, then ID
+	search   int          // items[:search] have a positive value; the others are never branched on
+	exp      int32
+	maxNodes int       // the budget of every search together
+	byRes    [][]slot  // per resource, the positive items that need it, by value per unit descending
+	starts   []int     // the cells where a positive item's window starts, ascending
+	total    int       // nodes visited over every search
+	near     []slot    // scratch: the open slots of one resource
+	lists    [][]int32 // scratch: the open items of the node at each depth
+
+	// The state of one search.
+	skip          int    // the item left out (VCG), -1 for none
+	path, bestSet []bool // by item: the current branch, the incumbent
+	open          []bool // by item, at the current node: undecided, not left out, and fits
+	best          uint64 // the incumbent's value
+	ceiling       uint64 // a value no allocation exceeds: the search stops on reaching it
+	nodes, budget int
+	cut           bool // the budget ran out
+}
+
+// searchItem is a candidate and its value in units.
+type searchItem struct {
+	c  *candidate
+	v  uint64
+	at int // the candidate's index in the round's candidates
+}
+
+// slot is an item's need of one resource, with the run of cells of its
+// window.
+type slot struct {
+	item   int32
+	lo, hi int32
+	q      int64
+	v      uint64 // the item's value
+}
+
+// newSolver returns a solver of cs over occ, or false if their values do
+// not fit 64-bit units summing below maxSearchUnits.
+func newSolver(occ *occupancy, cs []candidate, maxNodes int) (*solver, bool) {
+	values := make([]apd.Decimal, len(cs))
+	var exp int32
+	for i := range cs {
+		if _, err := exact.Context.Sub(&values[i], cs[i].bid.Limit, cs[i].reserveCost()); err != nil {
+			return nil, false
+		}
+		exp = min(exp, values[i].Exponent)
+	}
+	s := &solver{occ: occ, items: make([]searchItem, len(cs)), exp: exp, maxNodes: maxNodes}
+	var sum uint64
+	for i := range cs {
+		u, ok := decimalUnits(&values[i], exp)
+		if !ok || values[i].Negative || u >= maxSearchUnits-sum {
+			return nil, false
+		}
+		sum += u
+		s.items[i] = searchItem{c: &cs[i], v: u, at: i}
+	}
+	slices.SortFunc(s.items, func(a, b searchItem) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
+			return c
+		}
+		return tieBreak(a.c, b.c)
+	})
+	for s.search < len(s.items) && s.items[s.search].v > 0 {
+		s.search++
+	}
+	s.index()
+	n := len(s.items)
+	s.path, s.bestSet, s.open = make([]bool, n), make([]bool, n), make([]bool, n)
+	s.lists = make([][]int32, s.search+2) // by depth, and the root's parent last
+	for d := range s.lists {
+		s.lists[d] = make([]int32, 0, s.search)
+	}
+	return s, true
+}
+
+// index fills byRes and starts.
+func (s *solver) index() {
+	s.byRes = make([][]slot, len(s.occ.capacity))
+	seen := make(map[int]bool)
+	for i := range s.items[:s.search] {
+		c := s.items[i].c
+		for _, q := range c.need {
+			s.byRes[q.res] = append(s.byRes[q.res], slot{item: int32(i), q: q.n, lo: int32(c.lo), hi: int32(c.hi), v: s.items[i].v})
+		}
+		if !seen[c.lo] {
+			seen[c.lo] = true
+			s.starts = append(s.starts, c.lo)
+		}
+	}
+	slices.Sort(s.starts)
+	for _, slots := range s.byRes {
+		slices.SortFunc(slots, func(a, b slot) int {
+			// a.v / a.q against b.v / b.q, on 128-bit products.
+			xh, xl := bits.Mul64(s.items[a.item].v, uint64(b.q))
+			yh, yl := bits.Mul64(s.items[b.item].v, uint64(a.q))
+			if xh != yh {
+				return cmp.Compare(yh, xh)
+			}
+			if xl != yl {
+				return cmp.Compare(yl, xl)
+			}
+			return cmp.Compare(a.item, b.item)
+		})
+	}
+}
+
+// solve returns the best allocation, by item, and whether it is proven
+// optimal, starting from the incumbent seed, by candidate index.
+func (s *solver) solve(seed []bool) ([]bool, bool) {
+	set := make([]bool, len(s.items))
+	var value uint64
+	for i, it := range s.items {
+		if seed[it.at] {
+			set[i] = true
+			value += it.v
+		}
+	}
+	s.run(-1, value, set, s.maxNodes, math.MaxUint64)
+	return slices.Clone(s.bestSet), !s.cut
+}
+
+// run searches the allocations without item skip (-1 for none), from the
+// incumbent set of the given value, visiting at most budget nodes and
+// stopping once it reaches ceiling; it leaves the best in s.best and
+// s.bestSet.
+func (s *solver) run(skip int, value uint64, set []bool, budget int, ceiling uint64) {
+	s.skip, s.best, s.nodes, s.cut, s.budget, s.ceiling = skip, value, 0, false, budget, ceiling
+	copy(s.bestSet, set)
+	clear(s.path)
+	clear(s.open)
+	root := s.lists[len(s.lists)-1][:0]
+	for j := range s.search {
+		if j != skip {
+			root = append(root, int32(j))
+		}
+	}
+	s.lists[len(s.lists)-1] = root
+	s.walk(0, 0, 0, root)
+	s.total += s.nodes
+}
+
+// walk decides items[i:search], having reached value got with the earlier
+// ones, which s.path holds and s.occ has booked; parent lists the items
+// open at the parent node, a superset of those open here.
+func (s *solver) walk(i int, got uint64, depth int, parent []int32) {
+	if s.best >= s.ceiling {
+		return
+	}
+	if s.nodes >= s.budget {
+		s.cut = true
+		return
+	}
+	s.nodes++
+	if got > s.best {
+		s.best = got
+		copy(s.bestSet, s.path)
+	}
+	open, sum := s.mark(i, depth, parent)
+	if len(open) == 0 || got+sum <= s.best || s.fractionalBound(got, sum) <= s.best {
+		return
+	}
+	first := int(open[0])
+	it := s.items[first].c
+	s.occ.add(it, 1)
+	s.path[first] = true
+	s.walk(first+1, got+s.items[first].v, depth+1, open)
+	s.path[first] = false
+	s.occ.add(it, -1)
+	s.walk(first+1, got, depth+1, open)
+}
+
+// mark lists, in s.lists[depth], the items open at the node deciding
+// items[i:search], among parent's, sets s.open for them and clears it for
+// parent's others, and returns them and the sum of their values: an item
+// that does not fit now never will further down the branch, since
+// bookings only accumulate. Every item s.open holds when it is called is
+// one of parent's: it was set at the parent or below it.
+func (s *solver) mark(i, depth int, parent []int32) ([]int32, uint64) {
+	list := s.lists[depth][:0]
+	var sum uint64
+	for _, j := range parent {
+		s.open[j] = false
+		if int(j) >= i && s.occ.fits(s.items[j].c) {
+			list = append(list, j)
+			sum += s.items[j].v
+		}
+	}
+	for _, j := range list {
+		s.open[j] = true
+	}
+	s.lists[depth] = list
+	return list, sum
+}
+
+// fractionalBound returns got plus an upper bound on what the open items
+// can add: the least, over each resource x and each cell c where an item's
+// window starts, of the open items that do not need x at c, whole, plus a
+// fractional knapsack of those that do into the capacity left of x at c
+// (the linear relaxation of that one constraint, rounded up).
+func (s *solver) fractionalBound(got, sum uint64) uint64 {
+	bound := got + sum
+	for x, slots := range s.byRes {
+		s.near = s.near[:0]
+		for _, sl := range slots {
+			if s.open[sl.item] {
+				s.near = append(s.near, sl)
+			}
+		}
+		if len(s.near) < 2 {
+			continue
+		}
+		for _, c := range s.starts {
+			if b := s.knapsack(x, c, got+sum); b < bound {
+				if bound = b; bound <= s.best {
+					return bound
+				}
+			}
+		}
+	}
+	return bound
+}
+
+// knapsack returns total less the open items that need resource x at cell
+// c, plus the fractional knapsack of them into the capacity left there.
+func (s *solver) knapsack(x, c int, total uint64) uint64 {
+	free := s.occ.capacity[x] - s.occ.peak(x, c, c+1)
+	var covered, knap uint64
+	full := false
+	for _, sl := range s.near {
+		if int(sl.lo) > c || int(sl.hi) <= c {
+			continue
+		}
+		covered += sl.v
+		switch {
+		case full:
+		case sl.q <= free:
+			free -= sl.q
+			knap += sl.v
+		default:
+			knap += ceilFraction(sl.v, uint64(free), uint64(sl.q))
+			full = true
+		}
+	}
+	return total - covered + knap
+}
+
+// ceilFraction returns ⌈v × num / den⌉ for num < den.
+func ceilFraction(v, num, den uint64) uint64 {
+	hi, lo := bits.Mul64(v, num)
+	q, r := bits.Div64(hi, lo, den)
+	if r != 0 {
+		q++
+	}
+	return q
+}
+
+// fill books the items of chosen on s.occ, then every other item that
+// still fits, in item order, marking them chosen; it returns the winners'
+// items in item order and leaves them booked.
+func (s *solver) fill(chosen []bool) []int {
+	for i, it := range s.items {
+		if chosen[i] {
+			s.occ.add(it.c, 1)
+		}
+	}
+	var winners []int
+	for i, it := range s.items {
+		if !chosen[i] && s.occ.fits(it.c) {
+			s.occ.add(it.c, 1)
+			chosen[i] = true
+		}
+		if chosen[i] {
+			winners = append(winners, i)
+		}
+	}
+	return winners
+}
+
+// vcg returns, for each winner, the welfare its presence displaces from
+// the others, OPT(−w) − (W − v_w), in units, at most v_w; and whether
+// every search that computed OPT(−w) finished. If the allocation is
+// optimal, OPT(−w) is at most its welfare W, and a search that reaches W
+// stops there. The searches share the
+// nodes the winner determination left of the budget, each taking an equal
+// share of what the earlier ones left. s.occ must hold no winner.
+func (s *solver) vcg(chosen []bool, winners []int, optimal bool) ([]uint64, bool) {
+	var total uint64
+	for _, i := range winners {
+		total += s.items[i].v
+	}
+	units := make([]uint64, len(winners))
+	proven := true
+	ceiling := uint64(math.MaxUint64)
+	if optimal {
+		ceiling = total
+	}
+	others := make([]bool, len(chosen))
+	left := 0
+	for _, i := range winners {
+		if s.items[i].v > 0 {
+			left++
+		}
+	}
+	for k, i := range winners {
+		v := s.items[i].v
+		if v == 0 {
+			continue
+		}
+		copy(others, chosen)
+		others[i] = false
+		s.run(i, total-v, others, max(s.maxNodes-s.total, 0)/left, ceiling)
+		left--
+		proven = proven && !s.cut
+		units[k] = min(s.best-(total-v), v)
+	}
+	return units, proven
+}
