@@ -1,6 +1,7 @@
 package scarcity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -145,7 +146,7 @@ func (m *Market) closeRound(bids int, res auction.Result) error {
 
 func (m *Market) summary(bids int, res auction.Result, util map[string]*apd.Decimal) events.MarketCleared {
 	mc := events.MarketCleared{
-		Round: m.round, Mechanism: m.cfg.Mechanism.Name(), Bids: bids, Winners: len(res.Allocations),
+		Round: m.round, Mechanism: cmp.Or(res.Mechanism, m.cfg.Mechanism.Name()), Bids: bids, Winners: len(res.Allocations),
 		Volume: events.Quantities(res.Volume.Clone()), Prices: make(map[string]events.Decimal),
 		Utilisation: make(map[string]events.Decimal), Revenue: decimalOrEmpty(res.Revenue),
 		Surplus: decimalOrEmpty(res.Surplus),

@@ -63,7 +63,11 @@ type Config struct {
 	// seconds (bundle windows are whole seconds too); zero means
 	// DefaultClearEvery.
 	ClearEvery time.Duration
-	// Mechanism clears each round; nil means auction.Greedy.
+	// Mechanism clears each round; nil means auction.Greedy. auction.Auto
+	// chooses per round: exact winner determination with VCG payments for
+	// small rounds, Greedy with critical values beyond. Each round's
+	// market_cleared names the mechanism that cleared it (its
+	// Result.Mechanism, else Mechanism.Name()).
 	Mechanism auction.Mechanism
 	// ReserveRule moves reserve prices between rounds; nil means the
 	// default auction.UtilisationRule.

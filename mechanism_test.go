@@ -2,6 +2,7 @@ package scarcity_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -129,4 +130,33 @@ func TestMarketSpendLimitAndReservations(t *testing.T) {
 		t.Errorf("%d spend_limit_reached events, want 1", reached)
 	}
 	benchkit.AssertInvariants(t, f.log.Events(0))
+}
+
+// TestAutoRecordsTheMechanismOfEachRound runs a market with auction.Auto:
+// each round's market_cleared names the mechanism that cleared it.
+func TestAutoRecordsTheMechanismOfEachRound(t *testing.T) {
+	f := newFixture(t, scarcity.Config{Mechanism: auction.Auto{ExactUpTo: 2}})
+	f.open(t, "alice", 100)
+	f.open(t, "bob", 100)
+	f.open(t, "carol", 100)
+	mustBid := func(b scarcity.Bid) {
+		t.Helper()
+		if err := f.m.Bid(f.ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustBid(cpuBid("a1", "alice", 30, "40")) // one bid: Exact
+	f.tick(t, time.Minute)
+	for _, a := range []string{"alice", "bob", "carol"} { // three: Greedy
+		mustBid(cpuBid(a+"-2", a, 20, "30"))
+	}
+	f.tick(t, time.Minute)
+	var got []string
+	for _, mc := range f.marketCleared() {
+		got = append(got, mc.Mechanism)
+	}
+	want := []string{"exact/vcg", auction.Greedy{Order: auction.ByDensity, Payment: auction.PayCriticalValue}.Name()}
+	if !slices.Equal(got, want) {
+		t.Errorf("market_cleared mechanisms %v, want %v", got, want)
+	}
 }
