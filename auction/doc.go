@@ -16,7 +16,9 @@
 // uniform price per resource ([PayUniformPrice], the default), the limit
 // ([PayAsBid]) or each winner's critical value ([PayCriticalValue]).
 // [Exact] finds the allocation of greatest welfare by branch and bound,
-// seeded with Greedy's, and charges VCG payments.
+// seeded with Greedy's, and charges VCG payments. [Improved] improves
+// Greedy's allocation by local search (exchanges) for rounds too large for
+// Exact, and charges bids; [Auto] picks Exact or Greedy by the round's size.
 //
 // Call markets for one resource. [Order]s in integer ticks and lots (a
 // [Grid] converts exact decimals at the edges) are cleared by a [CallRule]:
@@ -49,6 +51,11 @@
 //	                                                      the reserve
 //	Exact (VCG), budget ran out    no                     weak, never below   at most Greedy's
 //	                                                      the reserve
+//	Improved (pay-as-bid)          no: bidders shade; a   weak                at most Greedy's: a local
+//	                               local optimum                              optimum by exchanges
+//	Auto                           as Exact up to its     as Exact, then      as Exact, then as Greedy
+//	                               size, then as Greedy   as Greedy           (ByDensity, critical)
+//	                               (ByDensity, critical)
 //	KDA                            no: marginal traders   strong (one price)  none: all efficient trades
 //	                               move the price
 //	McAfee                         yes, single-lot        weak                at most one trade
