@@ -94,6 +94,13 @@ type ExactStats struct {
 	// Fallback is whether the round's values did not fit 64-bit integers,
 	// so that Greedy cleared it.
 	Fallback bool
+	// Bound is an upper bound on the round's welfare: no allocation of the
+	// round has more welfare than Bound. It is the optimal welfare when
+	// Optimal, else the bound the search computed at its root node (the
+	// values of the candidates that fit, tightened by the fractional
+	// knapsack described in step 2), so Welfare / Bound is a lower bound on
+	// the allocation's efficiency. It is nil when Fallback.
+	Bound *apd.Decimal
 }
 
 // Name returns "exact/vcg".
@@ -142,7 +149,7 @@ func (e Exact) ClearStats(r Round) (Result, ExactStats, error) {
 		res.Mechanism = e.Name()
 		return res, ExactStats{Fallback: true}, err
 	}
-	chosen, optimal := s.solve(seed)
+	chosen, optimal, bound := s.solve(seed)
 	winners := s.fill(chosen)
 	explain := newExplainer(occ, r.Calendar.Catalog().Names())
 	for i := range s.items {
@@ -154,7 +161,7 @@ func (e Exact) ClearStats(r Round) (Result, ExactStats, error) {
 		occ.add(s.items[i].c, -1)
 	}
 	units, proven := s.vcg(chosen, winners, optimal)
-	stats := ExactStats{Nodes: s.total, Optimal: optimal, Proven: optimal && proven}
+	stats := ExactStats{Nodes: s.total, Optimal: optimal, Proven: optimal && proven, Bound: unitsDecimal(bound, s.exp)}
 	res, err := e.conclude(r, s, winners, units, verdicts, optimal)
 	return res, stats, err
 }
@@ -184,6 +191,14 @@ func (e Exact) conclude(r Round, s *solver, winners []int, units []uint64, verdi
 		res.OptimalWelfare = new(apd.Decimal).Set(res.Welfare)
 	}
 	return res, nil
+}
+
+// unitsDecimal returns units × 10^exp.
+func unitsDecimal(units uint64, exp int32) *apd.Decimal {
+	d := new(apd.Decimal)
+	d.Coeff.SetUint64(units)
+	d.Exponent = exp
+	return d
 }
 
 // vcgPayment returns R + units × 10^exp, rounded down to r.Scale places.

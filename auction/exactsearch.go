@@ -36,7 +36,8 @@ type solver struct {
 	best          uint64 // the incumbent's value
 	ceiling       uint64 // a value no allocation exceeds: the search stops on reaching it
 	nodes, budget int
-	cut           bool // the budget ran out
+	cut           bool   // the budget ran out
+	root          uint64 // the winner determination's root bound: no allocation's value exceeds it
 }
 
 // searchItem is a candidate and its value in units.
@@ -126,9 +127,11 @@ func (s *solver) index() {
 	}
 }
 
-// solve returns the best allocation, by item, and whether it is proven
-// optimal, starting from the incumbent seed, by candidate index.
-func (s *solver) solve(seed []bool) ([]bool, bool) {
+// solve returns the best allocation, by item, whether it is proven
+// optimal, and a value, in units, that no allocation exceeds: the optimum
+// if proven, else the root node's bound; starting from the incumbent seed,
+// by candidate index.
+func (s *solver) solve(seed []bool) ([]bool, bool, uint64) {
 	set := make([]bool, len(s.items))
 	var value uint64
 	for i, it := range s.items {
@@ -137,8 +140,15 @@ func (s *solver) solve(seed []bool) ([]bool, bool) {
 			value += it.v
 		}
 	}
+	s.root = math.MaxUint64
 	s.run(-1, value, set, s.maxNodes, math.MaxUint64)
-	return slices.Clone(s.bestSet), !s.cut
+	bound := s.best
+	if s.cut {
+		// The search was cut below the root, which it therefore visited
+		// without pruning: s.root is its bound, above s.best.
+		bound = max(s.root, s.best)
+	}
+	return slices.Clone(s.bestSet), !s.cut, bound
 }
 
 // run searches the allocations without item skip (-1 for none), from the
@@ -178,7 +188,14 @@ func (s *solver) walk(i int, got uint64, depth int, parent []int32) {
 		copy(s.bestSet, s.path)
 	}
 	open, sum := s.mark(i, depth, parent)
-	if len(open) == 0 || got+sum <= s.best || s.fractionalBound(got, sum) <= s.best {
+	if len(open) == 0 || got+sum <= s.best {
+		return
+	}
+	bound := s.fractionalBound(got, sum)
+	if depth == 0 && s.skip < 0 {
+		s.root = bound
+	}
+	if bound <= s.best {
 		return
 	}
 	first := int(open[0])
