@@ -227,46 +227,9 @@ const exactRounds = 20
 // twice the capacity.
 func exactBenchRounds(tb testing.TB, n int) []auction.Round {
 	tb.Helper()
-	names := []string{"cpu", "memory", "tokens"}
-	rs := make([]bundle.Resource, len(names))
-	for i, name := range names {
-		rs[i] = bundle.Resource{Name: name, Capacity: int64(n) * int64(10*(i+1)) / 2}
-	}
-	cat, err := bundle.NewCatalog(rs...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reserve := bundle.Prices{"cpu": apd.New(1, -3), "memory": apd.New(1, -4), "tokens": apd.New(1, -5)}
 	rounds := make([]auction.Round, exactRounds)
 	for k := range rounds {
-		rng := rand.New(rand.NewPCG(uint64(n), uint64(k)))
-		bids := make([]auction.Bid, n)
-		for i := range bids {
-			q := bundle.Quantities{}
-			for j, name := range names {
-				if j == 0 || rng.IntN(2) == 0 {
-					q[name] = 1 + rng.Int64N(int64(20*(j+1)))
-				}
-			}
-			w := bundle.Window{Duration: time.Duration(1+rng.IntN(10)) * time.Minute}
-			if rng.IntN(3) == 0 {
-				w.Start = t0.Add(time.Duration(rng.IntN(300)) * time.Second)
-			}
-			b := bundle.Bundle{Quantities: q, Window: w.At(t0)}
-			cost, err := bundle.Cost(exactCtx, b, reserve)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			limit := new(apd.Decimal)
-			if _, err := exactCtx.Mul(limit, cost, apd.New(200+rng.Int64N(601), -2)); err != nil {
-				tb.Fatal(err)
-			}
-			bids[i] = auction.Bid{
-				ID: fmt.Sprintf("b%04d", i), Agent: fmt.Sprintf("a%d", i), Seq: uint64(i),
-				Bundle: bundle.Bundle{Quantities: q, Window: w}, Limit: limit,
-			}
-		}
-		rounds[k] = auction.Round{Number: 1, At: t0, Bids: bids, Calendar: bundle.NewCalendar(cat), Reserve: reserve, Scale: 6}
+		rounds[k] = efficiencyRound(tb, n, k)
 	}
 	return rounds
 }
@@ -328,7 +291,11 @@ func BenchmarkExactClear(b *testing.B) {
 
 // BenchmarkExactClearBaseline clears the same rounds with the default
 // Greedy.
-func BenchmarkExactClearBaseline(b *testing.B) {
+func BenchmarkExactClearBaseline(b *testing.B) { clearSeededRounds(b, auction.Greedy{}) }
+
+// clearSeededRounds clears exactBenchRounds's rounds of every size with m,
+// one round per op.
+func clearSeededRounds(b *testing.B, m auction.Mechanism) {
 	for _, n := range exactSizes {
 		b.Run(fmt.Sprintf("bids=%d", n), func(b *testing.B) {
 			rounds := exactBenchRounds(b, n)
@@ -337,7 +304,7 @@ func BenchmarkExactClearBaseline(b *testing.B) {
 			for b.Loop() {
 				r := rounds[i%len(rounds)]
 				r.Calendar = r.Calendar.Clone()
-				if _, err := (auction.Greedy{}).Clear(r); err != nil {
+				if _, err := m.Clear(r); err != nil {
 					b.Fatal(err)
 				}
 				i++

@@ -215,19 +215,5 @@ func BenchmarkImprovedClear(b *testing.B) {
 // value, pay as bid: the allocation Improved starts from, without the
 // search.
 func BenchmarkImprovedClearBaseline(b *testing.B) {
-	for _, n := range exactSizes {
-		b.Run(fmt.Sprintf("bids=%d", n), func(b *testing.B) {
-			rounds := exactBenchRounds(b, n)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				r := rounds[i%len(rounds)]
-				r.Calendar = r.Calendar.Clone()
-				if _, err := (auction.Greedy{Payment: auction.PayAsBid}).Clear(r); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-		})
-	}
+	clearSeededRounds(b, auction.Greedy{Payment: auction.PayAsBid})
 }
