@@ -31,12 +31,16 @@ func TestReserveConcurrent(t *testing.T) {
 				case errors.Is(err, ErrServiceDenied):
 				case err != nil:
 					t.Errorf("Reserve: %v", err)
+				// Worker 0 moves the clock and advances the scheduler meanwhile:
+				// a reservation may lapse, or end with its bundle, and Advance
+				// then releases it, after which its id is unknown (as
+				// ErrUnknownReservation documents).
 				case i%5 == 0:
-					if err := f.s.Cancel(t.Context(), id); err != nil {
+					if err := f.s.Cancel(t.Context(), id); err != nil && !errors.Is(err, ErrUnknownReservation) {
 						t.Errorf("Cancel: %v", err)
 					}
 				default:
-					if err := f.s.Commit(t.Context(), id, max(qty-int64(i%3), 0)); err != nil && !errors.Is(err, ErrReservationLapsed) {
+					if err := f.s.Commit(t.Context(), id, max(qty-int64(i%3), 0)); err != nil && !errors.Is(err, ErrReservationLapsed) && !errors.Is(err, ErrUnknownReservation) {
 						t.Errorf("Commit: %v", err)
 					}
 				}
