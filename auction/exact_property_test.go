@@ -3,6 +3,7 @@ package auction_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,6 +100,7 @@ func TestExactProperties(t *testing.T) {
 		if best := bruteForceWelfare(t, r, before, contenders); res.Welfare.Cmp(best) != 0 {
 			t.Fatalf("welfare %s, brute force %s", text(res.Welfare), text(best))
 		}
+		checkVCGPayments(t, r, before, res, contenders)
 		for _, g := range []auction.Greedy{{}, {Order: auction.ByDensity, Payment: auction.PayCriticalValue}} {
 			gr := r
 			gr.Calendar = r.Calendar.Clone()
@@ -121,6 +123,27 @@ func TestExactProperties(t *testing.T) {
 			t.Fatalf("the order of the bids changes the outcome (-given +shuffled):\n%s", diff)
 		}
 	})
+}
+
+// checkVCGPayments checks that every winner pays its VCG payment, found by
+// brute force over the contenders: its reserve cost R plus OPT(−w) − (W −
+// v_w), at most its limit, rounded down to the round's scale.
+func checkVCGPayments(t *rapid.T, r auction.Round, before *bundle.Calendar, res auction.Result, contenders []auction.Bid) {
+	ulp := apd.New(1, -int32(r.Scale))
+	for _, a := range res.Allocations {
+		others := slices.DeleteFunc(slices.Clone(contenders), func(b auction.Bid) bool { return b.ID == a.Bid.ID })
+		fixed := a.Bid.Bundle
+		fixed.Window = fixed.Window.At(r.At)
+		cost := reserveCost(t, fixed, r.Reserve)
+		rest := subDec(t, res.Welfare, subDec(t, a.Bid.Limit, cost)) // W − v_w
+		want := addDec(t, cost, subDec(t, bruteForceWelfare(t, r, before, others), rest))
+		if want.Cmp(a.Bid.Limit) > 0 {
+			want = a.Bid.Limit
+		}
+		if a.Payment.Cmp(want) > 0 || addDec(t, a.Payment, ulp).Cmp(want) <= 0 {
+			t.Fatalf("%s pays %s, its VCG payment is %s (rounded down to %d places)", a.Bid.ID, text(a.Payment), text(want), r.Scale)
+		}
+	}
 }
 
 // TestExactBudget checks Exact with a tiny random node budget on rounds of

@@ -27,14 +27,16 @@ type solver struct {
 	starts   []int     // the cells where a positive item's window starts, ascending
 	total    int       // nodes visited over every search
 	near     []slot    // scratch: the open slots of one resource
+	tight    [2]int    // the resource and cell of the last least bound; -1 for none
 	lists    [][]int32 // scratch: the open items of the node at each depth
 
 	// The state of one search.
-	skip          int    // the item left out (VCG), -1 for none
-	path, bestSet []bool // by item: the current branch, the incumbent
-	open          []bool // by item, at the current node: undecided, not left out, and fits
-	best          uint64 // the incumbent's value
-	ceiling       uint64 // a value no allocation exceeds: the search stops on reaching it
+	path, bestSet []bool   // by item: the current branch, the incumbent
+	open          []bool   // by item, at the current node: undecided, not left out, and fits
+	best          uint64   // the incumbent's value
+	rivals        []int    // VCG's search: the winners w, by item
+	rivalBest     []uint64 // VCG's search: the best value found without each rival, OPT(−w)'s incumbent
+	ceiling       uint64   // a value no allocation exceeds: the search stops on reaching it
 	nodes, budget int
 	cut           bool   // the budget ran out
 	root          uint64 // the winner determination's root bound: no allocation's value exceeds it
@@ -67,7 +69,7 @@ func newSolver(occ *occupancy, cs []candidate, maxNodes int) (*solver, bool) {
 		}
 		exp = min(exp, values[i].Exponent)
 	}
-	s := &solver{occ: occ, items: make([]searchItem, len(cs)), exp: exp, maxNodes: maxNodes}
+	s := &solver{occ: occ, items: make([]searchItem, len(cs)), exp: exp, maxNodes: maxNodes, tight: [2]int{-1, -1}}
 	var sum uint64
 	for i := range cs {
 		u, ok := decimalUnits(&values[i], exp)
@@ -141,7 +143,9 @@ func (s *solver) solve(seed []bool) ([]bool, bool, uint64) {
 		}
 	}
 	s.root = math.MaxUint64
-	s.run(-1, value, set, s.maxNodes, math.MaxUint64)
+	s.best = value
+	copy(s.bestSet, set)
+	s.run(s.maxNodes, math.MaxUint64)
 	bound := s.best
 	if s.cut {
 		// The search was cut below the root, which it therefore visited
@@ -151,31 +155,65 @@ func (s *solver) solve(seed []bool) ([]bool, bool, uint64) {
 	return slices.Clone(s.bestSet), !s.cut, bound
 }
 
-// run searches the allocations without item skip (-1 for none), from the
-// incumbent set of the given value, visiting at most budget nodes and
-// stopping once it reaches ceiling; it leaves the best in s.best and
-// s.bestSet.
-func (s *solver) run(skip int, value uint64, set []bool, budget int, ceiling uint64) {
-	s.skip, s.best, s.nodes, s.cut, s.budget, s.ceiling = skip, value, 0, false, budget, ceiling
-	copy(s.bestSet, set)
+// run searches the allocations, visiting at most budget nodes and
+// stopping once every incumbent reaches ceiling: for the winner
+// determination (no rivals) it leaves the best in s.best and s.bestSet,
+// for VCG the best without each rival in s.rivalBest.
+func (s *solver) run(budget int, ceiling uint64) {
+	s.nodes, s.cut, s.budget, s.ceiling = 0, false, budget, ceiling
 	clear(s.path)
 	clear(s.open)
 	root := s.lists[len(s.lists)-1][:0]
 	for j := range s.search {
-		if j != skip {
-			root = append(root, int32(j))
-		}
+		root = append(root, int32(j))
 	}
 	s.lists[len(s.lists)-1] = root
-	s.walk(0, 0, 0, root)
+	s.walk(0, 0, 0, root, rootNode)
 	s.total += s.nodes
+}
+
+// floor returns the value a node's subtree must exceed to matter: the
+// incumbent's, or for VCG the least incumbent of the rivals the current
+// branch leaves out (the others' OPT(−w) cannot be found below it), the
+// largest value when it leaves none out.
+func (s *solver) floor() uint64 {
+	if s.rivals == nil {
+		return s.best
+	}
+	f := uint64(math.MaxUint64)
+	for k, w := range s.rivals {
+		if !s.path[w] {
+			f = min(f, s.rivalBest[k])
+		}
+	}
+	return f
+}
+
+// record takes the current branch, of value got, as an allocation: the
+// new incumbent if it beats it, or for VCG the new incumbent of every
+// rival it leaves out whose incumbent it beats.
+func (s *solver) record(got uint64) {
+	if s.rivals == nil {
+		if got > s.best {
+			s.best = got
+			copy(s.bestSet, s.path)
+		}
+		return
+	}
+	for k, w := range s.rivals {
+		if !s.path[w] && got > s.rivalBest[k] {
+			s.rivalBest[k] = got
+		}
+	}
 }
 
 // walk decides items[i:search], having reached value got with the earlier
 // ones, which s.path holds and s.occ has booked; parent lists the items
-// open at the parent node, a superset of those open here.
-func (s *solver) walk(i int, got uint64, depth int, parent []int32) {
-	if s.best >= s.ceiling {
+// open at the parent node, a superset of those open here, and booked is
+// the item the parent booked on the way here, -1 if it booked none,
+// rootNode at the root.
+func (s *solver) walk(i int, got uint64, depth int, parent []int32, booked int) {
+	if s.floor() >= s.ceiling {
 		return
 	}
 	if s.nodes >= s.budget {
@@ -183,29 +221,43 @@ func (s *solver) walk(i int, got uint64, depth int, parent []int32) {
 		return
 	}
 	s.nodes++
-	if got > s.best {
-		s.best = got
-		copy(s.bestSet, s.path)
-	}
-	open, sum := s.mark(i, depth, parent)
-	if len(open) == 0 || got+sum <= s.best {
+	s.record(got)
+	floor := s.floor()
+	open, sum := s.mark(i, depth, parent, booked)
+	if len(open) == 0 || got+sum <= floor {
 		return
 	}
-	bound := s.fractionalBound(got, sum)
-	if depth == 0 && s.skip < 0 {
+	bound := s.fractionalBound(got, sum, floor)
+	if depth == 0 && s.rivals == nil {
 		s.root = bound
 	}
-	if bound <= s.best {
+	if bound <= floor {
 		return
 	}
 	first := int(open[0])
 	it := s.items[first].c
 	s.occ.add(it, 1)
 	s.path[first] = true
-	s.walk(first+1, got+s.items[first].v, depth+1, open)
+	s.walk(first+1, got+s.items[first].v, depth+1, open, first)
 	s.path[first] = false
 	s.occ.add(it, -1)
-	s.walk(first+1, got, depth+1, open)
+	s.walk(first+1, got, depth+1, open, -1)
+}
+
+// rootNode is walk's booked at the root: every item must be checked
+// against the bookings the round started with.
+const rootNode = -2
+
+// mayNotFit reports whether c may have stopped fitting since the parent
+// node, booked being what walk was given.
+func (s *solver) mayNotFit(booked int, c *candidate) bool {
+	switch {
+	case booked == rootNode:
+		return true
+	case booked < 0:
+		return false
+	}
+	return overlaps(s.items[booked].c, c)
 }
 
 // mark lists, in s.lists[depth], the items open at the node deciding
@@ -213,13 +265,18 @@ func (s *solver) walk(i int, got uint64, depth int, parent []int32) {
 // parent's others, and returns them and the sum of their values: an item
 // that does not fit now never will further down the branch, since
 // bookings only accumulate. Every item s.open holds when it is called is
-// one of parent's: it was set at the parent or below it.
-func (s *solver) mark(i, depth int, parent []int32) ([]int32, uint64) {
+// one of parent's: it was set at the parent or below it. Only an item
+// that overlaps booked, the item booked since the parent, can have
+// stopped fitting.
+func (s *solver) mark(i, depth int, parent []int32, booked int) ([]int32, uint64) {
 	list := s.lists[depth][:0]
 	var sum uint64
 	for _, j := range parent {
 		s.open[j] = false
-		if int(j) >= i && s.occ.fits(s.items[j].c) {
+		if int(j) < i {
+			continue
+		}
+		if c := s.items[j].c; !s.mayNotFit(booked, c) || s.occ.fits(c) {
 			list = append(list, j)
 			sum += s.items[j].v
 		}
@@ -231,32 +288,63 @@ func (s *solver) mark(i, depth int, parent []int32) ([]int32, uint64) {
 	return list, sum
 }
 
+// overlaps reports whether a and b need a resource in common over
+// windows that share a cell.
+func overlaps(a, b *candidate) bool {
+	if a.hi <= b.lo || b.hi <= a.lo {
+		return false
+	}
+	for _, x := range a.need {
+		for _, y := range b.need {
+			if x.res == y.res {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // fractionalBound returns got plus an upper bound on what the open items
 // can add: the least, over each resource x and each cell c where an item's
 // window starts, of the open items that do not need x at c, whole, plus a
 // fractional knapsack of those that do into the capacity left of x at c
-// (the linear relaxation of that one constraint, rounded up).
-func (s *solver) fractionalBound(got, sum uint64) uint64 {
+// (the linear relaxation of that one constraint, rounded up); it returns
+// as soon as the bound is at most floor. It tries
+// first the resource and cell that gave the least bound last time, which
+// often prunes the node alone.
+func (s *solver) fractionalBound(got, sum, floor uint64) uint64 {
 	bound := got + sum
-	for x, slots := range s.byRes {
-		s.near = s.near[:0]
-		for _, sl := range slots {
-			if s.open[sl.item] {
-				s.near = append(s.near, sl)
-			}
+	if x, c := s.tight[0], s.tight[1]; x >= 0 && s.openOf(x) >= 2 {
+		if bound = min(bound, s.knapsack(x, c, got+sum)); bound <= floor {
+			return bound
 		}
-		if len(s.near) < 2 {
+	}
+	for x := range s.byRes {
+		if s.openOf(x) < 2 {
 			continue
 		}
 		for _, c := range s.starts {
 			if b := s.knapsack(x, c, got+sum); b < bound {
-				if bound = b; bound <= s.best {
+				bound, s.tight = b, [2]int{x, c}
+				if bound <= floor {
 					return bound
 				}
 			}
 		}
 	}
 	return bound
+}
+
+// openOf fills s.near with the open slots of resource x and returns how
+// many there are.
+func (s *solver) openOf(x int) int {
+	s.near = s.near[:0]
+	for _, sl := range s.byRes[x] {
+		if s.open[sl.item] {
+			s.near = append(s.near, sl)
+		}
+	}
+	return len(s.near)
 }
 
 // knapsack returns total less the open items that need resource x at cell
@@ -316,41 +404,73 @@ func (s *solver) fill(chosen []bool) []int {
 }
 
 // vcg returns, for each winner, the welfare its presence displaces from
-// the others, OPT(−w) − (W − v_w), in units, at most v_w; and whether
-// every search that computed OPT(−w) finished. If the allocation is
-// optimal, OPT(−w) is at most its welfare W, and a search that reaches W
-// stops there. The searches share the
-// nodes the winner determination left of the budget, each taking an equal
-// share of what the earlier ones left. s.occ must hold no winner.
+// the others, OPT(−w) − (W − v_w), in units, at most v_w; and whether the
+// search that computed every OPT(−w) finished. One search serves every
+// winner of positive value: each allocation it reaches is a candidate
+// OPT(−w) for every winner w it leaves out, and a subtree is pruned when
+// its bound is at most the least incumbent among the winners its branch
+// leaves out. It starts each incumbent at the allocation less w plus what
+// then fits (without), and has the nodes the winner determination left of
+// the budget. If the allocation is optimal, OPT(−w) is at most its welfare
+// W, and the search stops once every incumbent reaches it. s.occ must hold
+// no winner.
 func (s *solver) vcg(chosen []bool, winners []int, optimal bool) ([]uint64, bool) {
 	var total uint64
 	for _, i := range winners {
 		total += s.items[i].v
 	}
 	units := make([]uint64, len(winners))
-	proven := true
+	others := make([]bool, len(chosen))
+	var ks []int // by rival, its index in winners
+	s.rivals, s.rivalBest = s.rivals[:0], s.rivalBest[:0]
+	for k, i := range winners {
+		if s.items[i].v > 0 {
+			ks = append(ks, k)
+			s.rivals = append(s.rivals, i)
+			s.rivalBest = append(s.rivalBest, s.without(chosen, i, others))
+		}
+	}
+	if len(ks) == 0 {
+		return units, true
+	}
 	ceiling := uint64(math.MaxUint64)
 	if optimal {
 		ceiling = total
 	}
-	others := make([]bool, len(chosen))
-	left := 0
-	for _, i := range winners {
-		if s.items[i].v > 0 {
-			left++
+	s.run(max(s.maxNodes-s.total, 0), ceiling)
+	for j, k := range ks {
+		v := s.items[winners[k]].v
+		units[k] = min(s.rivalBest[j]-(total-v), v)
+	}
+	s.rivals = nil
+	return units, !s.cut
+}
+
+// without sets others to chosen less item w, plus every other positive
+// item that then fits, in item order, and returns their value: the
+// incumbent OPT(−w)'s search starts from. s.occ must hold no winner, and
+// holds none again on return.
+func (s *solver) without(chosen []bool, w int, others []bool) uint64 {
+	copy(others, chosen)
+	others[w] = false
+	var value uint64
+	for i, it := range s.items {
+		if others[i] {
+			s.occ.add(it.c, 1)
+			value += it.v
 		}
 	}
-	for k, i := range winners {
-		v := s.items[i].v
-		if v == 0 {
-			continue
+	for i, it := range s.items[:s.search] {
+		if i != w && !others[i] && s.occ.fits(it.c) {
+			s.occ.add(it.c, 1)
+			others[i] = true
+			value += it.v
 		}
-		copy(others, chosen)
-		others[i] = false
-		s.run(i, total-v, others, max(s.maxNodes-s.total, 0)/left, ceiling)
-		left--
-		proven = proven && !s.cut
-		units[k] = min(s.best-(total-v), v)
 	}
-	return units, proven
+	for i, it := range s.items {
+		if others[i] {
+			s.occ.add(it.c, -1)
+		}
+	}
+	return value
 }
