@@ -104,6 +104,19 @@ type committer struct {
 	idle    *sync.Cond // signalled when busy drops to zero
 	failed  error      // the first failure acknowledged
 	cut     error      // the first failure sent: nothing is sent after it
+	// confirmed is set once a group of this committer is acknowledged.
+	// Until then a pipelining committer sends one group at a time: a
+	// committer starts where its market read the stream, and a group in
+	// doubt from before (the market's, before it rebuilt or crashed) may
+	// land after that read. The first group, linked after what was read and
+	// numbered as that group was, often carries the same ids (the same
+	// per-source sequences at the same instant), and is refused; but a
+	// group pipelined behind it would expect exactly what the late group
+	// left — the stream's last sequence, and the id of its last event
+	// (Nats-Expected-Last-Msg-Id) — and be stored after it, though linked
+	// after the group refused: the stream's chain would break there. Once a
+	// group is acknowledged, the stream has moved past every such delivery.
+	confirmed bool
 }
 
 func newCommitter(pub events.Publisher, chain *events.Chain, key ed25519.PrivateKey, tel *telemetry, onFail func()) *committer {
@@ -153,7 +166,7 @@ func (c *committer) send() {
 		units := c.queue
 		c.queue = nil
 		for _, group := range groups(units) {
-			for len(c.flights) >= maxInFlight && c.stopped() == nil {
+			for (len(c.flights) >= maxInFlight || c.async != nil && !c.confirmed && len(c.flights) > 0) && c.stopped() == nil {
 				c.room.Wait()
 			}
 			if err := c.stopped(); err != nil {
@@ -333,6 +346,8 @@ func (c *committer) acknowledge() {
 			if c.onFail != nil {
 				defer func() { go c.onFail() }()
 			}
+		case len(f.outcomes) > 0:
+			c.confirmed = true
 		}
 		c.mu.Unlock()
 		c.tell(f, err, first)
