@@ -152,6 +152,9 @@ func (m *Market) summary(bids int, res auction.Result, util map[string]*apd.Deci
 		Surplus: decimalOrEmpty(res.Surplus),
 	}
 	mc.Welfare, mc.OptimalWelfare, mc.Efficiency = welfareSummary(res)
+	if res.Welfare != nil {
+		mc.GreedyWelfare = decimalOrEmpty(res.GreedyWelfare)
+	}
 	for _, name := range m.catalog.Names() {
 		if p := res.Prices[name]; p != nil {
 			mc.Prices[name] = events.DecimalOf(p)

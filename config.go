@@ -63,11 +63,11 @@ type Config struct {
 	// seconds (bundle windows are whole seconds too); zero means
 	// DefaultClearEvery.
 	ClearEvery time.Duration
-	// Mechanism clears each round; nil means auction.Greedy. auction.Auto
-	// chooses per round: exact winner determination with VCG payments for
-	// small rounds, Greedy with critical values beyond. Each round's
-	// market_cleared names the mechanism that cleared it (its
-	// Result.Mechanism, else Mechanism.Name()).
+	// Mechanism clears each round; nil means auction.Auto{}, which
+	// chooses per round: exact winner determination with VCG payments up
+	// to auction.DefaultExactUpTo bids, Greedy by density with critical
+	// values beyond. Each round's market_cleared names the mechanism that
+	// cleared it (its Result.Mechanism, else Mechanism.Name()).
 	Mechanism auction.Mechanism
 	// ReserveRule moves reserve prices between rounds; nil means the
 	// default auction.UtilisationRule.
@@ -208,7 +208,7 @@ func (c Config) withDefaults() Config {
 		c.ClearEvery = DefaultClearEvery
 	}
 	if c.Mechanism == nil {
-		c.Mechanism = auction.Greedy{}
+		c.Mechanism = auction.Auto{}
 	}
 	if c.ReserveRule == nil {
 		c.ReserveRule = auction.UtilisationRule{}

@@ -160,3 +160,41 @@ func TestAutoRecordsTheMechanismOfEachRound(t *testing.T) {
 		t.Errorf("market_cleared mechanisms %v, want %v", got, want)
 	}
 }
+
+// TestImprovedRecordsItsGainOverGreedy checks that market_cleared carries
+// the welfare of the greedy allocation an improving mechanism started
+// from, and that greedy clearing, which has no such start, leaves it out.
+func TestImprovedRecordsItsGainOverGreedy(t *testing.T) {
+	for _, tc := range []struct {
+		mechanism     auction.Mechanism
+		greedyWelfare events.Decimal
+	}{
+		// a (all the cpu) blocks b and c, together worth more: values
+		// 10000 − 60 and 6000 − 30 each. Greedy admits a; Improved
+		// exchanges it for b and c.
+		{auction.Improved{}, "9940.000"},
+		{auction.Greedy{}, ""},
+	} {
+		t.Run(tc.mechanism.Name(), func(t *testing.T) {
+			f := newFixture(t, scarcity.Config{Mechanism: tc.mechanism})
+			for _, b := range []scarcity.Bid{cpuBid("a", "alice", 100, "10000"), cpuBid("b", "bob", 50, "6000"), cpuBid("c", "carol", 50, "6000")} {
+				f.open(t, b.Agent, 20_000)
+				if err := f.m.Bid(f.ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.tick(t, time.Minute)
+			mcs := f.marketCleared()
+			if len(mcs) != 1 {
+				t.Fatalf("%d market_cleared, want 1", len(mcs))
+			}
+			mc := mcs[0]
+			if mc.GreedyWelfare != tc.greedyWelfare {
+				t.Errorf("greedy_welfare %q, want %q (welfare %s)", mc.GreedyWelfare, tc.greedyWelfare, mc.Welfare)
+			}
+			if tc.greedyWelfare != "" && mc.Welfare != "11940.000" {
+				t.Errorf("welfare %s, want 11940.000 (b and c)", mc.Welfare)
+			}
+		})
+	}
+}

@@ -247,7 +247,7 @@ func BenchmarkExactClear(b *testing.B) {
 	for _, n := range exactSizes {
 		b.Run(fmt.Sprintf("bids=%d", n), func(b *testing.B) {
 			rounds := exactBenchRounds(b, n)
-			proven, optimal, nodes := 0, 0, 0
+			proven, optimal, nodes, contended := 0, 0, 0, 0
 			times := make([]time.Duration, len(rounds))
 			gain := new(apd.Decimal)
 			for k, r := range rounds {
@@ -269,9 +269,12 @@ func BenchmarkExactClear(b *testing.B) {
 				gr.Calendar = bundle.NewCalendar(r.Calendar.Catalog())
 				gres := clear(b, gr)
 				gain = addDec(b, gain, subDec(b, res.Welfare, gres.Welfare))
-				if len(res.Rejections) == 0 {
-					b.Fatalf("%d winners, no losers: no contention", len(res.Allocations))
+				if len(res.Rejections) > 0 {
+					contended++
 				}
+			}
+			if contended < len(rounds)*9/10 {
+				b.Fatalf("%d of %d rounds have losers: too little contention to measure", contended, len(rounds))
 			}
 			b.ReportAllocs()
 			i := 0

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/internal/exact"
 )
@@ -35,12 +34,18 @@ const MaxExactNodes = 1 << 30
 //     either's, then search, depth first, the include/exclude decisions on
 //     the candidates by value descending, then Seq, then ID, including
 //     first. A node is pruned when its welfare plus an upper bound on what
-//     the undecided candidates can add is at most the incumbent's: the sum
-//     of the values of the undecided candidates that still fit, tightened
-//     by a fractional knapsack on each resource at each instant where a
-//     candidate's window starts (its linear relaxation). A candidate
-//     fits as Greedy's does: at every instant of its window, against the
-//     capacity the calendar has left ([bundle.Calendar]). Only a strictly
+//     the undecided candidates can add is at most the incumbent's. The
+//     bound relaxes the capacity constraint of each resource at each
+//     instant where a candidate's window starts (the rows): it is the least
+//     of the sum of the values of the undecided candidates that still fit;
+//     their Lagrangian bound, each row priced by an integer multiplier
+//     (tuned, once a search has run 256 nodes without finishing, by
+//     coordinate sweeps then subgradient steps at the root), which costs a
+//     sum over the candidates; and, per row, the fractional knapsack of
+//     the candidates covering it into it (its linear relaxation), computed
+//     only when the others do not prune. A candidate fits as Greedy's
+//     does: at every instant of its window, against the capacity the
+//     calendar has left ([bundle.Calendar]). Only a strictly
 //     better allocation replaces the incumbent, so among optimal
 //     allocations the first in that order wins: the result depends on the
 //     bids, not on their order in Round.Bids.
@@ -55,13 +60,19 @@ const MaxExactNodes = 1 << 30
 //     starts each from the allocation less w plus whatever then fits, and
 //     takes each allocation it reaches as a candidate for every winner the
 //     allocation leaves out, pruning a subtree only when it cannot beat
-//     any of theirs. The payment is clamped to [R_w, limit] and
-//     rounded down to r.Scale places, so it is never above the limit nor
-//     below R_w (R_w has at most r.Scale places): the operator never
-//     receives less than its reserve.
-//  5. Report the reserve prices as the round's prices (VCG has no uniform
-//     price), and the totals as Greedy does; OptimalWelfare is the welfare
-//     when the search proved the allocation optimal, nil when it did not.
+//     any of theirs (where w is undecided, the cheap bounds for w leave
+//     w's share out), with the multipliers tuned again for it. The payment
+//     is clamped to [R_w, limit] and rounded down to r.Scale places, so it
+//     is never above the limit nor below R_w (R_w has at most r.Scale
+//     places): the operator never receives less than its reserve.
+//  5. Report as the round's prices the uniform price level Greedy
+//     reports, λ × Reserve_x with λ from the allocation's winners and
+//     outbid bids (Greedy's step 3): VCG has no uniform price, and winners
+//     pay their VCG payments, not these, but the prices still tell agents
+//     where demand met supply. Report the totals as Greedy does;
+//     OptimalWelfare is the welfare when the search proved the allocation
+//     optimal, nil when it did not; GreedyWelfare is the welfare of the
+//     seed of step 2.
 //
 // The two searches of a round — the winner determination, then the
 // winners' OPT(−w) — visit at most MaxNodes nodes together: the winner
@@ -100,9 +111,8 @@ type ExactStats struct {
 	// Bound is an upper bound on the round's welfare: no allocation of the
 	// round has more welfare than Bound. It is the optimal welfare when
 	// Optimal, else the bound the search computed at its root node (the
-	// values of the candidates that fit, tightened by the fractional
-	// knapsack described in step 2), so Welfare / Bound is a lower bound on
-	// the allocation's efficiency. It is nil when Fallback.
+	// least of the bounds described in step 2), so Welfare / Bound is a
+	// lower bound on the allocation's efficiency. It is nil when Fallback.
 	Bound *apd.Decimal
 }
 
@@ -155,8 +165,10 @@ func (e Exact) ClearStats(r Round) (Result, ExactStats, error) {
 	chosen, optimal, bound := s.solve(seed)
 	winners := s.fill(chosen)
 	explain := newExplainer(occ, r.Calendar.Catalog().Names())
+	var outbid []*candidate
 	for i := range s.items {
 		if !chosen[i] {
+			outbid = append(outbid, s.items[i].c)
 			verdicts[s.items[i].c.index] = verdict{events.ReasonOutbid, explain.shortfall(s.items[i].c)}
 		}
 	}
@@ -165,12 +177,15 @@ func (e Exact) ClearStats(r Round) (Result, ExactStats, error) {
 	}
 	units, proven := s.vcg(chosen, winners, optimal)
 	stats := ExactStats{Nodes: s.total, Optimal: optimal, Proven: optimal && proven, Bound: unitsDecimal(bound, s.exp)}
-	res, err := e.conclude(r, s, winners, units, verdicts, optimal)
+	res, err := e.conclude(r, s, winners, outbid, units, verdicts, optimal)
+	if err == nil {
+		res.GreedyWelfare = welfareOf(cs, seed)
+	}
 	return res, stats, err
 }
 
 // conclude charges the winners, books them, and fills the result.
-func (e Exact) conclude(r Round, s *solver, winners []int, units []uint64, verdicts []verdict, optimal bool) (Result, error) {
+func (e Exact) conclude(r Round, s *solver, winners []int, outbid []*candidate, units []uint64, verdicts []verdict, optimal bool) (Result, error) {
 	ws := make([]*candidate, len(winners))
 	pays := make([]*apd.Decimal, len(winners))
 	for k, i := range winners {
@@ -182,9 +197,9 @@ func (e Exact) conclude(r Round, s *solver, winners []int, units []uint64, verdi
 		}
 		pays[k] = pay
 	}
-	prices := make(bundle.Prices, len(r.Reserve))
-	for name, p := range r.Reserve {
-		prices[name] = new(apd.Decimal).Set(p)
+	prices, err := clearingPrices(r, ratioLess, ws, outbid)
+	if err != nil {
+		return Result{}, err
 	}
 	res := Result{Round: r.Number, Mechanism: e.Name(), Prices: prices}
 	if err := conclude(&res, r, ws, pays, verdicts); err != nil {

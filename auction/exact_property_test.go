@@ -254,11 +254,13 @@ func TestExactVCG(t *testing.T) {
 		t.Fatal(err)
 	}
 	// a displaces b: pays 0.06 + (7.94 + 4.96) − 4.96 = 8. c displaces
-	// nothing: pays its reserve cost 0.04.
+	// nothing: pays its reserve cost 0.04. The prices are 125 × the
+	// reserve: the least of b's Limit/R (8/0.06), the highest outbid, and
+	// c's (5/0.04), the lowest winning.
 	want := outcome{
 		Winners:    []string{"a pays 8.000000", "c pays 0.040000"},
 		Rejections: []string{"b outbid"},
-		Prices:     map[string]string{"cpu": "0.001", "memory": "0.0001"},
+		Prices:     map[string]string{"cpu": "0.125000", "memory": "0.012500"},
 		Volume:     bundle.Quantities{"cpu": 100, "memory": 0},
 		Revenue:    "8.040000",
 		Surplus:    "6.960000",

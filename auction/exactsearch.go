@@ -25,6 +25,8 @@ type solver struct {
 	maxNodes int       // the budget of every search together
 	byRes    [][]slot  // per resource, the positive items that need it, by value per unit descending
 	starts   []int     // the cells where a positive item's window starts, ascending
+	lag      *lagrange // the Lagrangian relaxation of the capacity at those cells
+	priced   bool      // lag was built
 	total    int       // nodes visited over every search
 	near     []slot    // scratch: the open slots of one resource
 	tight    [2]int    // the resource and cell of the last least bound; -1 for none
@@ -89,6 +91,7 @@ func newSolver(occ *occupancy, cs []candidate, maxNodes int) (*solver, bool) {
 		s.search++
 	}
 	s.index()
+	s.lag = &lagrange{red: make([]int64, s.search)} // off until probe builds it
 	n := len(s.items)
 	s.path, s.bestSet, s.open = make([]bool, n), make([]bool, n), make([]bool, n)
 	s.lists = make([][]int32, s.search+2) // by depth, and the root's parent last
@@ -145,7 +148,7 @@ func (s *solver) solve(seed []bool) ([]bool, bool, uint64) {
 	s.root = math.MaxUint64
 	s.best = value
 	copy(s.bestSet, set)
-	s.run(s.maxNodes, math.MaxUint64)
+	s.probe(s.maxNodes, math.MaxUint64, func() uint64 { return s.best })
 	bound := s.best
 	if s.cut {
 		// The search was cut below the root, which it therefore visited
@@ -154,6 +157,36 @@ func (s *solver) solve(seed []bool) ([]bool, bool, uint64) {
 	}
 	return slices.Clone(s.bestSet), !s.cut, bound
 }
+
+// probe runs a search of at most budget nodes, as run does, after tuning
+// the Lagrangian multipliers toward the incumbent value target returns.
+// Until the relaxation is built, it first searches on at most
+// lagrangeProbe nodes without it, and builds it, tunes it and searches
+// again, on what is left of the budget, only if that search did not
+// finish: most small rounds finish within the probe and would spend more
+// on the relaxation than it saves.
+// The second search keeps the incumbents the first found, which are
+// values of allocations; it finds the allocation one search would, since
+// the first optimal allocation in the search's order is never pruned
+// before an optimal allocation is found, whatever the bounds.
+func (s *solver) probe(budget int, ceiling uint64, target func() uint64) {
+	if !s.priced {
+		if budget > lagrangeProbe {
+			s.run(lagrangeProbe, ceiling)
+			if !s.cut {
+				return
+			}
+			budget -= s.nodes
+		}
+		s.lag, s.priced = newLagrange(s), true
+	}
+	s.lag.tune(s, target())
+	s.run(budget, ceiling)
+}
+
+// lagrangeProbe is the number of nodes a search visits before tuning the
+// Lagrangian multipliers.
+const lagrangeProbe = 256
 
 // run searches the allocations, visiting at most budget nodes and
 // stopping once every incumbent reaches ceiling: for the winner
@@ -168,7 +201,7 @@ func (s *solver) run(budget int, ceiling uint64) {
 		root = append(root, int32(j))
 	}
 	s.lists[len(s.lists)-1] = root
-	s.walk(0, 0, 0, root, rootNode)
+	s.walk(0, 0, 0, 0, root, rootNode)
 	s.total += s.nodes
 }
 
@@ -184,6 +217,35 @@ func (s *solver) floor() uint64 {
 	for k, w := range s.rivals {
 		if !s.path[w] {
 			f = min(f, s.rivalBest[k])
+		}
+	}
+	return f
+}
+
+// alive returns the value a node's subtree must exceed to matter, given
+// its two cheap bounds: simple, got+sum, and lag, the Lagrangian's scaled
+// sum of the booked items' and the open items' positive reduced values.
+// It is the incumbent's, or for VCG the least incumbent of the rivals the
+// branch leaves out whose OPT(−w) the subtree may still beat (the largest
+// value if none): an allocation of the subtree counts for rival w only if
+// it leaves w out, so, if w is open, each bound less w's term (v_w, its
+// positive reduced value) bounds it, both being sums over the open items.
+func (s *solver) alive(simple uint64, lag int64) uint64 {
+	if s.rivals == nil {
+		return s.best
+	}
+	f := uint64(math.MaxUint64)
+	for k, w := range s.rivals {
+		if s.path[w] || s.rivalBest[k] >= f {
+			continue
+		}
+		a, b := simple, lag
+		if s.open[w] {
+			a -= s.items[w].v
+			b -= max(0, s.lag.red[w])
+		}
+		if min(a, s.lag.bound(b, 0)) > s.rivalBest[k] {
+			f = s.rivalBest[k]
 		}
 	}
 	return f
@@ -208,11 +270,12 @@ func (s *solver) record(got uint64) {
 }
 
 // walk decides items[i:search], having reached value got with the earlier
-// ones, which s.path holds and s.occ has booked; parent lists the items
+// ones, which s.path holds and s.occ has booked, their
+// reduced values (lagrange) summing to lag; parent lists the items
 // open at the parent node, a superset of those open here, and booked is
 // the item the parent booked on the way here, -1 if it booked none,
 // rootNode at the root.
-func (s *solver) walk(i int, got uint64, depth int, parent []int32, booked int) {
+func (s *solver) walk(i int, got uint64, lag int64, depth int, parent []int32, booked int) {
 	if s.floor() >= s.ceiling {
 		return
 	}
@@ -222,12 +285,15 @@ func (s *solver) walk(i int, got uint64, depth int, parent []int32, booked int) 
 	}
 	s.nodes++
 	s.record(got)
-	floor := s.floor()
-	open, sum := s.mark(i, depth, parent, booked)
-	if len(open) == 0 || got+sum <= floor {
+	open, sum, gain := s.mark(i, depth, parent, booked)
+	if len(open) == 0 {
 		return
 	}
-	bound := s.fractionalBound(got, sum, floor)
+	bound := min(got+sum, s.lag.bound(lag, gain))
+	floor := s.alive(got+sum, lag+gain)
+	if bound > floor {
+		bound = s.fractionalBound(got, sum, bound, floor)
+	}
 	if depth == 0 && s.rivals == nil {
 		s.root = bound
 	}
@@ -238,10 +304,10 @@ func (s *solver) walk(i int, got uint64, depth int, parent []int32, booked int) 
 	it := s.items[first].c
 	s.occ.add(it, 1)
 	s.path[first] = true
-	s.walk(first+1, got+s.items[first].v, depth+1, open, first)
+	s.walk(first+1, got+s.items[first].v, lag+s.lag.red[first], depth+1, open, first)
 	s.path[first] = false
 	s.occ.add(it, -1)
-	s.walk(first+1, got, depth+1, open, -1)
+	s.walk(first+1, got, lag, depth+1, open, -1)
 }
 
 // rootNode is walk's booked at the root: every item must be checked
@@ -262,15 +328,16 @@ func (s *solver) mayNotFit(booked int, c *candidate) bool {
 
 // mark lists, in s.lists[depth], the items open at the node deciding
 // items[i:search], among parent's, sets s.open for them and clears it for
-// parent's others, and returns them and the sum of their values: an item
-// that does not fit now never will further down the branch, since
-// bookings only accumulate. Every item s.open holds when it is called is
-// one of parent's: it was set at the parent or below it. Only an item
-// that overlaps booked, the item booked since the parent, can have
-// stopped fitting.
-func (s *solver) mark(i, depth int, parent []int32, booked int) ([]int32, uint64) {
+// parent's others, and returns them, the sum of their values and that of
+// their positive reduced values (lagrange): an item that does not fit now
+// never will further down the branch, since bookings only accumulate.
+// Every item s.open holds when it is called is one of parent's: it was
+// set at the parent or below it. Only an item that overlaps booked, the
+// item booked since the parent, can have stopped fitting.
+func (s *solver) mark(i, depth int, parent []int32, booked int) ([]int32, uint64, int64) {
 	list := s.lists[depth][:0]
 	var sum uint64
+	var gain int64
 	for _, j := range parent {
 		s.open[j] = false
 		if int(j) < i {
@@ -279,13 +346,14 @@ func (s *solver) mark(i, depth int, parent []int32, booked int) ([]int32, uint64
 		if c := s.items[j].c; !s.mayNotFit(booked, c) || s.occ.fits(c) {
 			list = append(list, j)
 			sum += s.items[j].v
+			gain += max(0, s.lag.red[j])
 		}
 	}
 	for _, j := range list {
 		s.open[j] = true
 	}
 	s.lists[depth] = list
-	return list, sum
+	return list, sum, gain
 }
 
 // overlaps reports whether a and b need a resource in common over
@@ -308,12 +376,11 @@ func overlaps(a, b *candidate) bool {
 // can add: the least, over each resource x and each cell c where an item's
 // window starts, of the open items that do not need x at c, whole, plus a
 // fractional knapsack of those that do into the capacity left of x at c
-// (the linear relaxation of that one constraint, rounded up); it returns
-// as soon as the bound is at most floor. It tries
+// (the linear relaxation of that one constraint, rounded up), or bound if
+// less; it returns as soon as the bound is at most floor. It tries
 // first the resource and cell that gave the least bound last time, which
 // often prunes the node alone.
-func (s *solver) fractionalBound(got, sum, floor uint64) uint64 {
-	bound := got + sum
+func (s *solver) fractionalBound(got, sum, bound, floor uint64) uint64 {
 	if x, c := s.tight[0], s.tight[1]; x >= 0 && s.openOf(x) >= 2 {
 		if bound = min(bound, s.knapsack(x, c, got+sum)); bound <= floor {
 			return bound
@@ -409,9 +476,10 @@ func (s *solver) fill(chosen []bool) []int {
 // winner of positive value: each allocation it reaches is a candidate
 // OPT(−w) for every winner w it leaves out, and a subtree is pruned when
 // its bound is at most the least incumbent among the winners its branch
-// leaves out. It starts each incumbent at the allocation less w plus what
-// then fits (without), and has the nodes the winner determination left of
-// the budget. If the allocation is optimal, OPT(−w) is at most its welfare
+// leaves out whose OPT(−w) it may still beat (alive). It starts each
+// incumbent at the allocation less w plus what then fits (without), tunes
+// the Lagrangian multipliers again toward the least of them, and has the
+// nodes the winner determination left of the budget. If the allocation is optimal, OPT(−w) is at most its welfare
 // W, and the search stops once every incumbent reaches it. s.occ must hold
 // no winner.
 func (s *solver) vcg(chosen []bool, winners []int, optimal bool) ([]uint64, bool) {
@@ -437,7 +505,7 @@ func (s *solver) vcg(chosen []bool, winners []int, optimal bool) ([]uint64, bool
 	if optimal {
 		ceiling = total
 	}
-	s.run(max(s.maxNodes-s.total, 0), ceiling)
+	s.probe(max(s.maxNodes-s.total, 0), ceiling, func() uint64 { return slices.Min(s.rivalBest) })
 	for j, k := range ks {
 		v := s.items[winners[k]].v
 		units[k] = min(s.rivalBest[j]-(total-v), v)

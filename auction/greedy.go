@@ -107,7 +107,7 @@ func (g Greedy) Clear(r Round) (Result, error) {
 	}
 	order := k.order(cs)
 	winners, outbid := g.admit(r, occ, order, verdicts)
-	prices, err := clearingPrices(r, k, winners, outbid)
+	prices, err := clearingPrices(r, newRatios(k, winners, outbid), winners, outbid)
 	if err != nil {
 		return Result{}, err
 	}
@@ -149,9 +149,11 @@ func (g Greedy) admit(r Round, occ *occupancy, order []*candidate, verdicts []ve
 }
 
 // clearingPrices returns λ × Reserve_x rounded down to r.Scale places for
-// every resource x of the catalog.
-func clearingPrices(r Round, k *ranking, winners, outbid []*candidate) (bundle.Prices, error) {
-	m, err := priceSetter(newRatios(k, winners, outbid), winners, outbid)
+// every resource x of the catalog, less ordering the candidates' Limit/R:
+// λ is the least of the highest ratio among the outbid and the lowest
+// among the winners, and 1 when that is at most 1 or none was outbid.
+func clearingPrices(r Round, less ratioOrder, winners, outbid []*candidate) (bundle.Prices, error) {
+	m, err := priceSetter(less, winners, outbid)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"github.com/scarcitylabs/scarcity/internal/exact"
 )
@@ -49,9 +48,11 @@ const MaxImprovedMoves = 1 << 20
 //     others are rejected with [events.ReasonOutbid].
 //  5. Charge each winner its limit, rounded down to r.Scale places: at
 //     least R, which has at most r.Scale places, and at most the limit.
-//     Report the reserve prices as the round's prices, and the totals as
-//     Greedy does; OptimalWelfare is nil, since nothing proves the
-//     allocation optimal.
+//     Report as the round's prices Greedy's uniform price level, λ ×
+//     Reserve_x with λ from the winners and outbid bids (Greedy's step
+//     3), and the totals as Greedy does; OptimalWelfare is nil, since
+//     nothing proves the allocation optimal; GreedyWelfare is the welfare
+//     of the Greedy allocation of step 2.
 //
 // Improved is NOT truthful. Payments are the bids themselves (pay as bid),
 // so a winner gains by shading its limit towards its reserve cost; and the
@@ -147,15 +148,22 @@ func (m Improved) ClearStats(r Round) (Result, ImprovedStats, error) {
 	if err != nil {
 		return Result{}, ImprovedStats{}, err
 	}
-	prices := make(bundle.Prices, len(r.Reserve))
-	for name, p := range r.Reserve {
-		prices[name] = new(apd.Decimal).Set(p)
+	var outbid []*candidate
+	for i := range cs {
+		if !won[cs[i].index] {
+			outbid = append(outbid, &cs[i])
+		}
+	}
+	prices, err := clearingPrices(r, ratioLess, winners, outbid)
+	if err != nil {
+		return Result{}, ImprovedStats{}, err
 	}
 	res := Result{Round: r.Number, Mechanism: m.Name(), Prices: prices}
 	if err := conclude(&res, r, winners, pays, verdicts); err != nil {
 		return Result{}, ImprovedStats{}, err
 	}
 	stats.Welfare = new(apd.Decimal).Set(res.Welfare)
+	res.GreedyWelfare = new(apd.Decimal).Set(stats.GreedyWelfare)
 	return res, stats, nil
 }
 

@@ -76,8 +76,8 @@ func TestImprovedProperties(t *testing.T) {
 		if byDensity.Cmp(best) > 0 {
 			best = byDensity
 		}
-		if stats.GreedyWelfare.Cmp(best) != 0 {
-			t.Fatalf("greedy welfare %s, want the better of by value %s and by density %s", text(stats.GreedyWelfare), text(byValue), text(byDensity))
+		if stats.GreedyWelfare.Cmp(best) != 0 || res.GreedyWelfare.Cmp(best) != 0 {
+			t.Fatalf("greedy welfare %s (result %s), want the better of by value %s and by density %s", text(stats.GreedyWelfare), text(res.GreedyWelfare), text(byValue), text(byDensity))
 		}
 		if res.Welfare.Cmp(best) < 0 {
 			t.Fatalf("welfare %s below greedy's %s", text(res.Welfare), text(best))
@@ -88,6 +88,9 @@ func TestImprovedProperties(t *testing.T) {
 			eres, estats, err := auction.Exact{}.ClearStats(er)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !estats.Fallback && eres.GreedyWelfare.Cmp(best) != 0 {
+				t.Fatalf("exact's greedy welfare %s, want %s", text(eres.GreedyWelfare), text(best))
 			}
 			if estats.Proven && res.Welfare.Cmp(eres.Welfare) > 0 {
 				t.Fatalf("welfare %s above exact's %s", text(res.Welfare), text(eres.Welfare))
@@ -123,7 +126,7 @@ func TestImprovedBeatsGreedy(t *testing.T) {
 	want := outcome{
 		Winners:    []string{"b pays 6.000000", "c pays 6.000000"},
 		Rejections: []string{"a outbid"},
-		Prices:     map[string]string{"cpu": "0.001", "memory": "0.0001"},
+		Prices:     map[string]string{"cpu": "0.100000", "memory": "0.010000"}, // a's Limit/R, 100, × the reserve
 		Volume:     bundle.Quantities{"cpu": 100, "memory": 0},
 		Revenue:    "12.000000",
 		Surplus:    "0.000000",

@@ -59,6 +59,12 @@ type Result struct {
 	// where it does not, so that efficiency, Welfare / OptimalWelfare, is
 	// only ever reported when it is known.
 	OptimalWelfare *apd.Decimal
+	// GreedyWelfare is the welfare of the Greedy allocation a mechanism
+	// started from and improved on ([Improved], [Exact]): the better of
+	// Greedy's by value and by density. Welfare − GreedyWelfare is what
+	// the improvement gained in the round. Nil where the mechanism has no
+	// such start.
+	GreedyWelfare *apd.Decimal
 }
 
 // Summarize fills the figures of res that follow from its allocations and

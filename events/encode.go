@@ -164,6 +164,7 @@ func appendMarketCleared(dst []byte, p *MarketCleared) []byte {
 	dst = appendOmitEmpty(dst, `,"welfare":`, string(p.Welfare))
 	dst = appendOmitEmpty(dst, `,"optimal_welfare":`, string(p.OptimalWelfare))
 	dst = appendOmitEmpty(dst, `,"efficiency":`, string(p.Efficiency))
+	dst = appendOmitEmpty(dst, `,"greedy_welfare":`, string(p.GreedyWelfare))
 	return append(dst, '}')
 }
 

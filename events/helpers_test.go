@@ -36,6 +36,7 @@ func samplePayloads() []events.Payload {
 			Prices:      map[string]events.Decimal{"cpu": "0.25", "memory": "0.001"},
 			Utilisation: map[string]events.Decimal{"cpu": "0.75"},
 			Revenue:     "90", Surplus: "-1.5",
+			Welfare: "12.5", OptimalWelfare: "13", Efficiency: "0.961538", GreedyWelfare: "11.25",
 		},
 		events.ResourcesAllocated{
 			OrderID: "o1", AgentID: "a1", BundleID: "b1", Round: 7, Quantities: q,

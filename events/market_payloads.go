@@ -46,6 +46,11 @@ type MarketCleared struct {
 	Welfare        Decimal `json:"welfare,omitempty"`
 	OptimalWelfare Decimal `json:"optimal_welfare,omitempty"`
 	Efficiency     Decimal `json:"efficiency,omitempty"`
+	// GreedyWelfare is the welfare of the Greedy allocation the mechanism
+	// started from and improved on (improved, exact/vcg), so that Welfare
+	// − GreedyWelfare is the round's gain over greedy clearing; empty
+	// where the mechanism has no such start.
+	GreedyWelfare Decimal `json:"greedy_welfare,omitempty"`
 }
 
 // ResourcesAllocated records a bundle won at clearing. Amount is the price

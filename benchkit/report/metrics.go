@@ -75,6 +75,9 @@ type RoundMetrics struct {
 	Welfare        events.Decimal `json:"welfare,omitempty"`
 	OptimalWelfare events.Decimal `json:"optimal_welfare,omitempty"`
 	Efficiency     events.Decimal `json:"efficiency,omitempty"`
+	// GreedyWelfare as reported: the welfare of the greedy allocation an
+	// improving mechanism started from.
+	GreedyWelfare events.Decimal `json:"greedy_welfare,omitempty"`
 }
 
 // PriceMetrics is a resource's price path and volatility.
@@ -215,7 +218,7 @@ func decimalOfRat(r *big.Rat, places int32) events.Decimal {
 
 func (m *metering) cleared(e events.Event, p events.MarketCleared) error {
 	rm := RoundMetrics{Round: p.Round, Time: e.Time, Mechanism: p.Mechanism, Bids: p.Bids, Winners: p.Winners,
-		Welfare: p.Welfare, OptimalWelfare: p.OptimalWelfare, Efficiency: p.Efficiency}
+		Welfare: p.Welfare, OptimalWelfare: p.OptimalWelfare, Efficiency: p.Efficiency, GreedyWelfare: p.GreedyWelfare}
 	if p.Welfare != "" && p.OptimalWelfare != "" {
 		w, err := rat(p.Welfare)
 		if err != nil {

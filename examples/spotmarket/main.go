@@ -24,7 +24,7 @@
 // round, refusal and failure on stderr.
 //
 //	go run ./examples/spotmarket [-agents 200] [-duration 1h] [-seed 1]
-//	    [-mechanism greedy|density|critical|pay-as-bid|kda]
+//	    [-mechanism auto|exact|improved|greedy|density|critical|pay-as-bid|kda]
 //	    [-reserve utilisation|fixed] [-transport embedded|memory|nats://...]
 //	    [-kill-at 30m] [-out DIR] [-data DIR] [-quiet]
 //	    [-metrics 127.0.0.1:9464] [-log text|json] [-log-level INFO] [-version]
@@ -107,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Agents, "agents", 200, "number of agents")
 	fs.DurationVar(&o.Duration, "duration", time.Hour, "simulated time")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed gives the same run")
-	fs.StringVar(&o.Mechanism, "mechanism", "greedy", "clearing mechanism: greedy, density, critical, pay-as-bid or kda")
+	fs.StringVar(&o.Mechanism, "mechanism", "auto", "clearing mechanism: auto (exact up to 32 bids, critical beyond; the market's default), exact, improved, greedy, density, critical, pay-as-bid or kda")
 	fs.StringVar(&o.Reserve, "reserve", "utilisation", "reserve-price rule: utilisation or fixed")
 	fs.StringVar(&o.Transport, "transport", "embedded", "event transport: embedded (NATS JetStream in process), memory, or a NATS URL")
 	fs.DurationVar(&o.KillAt, "kill-at", 0, "simulated time at which to kill the market and reopen it from its newest snapshot; 0 for never")

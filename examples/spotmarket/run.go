@@ -171,6 +171,9 @@ func config(o options) (scarcity.Config, error) {
 		Spend: &sched.SpendLimit{Resource: "llm_spend", Max: apd.New(5, 0), Window: time.Hour, Unit: apd.New(1, -2)},
 	}
 	mechanisms := map[string]auction.Mechanism{
+		"auto":       auction.Auto{},
+		"exact":      auction.Exact{},
+		"improved":   auction.Improved{},
 		"greedy":     auction.Greedy{},
 		"density":    auction.Greedy{Order: auction.ByDensity},
 		"critical":   auction.Greedy{Order: auction.ByDensity, Payment: auction.PayCriticalValue},

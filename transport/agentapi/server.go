@@ -180,12 +180,13 @@ func (s *Server) work() {
 	}
 }
 
-// handle answers one request.
+// handle answers one request, recording it first, so that a client that
+// has its reply finds it in the metrics.
 func (s *Server) handle(r *request) {
 	start := s.opts.Clock.Now()
 	result, err := s.serve(r.agent, r.verb, r.msg.Data)
-	s.reply(r.msg, result, err)
 	s.answered(r.agent, r.verb, start, err)
+	s.reply(r.msg, result, err)
 }
 
 // reply answers msg with result or err.
