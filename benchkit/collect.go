@@ -238,8 +238,11 @@ func ReadJSONL(r io.Reader) ([]events.Event, error) {
 }
 
 // decodeLine decodes one event, keeping the fields of its data that its
-// typed payload may not declare, at any depth (stream.FullData): a line that
-// Encode would not write as it is keeps its data as read.
+// typed payload may not declare, at any depth (stream.FullData): a line
+// whose data Encode would not write as it is keeps its data as read. Only
+// the data is compared: the envelope's attributes are parsed into the
+// event, whatever their order or spacing, and Encode adds some (dataschema)
+// that lines written before them lack.
 func decodeLine(b []byte) (events.Event, error) {
 	e, err := events.Decode(b)
 	if err != nil {
@@ -248,14 +251,19 @@ func decodeLine(b []byte) (events.Event, error) {
 	if _, raw := e.Data.(events.Raw); raw {
 		return e, nil
 	}
-	if again, err := events.Encode(e); err == nil && bytes.Equal(again, b) {
+	again, err := events.Encode(e)
+	if err == nil && bytes.Equal(again, b) {
 		return e, nil // as written by Encode: nothing was dropped
 	}
-	var line struct {
+	var line, written struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if json.Unmarshal(b, &line) == nil {
-		e.Data = stream.FullData{Payload: e.Data, Raw: bytes.Clone(line.Data)}
+	if json.Unmarshal(b, &line) != nil {
+		return e, nil
 	}
+	if err == nil && json.Unmarshal(again, &written) == nil && bytes.Equal(line.Data, written.Data) {
+		return e, nil // the data as Encode writes it: nothing was dropped
+	}
+	e.Data = stream.FullData{Payload: e.Data, Raw: bytes.Clone(line.Data)}
 	return e, nil
 }

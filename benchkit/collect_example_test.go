@@ -33,5 +33,5 @@ func ExampleCollect() {
 	_ = benchkit.WriteJSONL(os.Stdout, evs[:1])
 	// Output:
 	// 2 <nil>
-	// {"specversion":"1.0","id":"1748779200000000000-run-1-agent-000000000001","source":"agent","type":"reasoning_trace","subject":"alice","time":"2025-06-01T12:00:00Z","datacontenttype":"application/json","sequence":"1","correlationid":"run-1","schemaversion":1,"data":{"agent_id":"alice","decision":"adjust_bid","content":"bid lower"}}
+	// {"specversion":"1.0","id":"1748779200000000000-run-1-agent-000000000001","source":"agent","type":"reasoning_trace","subject":"alice","time":"2025-06-01T12:00:00Z","datacontenttype":"application/json","dataschema":"https://github.com/scarcitylabs/scarcity/raw/main/contract/schemas/v1/events/reasoning_trace.json","sequence":"1","correlationid":"run-1","schemaversion":1,"data":{"agent_id":"alice","decision":"adjust_bid","content":"bid lower"}}
 }

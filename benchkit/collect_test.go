@@ -3,6 +3,7 @@ package benchkit_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -245,4 +246,43 @@ func FuzzReadJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadJSONLKeepsTheChainOfRewrittenEnvelopes checks that lines whose
+// envelope another writer laid out differently (keys in another order, no
+// dataschema, as lines written before it was added) still decode to events
+// whose hash chain verifies: only a line's data decides whether it keeps
+// its data as read.
+func TestReadJSONLKeepsTheChainOfRewrittenEnvelopes(t *testing.T) {
+	evs := streamtest.ValidStream(t).Events()
+	chain, err := events.NewChain("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain.Link(evs)
+	var buf bytes.Buffer
+	for _, e := range evs {
+		b, err := events.Encode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var attrs map[string]json.RawMessage
+		if err := json.Unmarshal(b, &attrs); err != nil {
+			t.Fatal(err)
+		}
+		delete(attrs, "dataschema")
+		b, err = json.Marshal(attrs) // keys sorted: data no longer last
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(append(b, '\n'))
+	}
+	got, err := benchkit.ReadJSONL(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := events.Verify(got, events.VerifyOptions{})
+	if err != nil || len(v.Trusted) != len(evs) {
+		t.Fatalf("%d of %d events trusted: %v", len(v.Trusted), len(evs), err)
+	}
 }

@@ -16,7 +16,10 @@ const MaxEncodedSize = 1 << 20
 // The envelope attributes that CloudEvents does not define travel as
 // extension attributes: sequence (as the sequence extension's string),
 // correlationid, causationid, traceparent, schemaversion, and the chain's
-// chainhash, chainseal and chainsig (see Chain).
+// chainhash, chainseal and chainsig (see Chain). dataschema, a CloudEvents
+// attribute, is written for every event whose data has a published schema
+// (DataSchema) and is not kept on decoding: it follows from the type and
+// the schema version.
 type wireEvent struct {
 	SpecVersion     string          `json:"specversion"`
 	ID              string          `json:"id"`
@@ -25,6 +28,7 @@ type wireEvent struct {
 	Subject         string          `json:"subject,omitempty"`
 	Time            string          `json:"time"`
 	DataContentType string          `json:"datacontenttype"`
+	DataSchema      string          `json:"dataschema,omitempty"`
 	Sequence        string          `json:"sequence"`
 	Correlation     string          `json:"correlationid,omitempty"`
 	Causation       string          `json:"causationid,omitempty"`

@@ -78,6 +78,7 @@ func TestEncodeCloudEventsAttributes(t *testing.T) {
 		"subject":         "a1",
 		"time":            "2025-03-14T15:09:26.0000005Z",
 		"datacontenttype": "application/json",
+		"dataschema":      events.SchemaBase + "events/agent_awake.json",
 		"sequence":        "42",
 		"correlationid":   "run-1",
 		"causationid":     "cause-1",
@@ -103,6 +104,40 @@ func TestEncodeOmitsEmptyOptionalAttributes(t *testing.T) {
 		if _, ok := got[k]; !ok {
 			t.Errorf("required attribute %q missing", k)
 		}
+	}
+}
+
+// TestDataSchema checks that every typed payload's events carry the URI of
+// its schema, and that an agent-defined event, a Raw one and one of another
+// schema version carry none.
+func TestDataSchema(t *testing.T) {
+	seen := map[events.Type]bool{}
+	for _, p := range events.Payloads() {
+		if seen[p.EventType()] {
+			t.Errorf("Payloads lists %s twice", p.EventType())
+		}
+		seen[p.EventType()] = true
+		if !events.InTaxonomy(p.EventType()) {
+			t.Errorf("Payloads lists %s, outside the taxonomy", p.EventType())
+		}
+	}
+	for _, p := range samplePayloads() {
+		e := eventOf(p, 1)
+		want := events.SchemaBase + "events/" + string(p.EventType()) + ".json"
+		if _, raw := p.(events.Raw); raw {
+			want = ""
+		}
+		if got, _ := wireMap(t, mustEncode(t, e))["dataschema"].(string); got != want {
+			t.Errorf("%s: dataschema %q, want %q", p.EventType(), got, want)
+		}
+		if want != "" && !seen[p.EventType()] {
+			t.Errorf("%s decodes to a typed payload that Payloads does not list", p.EventType())
+		}
+	}
+	old := eventOf(events.AgentAwake{AgentID: "a1"}, 1)
+	old.Schema = events.SchemaVersion + 1
+	if _, ok := wireMap(t, mustEncode(t, old))["dataschema"]; ok {
+		t.Error("an event of another schema version carries a dataschema")
 	}
 }
 

@@ -32,7 +32,9 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 	dst = appendOmitEmpty(dst, `,"subject":`, e.Subject)
 	dst = append(dst, `,"time":"`...)
 	dst = e.Time.UTC().AppendFormat(dst, time.RFC3339Nano) // nothing to escape
-	dst = append(dst, `","datacontenttype":"application/json","sequence":"`...)
+	dst = append(dst, `","datacontenttype":"application/json"`...)
+	dst = appendOmitEmpty(dst, `,"dataschema":`, DataSchema(e.Type, e.Schema))
+	dst = append(dst, `,"sequence":"`...)
 	dst = strconv.AppendUint(dst, e.Sequence, 10)
 	dst = append(dst, '"')
 	dst = appendOmitEmpty(dst, `,"correlationid":`, e.Correlation)

@@ -64,6 +64,6 @@ func ExampleEncode() {
 	}
 	fmt.Println(back.Data.(events.BidRejected).Reason)
 	// Output:
-	// {"specversion":"1.0","id":"1735787045000000000-run-1-market-000000000001","source":"market","type":"bid_rejected","subject":"agent-7","time":"2025-01-02T03:04:05Z","datacontenttype":"application/json","sequence":"1","correlationid":"run-1","schemaversion":1,"data":{"order_id":"o-1","agent_id":"agent-7","reason":"insufficient_balance"}}
+	// {"specversion":"1.0","id":"1735787045000000000-run-1-market-000000000001","source":"market","type":"bid_rejected","subject":"agent-7","time":"2025-01-02T03:04:05Z","datacontenttype":"application/json","dataschema":"https://github.com/scarcitylabs/scarcity/raw/main/contract/schemas/v1/events/bid_rejected.json","sequence":"1","correlationid":"run-1","schemaversion":1,"data":{"order_id":"o-1","agent_id":"agent-7","reason":"insufficient_balance"}}
 	// insufficient_balance
 }

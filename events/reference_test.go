@@ -130,6 +130,7 @@ func encodeReference(e Event) ([]byte, error) {
 		Subject:         e.Subject,
 		Time:            e.Time.UTC().Format(time.RFC3339Nano),
 		DataContentType: jsonContentType,
+		DataSchema:      DataSchema(e.Type, e.Schema),
 		Sequence:        strconv.FormatUint(e.Sequence, 10),
 		Correlation:     e.Correlation,
 		Causation:       e.Causation,

@@ -29,6 +29,7 @@ const (
 	attrSubject
 	attrTime
 	attrDataContentType
+	attrDataSchema
 	attrSequence
 	attrCorrelation
 	attrCausation
@@ -59,6 +60,8 @@ func attrOf(key []byte) attr {
 		return attrTime
 	case "datacontenttype":
 		return attrDataContentType
+	case "dataschema":
+		return attrDataSchema
 	case "sequence":
 		return attrSequence
 	case "correlationid":
@@ -105,6 +108,7 @@ func (w *wireEvent) strings() [numStringAttrs]*string {
 		attrSubject:         &w.Subject,
 		attrTime:            &w.Time,
 		attrDataContentType: &w.DataContentType,
+		attrDataSchema:      &w.DataSchema,
 		attrSequence:        &w.Sequence,
 		attrCorrelation:     &w.Correlation,
 		attrCausation:       &w.Causation,

@@ -21,9 +21,12 @@ var clientPackages = []string{
 }
 
 // isDomain reports whether pkg, a package of the module, is a domain
-// package: outside transport/ and examples/.
+// package: outside transport/ and examples/, and not the contract's
+// generator (contract/internal), which describes the NATS interface from
+// transport/agentapi's wire types (package contract itself imports
+// nothing).
 func isDomain(pkg string) bool {
-	return !under(pkg, module+"/transport") && !under(pkg, module+"/examples")
+	return !under(pkg, module+"/transport") && !under(pkg, module+"/examples") && !under(pkg, module+"/contract/internal")
 }
 
 // under reports whether pkg is dir or a package below it.

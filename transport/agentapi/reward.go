@@ -39,7 +39,7 @@ var _ scarcity.Rewarder = (*Client)(nil)
 type rewardRequest struct {
 	ID     string `json:"id"`
 	Agent  string `json:"agent"`
-	Amount string `json:"amount"`
+	Amount string `json:"amount" contract:"amount"`
 	Reason string `json:"reason,omitempty"`
 }
 

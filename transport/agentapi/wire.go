@@ -3,7 +3,9 @@ package agentapi
 // The JSON bodies of requests and replies. Every request is one JSON object
 // whose keys are exactly the json names below (no others, none twice, none
 // null); the acting agent is never a field: it is the <agent> token of the
-// subject.
+// subject. A `contract` tag tells package contract's schema generator what
+// a string holds: "amount" (a positive decimal), "decimal" (a decimal in
+// its canonical form) or "date-time" (RFC 3339).
 
 // emptyRequest is the body of open, balance and prices: {}.
 type emptyRequest struct{}
@@ -14,10 +16,10 @@ type bidRequest struct {
 	Quantities map[string]int64 `json:"quantities"`
 	// Start is RFC 3339 with optional fractional seconds; absent means as
 	// soon as the next round clears.
-	Start           string `json:"start,omitempty"`
+	Start           string `json:"start,omitempty" contract:"date-time"`
 	DurationSeconds int64  `json:"duration_seconds"`
 	// Limit is a positive decimal string such as "12.5".
-	Limit string `json:"limit"`
+	Limit string `json:"limit" contract:"amount"`
 }
 
 // cancelRequest is the body of cancel.
@@ -64,7 +66,7 @@ type cancelReservationRequest struct {
 type transferRequest struct {
 	ID     string `json:"id"`
 	To     string `json:"to"`
-	Amount string `json:"amount"`
+	Amount string `json:"amount" contract:"amount"`
 }
 
 // response is the body of every reply: an error, a result, or (for a
@@ -97,23 +99,23 @@ type deniedDetail struct {
 	Reserved  int64  `json:"reserved,omitempty"`
 	Limit     int64  `json:"limit,omitempty"`
 	WindowMS  int64  `json:"window_ms,omitempty"`
-	FreesAt   string `json:"frees_at,omitempty"`
+	FreesAt   string `json:"frees_at,omitempty" contract:"date-time"`
 }
 
 // balanceResult is the result of balance; amounts are decimal strings.
 type balanceResult struct {
-	Posted         string `json:"posted"`
-	Pending        string `json:"pending"`
-	Available      string `json:"available"`
+	Posted         string `json:"posted" contract:"decimal"`
+	Pending        string `json:"pending" contract:"decimal"`
+	Available      string `json:"available" contract:"decimal"`
 	Kind           string `json:"kind"`
 	AllowNegative  bool   `json:"allow_negative,omitempty"`
-	OverdraftLimit string `json:"overdraft_limit,omitempty"`
+	OverdraftLimit string `json:"overdraft_limit,omitempty" contract:"decimal"`
 	Closed         bool   `json:"closed,omitempty"`
 }
 
 // pricesResult is the result of prices: credits per unit per second.
 type pricesResult struct {
-	Prices map[string]string `json:"prices"`
+	Prices map[string]string `json:"prices" contract:"decimal"`
 }
 
 // releaseResult is the result of release.
