@@ -301,8 +301,8 @@ func BenchmarkExactClear(b *testing.B) {
 	}
 }
 
-// BenchmarkExactClearBaseline clears the same rounds with the default
-// Greedy.
+// BenchmarkExactClearBaseline clears the same rounds with Greedy{} (by
+// value, uniform price), the fastest mechanism.
 func BenchmarkExactClearBaseline(b *testing.B) { clearSeededRounds(b, auction.Greedy{}) }
 
 // clearSeededRounds clears exactBenchRounds's rounds of every size with m,

@@ -60,7 +60,7 @@ func TestExactBound(t *testing.T) {
 }
 
 // efficiencyRound returns seeded round k of n bids over cpu, memory and
-// tokens; rounds 0 to exactRounds−1 are BenchmarkExactClear's
+// tokens; rounds 0 to -exact.rounds − 1 are BenchmarkExactClear's
 // (exactBenchRounds).
 func efficiencyRound(tb testing.TB, n, k int) auction.Round {
 	tb.Helper()
