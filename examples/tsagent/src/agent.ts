@@ -31,7 +31,7 @@ const useTokens = 4_000;
 /** The first bid offers twice the bundle's cost at current prices; a retry three times. */
 const bidMultipliers = [2n, 3n];
 /** How long to wait for each event the agent expects. */
-const eventTimeoutMs = 10_000;
+const eventTimeoutMs = 30_000;
 
 /** Config is what the environment says. */
 interface Config {

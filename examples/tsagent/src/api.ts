@@ -34,7 +34,7 @@ export class MarketClient {
     private readonly nc: NatsConnection,
     readonly agent: string,
     readonly prefix: string,
-    private readonly timeoutMs = 5000,
+    private readonly timeoutMs = 15_000,
   ) {}
 
   /**
