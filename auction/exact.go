@@ -61,7 +61,10 @@ const MaxExactNodes = 1 << 30
 //     takes each allocation it reaches as a candidate for every winner the
 //     allocation leaves out, pruning a subtree only when it cannot beat
 //     any of theirs (where w is undecided, the cheap bounds for w leave
-//     w's share out), with the multipliers tuned again for it. The payment
+//     w's share out; the per-row knapsack bounds are all computed only
+//     when the cheap ones come within 1/80 of what they must reach, else
+//     just the last tight row's), with the multipliers tuned again for
+//     it. The payment
 //     is clamped to [R_w, limit] and rounded down to r.Scale places, so it
 //     is never above the limit nor below R_w (R_w has at most r.Scale
 //     places): the operator never receives less than its reserve.

@@ -292,7 +292,11 @@ func (s *solver) walk(i int, got uint64, lag int64, depth int, parent []int32, b
 	bound := min(got+sum, s.lag.bound(lag, gain))
 	floor := s.alive(got+sum, lag+gain)
 	if bound > floor {
-		bound = s.fractionalBound(got, sum, bound, floor)
+		if s.rivals == nil || bound-floor <= floor/vcgScanGap {
+			bound = s.fractionalBound(got, sum, bound, floor)
+		} else {
+			bound = s.tightBound(got, sum, bound)
+		}
 	}
 	if depth == 0 && s.rivals == nil {
 		s.root = bound
@@ -370,6 +374,26 @@ func overlaps(a, b *candidate) bool {
 		}
 	}
 	return false
+}
+
+// vcgScanGap sets when VCG's search scans every row for the fractional
+// bound: only when the cheap bounds exceed the floor by at most
+// floor/vcgScanGap. Further above, a full scan seldom prunes and costs
+// about as much as the node's other work, so the search tries only the
+// row that gave the least bound last time: on BenchmarkExactClear's
+// 32-bid rounds this visits about 7% more nodes but takes about a fifth
+// less time, most in the slowest rounds, whose time is VCG's search.
+const vcgScanGap = 80
+
+// tightBound returns the least of bound and the fractional bound of
+// fractionalBound at the resource and cell that gave the least bound last
+// time, if any: one of the terms fractionalBound takes the least of, so
+// it is an upper bound as valid as that one.
+func (s *solver) tightBound(got, sum, bound uint64) uint64 {
+	if x, c := s.tight[0], s.tight[1]; x >= 0 && s.openOf(x) >= 2 {
+		bound = min(bound, s.knapsack(x, c, got+sum))
+	}
+	return bound
 }
 
 // fractionalBound returns got plus an upper bound on what the open items
