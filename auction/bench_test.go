@@ -231,7 +231,7 @@ func exactBenchRounds(tb testing.TB, n int) []auction.Round {
 	tb.Helper()
 	rounds := make([]auction.Round, *exactRounds)
 	for k := range rounds {
-		rounds[k] = efficiencyRound(tb, n, k)
+		rounds[k] = auction.SeededRound(tb, n, k)
 	}
 	return rounds
 }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/scarcitylabs/scarcity/auction"
-	"github.com/scarcitylabs/scarcity/bundle"
 	"github.com/scarcitylabs/scarcity/events"
 	"pgregory.net/rapid"
 )
@@ -57,51 +55,6 @@ func TestExactBound(t *testing.T) {
 			t.Fatalf("proven optimal, but Bound %s is not the welfare %s", text(stats.Bound), text(res.Welfare))
 		}
 	})
-}
-
-// efficiencyRound returns seeded round k of n bids over cpu, memory and
-// tokens; rounds 0 to -exact.rounds − 1 are BenchmarkExactClear's
-// (exactBenchRounds).
-func efficiencyRound(tb testing.TB, n, k int) auction.Round {
-	tb.Helper()
-	names := []string{"cpu", "memory", "tokens"}
-	rs := make([]bundle.Resource, len(names))
-	for i, name := range names {
-		rs[i] = bundle.Resource{Name: name, Capacity: int64(n) * int64(10*(i+1)) / 2}
-	}
-	cat, err := bundle.NewCatalog(rs...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reserve := bundle.Prices{"cpu": apd.New(1, -3), "memory": apd.New(1, -4), "tokens": apd.New(1, -5)}
-	rng := rand.New(rand.NewPCG(uint64(n), uint64(k)))
-	bids := make([]auction.Bid, n)
-	for i := range bids {
-		q := bundle.Quantities{}
-		for j, name := range names {
-			if j == 0 || rng.IntN(2) == 0 {
-				q[name] = 1 + rng.Int64N(int64(20*(j+1)))
-			}
-		}
-		w := bundle.Window{Duration: time.Duration(1+rng.IntN(10)) * time.Minute}
-		if rng.IntN(3) == 0 {
-			w.Start = t0.Add(time.Duration(rng.IntN(300)) * time.Second)
-		}
-		b := bundle.Bundle{Quantities: q, Window: w.At(t0)}
-		cost, err := bundle.Cost(exactCtx, b, reserve)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		limit := new(apd.Decimal)
-		if _, err := exactCtx.Mul(limit, cost, apd.New(200+rng.Int64N(601), -2)); err != nil {
-			tb.Fatal(err)
-		}
-		bids[i] = auction.Bid{
-			ID: fmt.Sprintf("b%04d", i), Agent: fmt.Sprintf("a%d", i), Seq: uint64(i),
-			Bundle: bundle.Bundle{Quantities: q, Window: w}, Limit: limit,
-		}
-	}
-	return auction.Round{Number: 1, At: t0, Bids: bids, Calendar: bundle.NewCalendar(cat), Reserve: reserve, Scale: 6}
 }
 
 // efficiencyMechanisms are the rows of TestEfficiencyTable, by name.
@@ -158,7 +111,7 @@ func TestEfficiencyTable(t *testing.T) {
 			})
 		}
 		for k := range n {
-			next <- job{k, efficiencyRound(t, bids, k)} // Fatal only on this goroutine
+			next <- job{k, auction.SeededRound(t, bids, k)} // Fatal only on this goroutine
 		}
 		close(next)
 		wg.Wait()

@@ -1,57 +1,9 @@
 package auction
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
-
-	"github.com/cockroachdb/apd/v3"
-	"github.com/scarcitylabs/scarcity/bundle"
-	"github.com/scarcitylabs/scarcity/internal/exact"
 )
-
-// boundRound returns a seeded round of n bids over three resources, as
-// BenchmarkExactClear's, some of them starting later, so that the rows
-// span several cells.
-func boundRound(t *testing.T, n, k int) Round {
-	t.Helper()
-	names := []string{"cpu", "memory", "tokens"}
-	rs := make([]bundle.Resource, len(names))
-	for i, name := range names {
-		rs[i] = bundle.Resource{Name: name, Capacity: int64(n) * int64(10*(i+1)) / 2}
-	}
-	cat, err := bundle.NewCatalog(rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
-	reserve := bundle.Prices{"cpu": apd.New(1, -3), "memory": apd.New(1, -4), "tokens": apd.New(1, -5)}
-	rng := rand.New(rand.NewPCG(uint64(n), uint64(k)))
-	bids := make([]Bid, n)
-	for i := range bids {
-		q := bundle.Quantities{}
-		for j, name := range names {
-			if j == 0 || rng.IntN(2) == 0 {
-				q[name] = 1 + rng.Int64N(int64(20*(j+1)))
-			}
-		}
-		w := bundle.Window{Duration: time.Duration(1+rng.IntN(10)) * time.Minute}
-		if rng.IntN(2) == 0 {
-			w.Start = t0.Add(time.Duration(rng.IntN(300)) * time.Second)
-		}
-		cost, err := bundle.Cost(exact.Context, bundle.Bundle{Quantities: q, Window: w.At(t0)}, reserve)
-		if err != nil {
-			t.Fatal(err)
-		}
-		limit := new(apd.Decimal)
-		if _, err := exact.Context.Mul(limit, cost, apd.New(200+rng.Int64N(601), -2)); err != nil {
-			t.Fatal(err)
-		}
-		bids[i] = Bid{ID: fmt.Sprintf("b%02d", i), Agent: fmt.Sprintf("a%d", i), Seq: uint64(i), Bundle: bundle.Bundle{Quantities: q, Window: w}, Limit: limit}
-	}
-	return Round{Number: 1, At: t0, Bids: bids, Calendar: bundle.NewCalendar(cat), Reserve: reserve, Scale: 6}
-}
 
 // TestBoundsAboveOptimum checks, on seeded rounds of 12 bids, at the root
 // and at nodes with random items booked, that the Lagrangian bound, with
@@ -61,7 +13,7 @@ func boundRound(t *testing.T, n, k int) Round {
 func TestBoundsAboveOptimum(t *testing.T) {
 	const n = 12
 	for k := range 40 {
-		r := boundRound(t, n, k)
+		r := seededRound(t, n, k)
 		_, cs := screenAll(r)
 		occ := newOccupancy(r.Calendar, cs)
 		s, ok := newSolver(occ, cs, DefaultMaxNodes)

@@ -327,7 +327,7 @@ func (s *solver) mayNotFit(booked int, c *candidate) bool {
 	case booked < 0:
 		return false
 	}
-	return overlaps(s.items[booked].c, c)
+	return conflict(s.items[booked].c, c)
 }
 
 // mark lists, in s.lists[depth], the items open at the node deciding
@@ -358,22 +358,6 @@ func (s *solver) mark(i, depth int, parent []int32, booked int) ([]int32, uint64
 	}
 	s.lists[depth] = list
 	return list, sum, gain
-}
-
-// overlaps reports whether a and b need a resource in common over
-// windows that share a cell.
-func overlaps(a, b *candidate) bool {
-	if a.hi <= b.lo || b.hi <= a.lo {
-		return false
-	}
-	for _, x := range a.need {
-		for _, y := range b.need {
-			if x.res == y.res {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // vcgScanGap sets when VCG's search scans every row for the fractional

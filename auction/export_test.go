@@ -1,0 +1,4 @@
+package auction
+
+// SeededRound is seededRound, for the external tests.
+var SeededRound = seededRound
